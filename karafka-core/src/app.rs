@@ -1,0 +1,87 @@
+//! The app: settings, routes and producer, checked together before anything connects.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::producer::Producer;
+use crate::routing::{Routes, SubscriptionGroup};
+use crate::server::Server;
+use crate::Error;
+
+/// A validated app, ready to run as a [`Server`] and to produce.
+pub struct App {
+    pub(crate) config: Config,
+    pub(crate) groups: Vec<Arc<SubscriptionGroup>>,
+    pub(crate) producer: Producer,
+}
+
+impl App {
+    /// Starts building an app.
+    pub fn builder() -> AppBuilder {
+        AppBuilder::default()
+    }
+
+    /// The app's settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The app's producer (clone it to keep it beyond the app).
+    pub fn producer(&self) -> &Producer {
+        &self.producer
+    }
+
+    /// The server that consumes this app's routes.
+    pub fn server(self) -> Server {
+        Server::new(self)
+    }
+}
+
+/// Builds an [`App`]; see [`App::builder`].
+#[derive(Default)]
+pub struct AppBuilder {
+    config: Option<Config>,
+    routes: Option<Routes>,
+}
+
+impl AppBuilder {
+    /// Uses `config` instead of [`Config::load`].
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// The app's routes.
+    pub fn routes(mut self, routes: Routes) -> Self {
+        self.routes = Some(routes);
+        self
+    }
+
+    /// Validates settings and routes and creates the producer. Connects to nothing.
+    ///
+    /// # Errors
+    /// [`Error::Config`] or [`Error::Routing`] naming what is wrong, [`Error::Producer`] when
+    /// librdkafka refuses to create the producer.
+    pub fn build(self) -> Result<App, Error> {
+        let config = match self.config {
+            Some(config) => {
+                config.validate()?;
+                config
+            }
+            None => Config::load()?,
+        };
+        let groups = self
+            .routes
+            .unwrap_or_default()
+            .resolve(&config)?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let producer = Producer::new(&config)?;
+        Ok(App {
+            config,
+            groups,
+            producer,
+        })
+    }
+}

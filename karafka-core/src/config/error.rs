@@ -1,0 +1,49 @@
+//! Errors raised while loading or validating settings.
+
+/// A setting that cannot be used, named by its key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The sources could not be read or did not match the settings' shape: an unknown key, a
+    /// value of the wrong type, a malformed `karafka.toml`. The message names the key and source.
+    #[error("invalid configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+
+    /// A value is of the right type but outside what the framework allows.
+    #[error("invalid configuration: `{key}` = {value}: {expected}")]
+    Invalid {
+        /// The setting's key, as written in `karafka.toml` (`kafka."enable.auto.commit"` for
+        /// librdkafka settings).
+        key: String,
+        /// The value that was given.
+        value: String,
+        /// What is allowed instead, and why.
+        expected: String,
+    },
+
+    /// A required setting is absent.
+    #[error("invalid configuration: `{key}` is required: {hint}")]
+    Missing {
+        /// The setting's key.
+        key: String,
+        /// How to provide it.
+        hint: String,
+    },
+
+    /// librdkafka refused a setting (unknown property or bad value).
+    #[error("invalid configuration: librdkafka refused the `kafka` settings: {0}")]
+    Kafka(#[source] rdkafka::error::KafkaError),
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(
+        key: impl Into<String>,
+        value: impl std::fmt::Display,
+        expected: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            key: key.into(),
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+}

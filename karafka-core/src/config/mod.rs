@@ -1,0 +1,127 @@
+//! Settings: Karafka's names and defaults, loaded with figment and validated before connecting.
+//!
+//! Sources, later ones winning: the defaults below, `karafka.toml`, then `KARAFKA_*` environment
+//! variables (`KARAFKA_CONCURRENCY=10`, `KARAFKA_KAFKA__BOOTSTRAP_SERVERS=127.0.0.1:9092`).
+//!
+//! ```toml
+//! client_id = "my_app"
+//! group_id = "my_app"
+//! concurrency = 5
+//!
+//! [kafka]
+//! "bootstrap.servers" = "127.0.0.1:9092"
+//! ```
+
+mod error;
+mod kafka;
+mod load;
+pub(crate) mod millis;
+mod validate;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::ConfigError;
+pub use kafka::KafkaSettings;
+pub(crate) use kafka::{check_with_librdkafka, consumer_config, producer_config};
+
+/// Where a consumer group starts reading a partition that has no committed offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InitialOffset {
+    /// From the oldest message still in the partition.
+    #[default]
+    Earliest,
+    /// Only messages produced after the group joined.
+    Latest,
+}
+
+impl InitialOffset {
+    /// The matching librdkafka `auto.offset.reset` value.
+    pub fn as_auto_offset_reset(self) -> &'static str {
+        match self {
+            Self::Earliest => "earliest",
+            Self::Latest => "latest",
+        }
+    }
+}
+
+/// The framework's settings. Field names and defaults follow Karafka; durations are written in
+/// milliseconds in `karafka.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// librdkafka `client.id` of every client the process creates. Default `"karafka"`.
+    pub client_id: String,
+    /// Consumer group of routes that do not name one. Default `"app"`.
+    pub group_id: String,
+    /// How many consume jobs run at once across all partitions. Default 5.
+    pub concurrency: usize,
+    /// Most messages handed to one consume job. Default 100.
+    pub max_messages: usize,
+    /// Longest wait for a partition's batch to fill once its first message is there.
+    /// Default 1000 ms.
+    #[serde(with = "millis")]
+    pub max_wait_time: Duration,
+    /// How long in-flight jobs may run after SIGINT/SIGTERM before the process exits with
+    /// code 2. Default 60000 ms.
+    #[serde(with = "millis")]
+    pub shutdown_timeout: Duration,
+    /// First pause of a partition after its job failed. Default 1000 ms.
+    #[serde(with = "millis")]
+    pub pause_timeout: Duration,
+    /// Longest pause after repeated failures. Default 30000 ms.
+    #[serde(with = "millis")]
+    pub pause_max_timeout: Duration,
+    /// Whether the pause doubles after each failure of the same job. Default true.
+    pub pause_with_exponential_backoff: bool,
+    /// Where a new consumer group starts. Default `earliest`.
+    pub initial_offset: InitialOffset,
+    /// librdkafka settings shared by consumers and the producer.
+    pub kafka: KafkaSettings,
+    /// Settings of the producer.
+    pub producer: ProducerConfig,
+}
+
+/// Settings of the producer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProducerConfig {
+    /// librdkafka settings laid over the shared `kafka` map for the producer only. The producer
+    /// defaults to `acks = "all"` and `enable.idempotence = true`.
+    pub kafka: KafkaSettings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            client_id: "karafka".into(),
+            group_id: "app".into(),
+            concurrency: 5,
+            max_messages: 100,
+            max_wait_time: Duration::from_millis(1_000),
+            shutdown_timeout: Duration::from_millis(60_000),
+            pause_timeout: Duration::from_millis(1_000),
+            pause_max_timeout: Duration::from_millis(30_000),
+            pause_with_exponential_backoff: true,
+            initial_offset: InitialOffset::Earliest,
+            kafka: KafkaSettings::new(),
+            producer: ProducerConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Sets one librdkafka setting shared by consumers and the producer.
+    pub fn kafka(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.kafka.set(key, value);
+        self
+    }
+
+    /// Sets the default consumer group.
+    pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
+        self.group_id = group_id.into();
+        self
+    }
+}

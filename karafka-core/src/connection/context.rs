@@ -1,0 +1,89 @@
+//! The librdkafka callbacks of a listener's consumer: logs, errors, commits and rebalances.
+
+use std::sync::{Arc, OnceLock, Weak};
+
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, Consumer as _, ConsumerContext, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::TopicPartitionList;
+
+use super::{KafkaConsumer, RebalanceHandler};
+use crate::TopicPartition;
+
+/// Callbacks of one subscription group's consumer.
+pub(crate) struct ListenerContext {
+    name: String,
+    handler: Arc<dyn RebalanceHandler>,
+    /// Set once the consumer exists; partition streams need an owning handle on it.
+    consumer: OnceLock<Weak<KafkaConsumer>>,
+}
+
+impl ListenerContext {
+    pub(crate) fn new(name: String, handler: Arc<dyn RebalanceHandler>) -> Self {
+        Self {
+            name,
+            handler,
+            consumer: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn attach(&self, consumer: &Arc<KafkaConsumer>) {
+        // Only the listener that created the consumer attaches it, once.
+        let _ = self.consumer.set(Arc::downgrade(consumer));
+    }
+
+    pub(crate) fn handler(&self) -> &Arc<dyn RebalanceHandler> {
+        &self.handler
+    }
+}
+
+fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
+    list.elements()
+        .iter()
+        .map(|element| TopicPartition::new(element.topic(), element.partition()))
+        .collect()
+}
+
+impl ClientContext for ListenerContext {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        crate::instrumentation::librdkafka_log(&self.name, level, facility, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::error!(group = %self.name, %error, "librdkafka: {reason}");
+    }
+}
+
+impl ConsumerContext for ListenerContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(list) => {
+                // The upgrade fails only while the consumer is being dropped, when librdkafka
+                // revokes but never assigns.
+                if let Some(consumer) = self.consumer.get().and_then(Weak::upgrade) {
+                    self.handler.assigned(&consumer, partitions(list));
+                }
+            }
+            Rebalance::Revoke(list) => {
+                self.handler
+                    .revoked(consumer, partitions(list), consumer.assignment_lost());
+            }
+            Rebalance::Error(error) => {
+                tracing::error!(group = %self.name, %error, "rebalance failed");
+            }
+        }
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) => tracing::trace!(group = %self.name, ?offsets, "offsets committed"),
+            // The interval commit found nothing new to commit.
+            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(error) => {
+                tracing::warn!(group = %self.name, %error, "offset commit failed; librdkafka retries on its next interval")
+            }
+        }
+    }
+}

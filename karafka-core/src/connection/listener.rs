@@ -1,0 +1,125 @@
+//! The listener: one thread per subscription group that polls its librdkafka consumer.
+//!
+//! Messages travel through per-partition streams; this thread serves everything else on the
+//! consumer queue (rebalances, errors, commit results) and keeps the member alive in the group,
+//! also while jobs run for long. On close it commits and leaves the group.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{CommitMode, Consumer as _};
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::util::Timeout;
+use rdkafka::{ClientConfig, Message as _};
+
+use super::{KafkaConsumer, ListenerContext, RebalanceHandler};
+
+/// How long one poll of the consumer queue blocks; bounds how late a close request is noticed.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A running listener thread.
+pub(crate) struct Listener {
+    name: String,
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl Listener {
+    /// Creates the consumer, subscribes it to `topics` and starts polling on a new thread.
+    pub(crate) fn start(
+        name: String,
+        config: &ClientConfig,
+        topics: &[String],
+        handler: Arc<dyn RebalanceHandler>,
+    ) -> Result<Self, KafkaError> {
+        let context = ListenerContext::new(name.clone(), handler);
+        let consumer: Arc<KafkaConsumer> = Arc::new(config.create_with_context(context)?);
+        consumer.context().attach(&consumer);
+        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&topics)?;
+        tracing::info!(group = %name, topics = ?topics, "subscribed");
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::Builder::new()
+            .name(format!("karafka-listener-{name}"))
+            .spawn({
+                let stop = Arc::clone(&stop);
+                let name = name.clone();
+                move || poll_until_stopped(&name, consumer, &stop)
+            })
+            .map_err(|error| KafkaError::ClientCreation(format!("listener thread: {error}")))?;
+        Ok(Self { name, stop, thread })
+    }
+
+    /// The subscription group's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Asks the thread to commit, leave the group and end; returns the thread to join.
+    pub(crate) fn close(self) -> JoinHandle<()> {
+        self.stop.store(true, Ordering::Release);
+        self.thread
+    }
+}
+
+fn poll_until_stopped(name: &str, consumer: Arc<KafkaConsumer>, stop: &AtomicBool) {
+    while !stop.load(Ordering::Acquire) {
+        match consumer.poll(POLL_INTERVAL) {
+            None => {}
+            Some(Ok(message)) => {
+                // Every assigned partition's queue is split before fetching starts, so this is
+                // not expected; seeking back re-delivers the message through its partition's
+                // stream, in order, instead of dropping it.
+                tracing::error!(
+                    group = name,
+                    topic = message.topic(),
+                    partition = message.partition(),
+                    offset = message.offset(),
+                    "a message arrived on the consumer queue; seeking back to deliver it in order"
+                );
+                let offset = rdkafka::Offset::Offset(message.offset());
+                if let Err(error) =
+                    consumer.seek(message.topic(), message.partition(), offset, Duration::ZERO)
+                {
+                    tracing::error!(group = name, %error, "seek back failed");
+                }
+            }
+            Some(Err(error)) => tracing::error!(group = name, %error, "consumer error"),
+        }
+    }
+    close(name, consumer);
+}
+
+/// Commits what was stored and leaves the group.
+fn close(name: &str, consumer: Arc<KafkaConsumer>) {
+    let started = Instant::now();
+    consumer.context().handler().release();
+    match consumer.commit_consumer_state(CommitMode::Sync) {
+        Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+        Err(error) => tracing::error!(group = name, %error, "final offset commit failed"),
+    }
+    match Arc::try_unwrap(consumer) {
+        // Dropping the last handle closes the consumer: librdkafka revokes the assignment and
+        // leaves the group.
+        Ok(consumer) => drop(consumer),
+        // A job outlived the shutdown timeout and still holds the consumer; leave the group
+        // anyway, its results are no longer stored.
+        Err(consumer) => {
+            if let Err(error) = consumer.close_queue() {
+                tracing::error!(group = name, %error, "closing the consumer failed");
+            }
+            while !consumer.closed() {
+                consumer.poll(Timeout::After(POLL_INTERVAL));
+            }
+        }
+    }
+    tracing::info!(
+        group = name,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "left the consumer group"
+    );
+}

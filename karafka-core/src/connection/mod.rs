@@ -1,0 +1,37 @@
+//! Kafka I/O: the librdkafka consumer of one subscription group, the listener thread that polls
+//! it, and the per-partition message streams the processing side reads from.
+//!
+//! Nothing here decides what happens to a message; rebalances are handed to a
+//! [`RebalanceHandler`] (implemented by the processing side), so the two stay apart.
+
+mod context;
+mod convert;
+mod listener;
+mod partition_stream;
+
+use std::sync::Arc;
+
+use rdkafka::consumer::BaseConsumer;
+
+use crate::TopicPartition;
+
+pub(crate) use context::ListenerContext;
+pub(crate) use listener::Listener;
+pub(crate) use partition_stream::PartitionStream;
+
+/// The librdkafka consumer of one subscription group.
+pub(crate) type KafkaConsumer = BaseConsumer<ListenerContext>;
+
+/// What the processing side does when librdkafka changes the assignment. Both methods run on the
+/// listener thread inside librdkafka's rebalance callback, so they must not wait on consume jobs.
+pub(crate) trait RebalanceHandler: Send + Sync + 'static {
+    /// `partitions` were assigned; librdkafka starts fetching them when this returns.
+    fn assigned(&self, consumer: &Arc<KafkaConsumer>, partitions: Vec<TopicPartition>);
+
+    /// `partitions` are being taken away; librdkafka stops fetching them when this returns.
+    /// `lost` means the group already gave them to another member (commits would be refused).
+    fn revoked(&self, consumer: &KafkaConsumer, partitions: Vec<TopicPartition>, lost: bool);
+
+    /// The listener is closing: drop every handle on the consumer so it can leave the group.
+    fn release(&self);
+}

@@ -1,0 +1,120 @@
+//! The messages of one partition, read from its own librdkafka queue.
+//!
+//! Each assigned partition's fetch queue is split from the consumer queue before librdkafka starts
+//! fetching it, so a partition whose job is busy simply stops being read: librdkafka buffers up to
+//! its prefetch limits and then stops fetching that partition, while the others flow on. No pause,
+//! no re-fetch, and no in-process buffer to bound.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::base_consumer::PartitionQueue;
+use rdkafka::consumer::{CommitMode, Consumer as _};
+use rdkafka::error::KafkaResult;
+use rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::Notify;
+use tokio::time::{timeout, timeout_at, Instant};
+
+use super::convert::to_message;
+use super::{KafkaConsumer, ListenerContext};
+use crate::messages::{Message, Origin};
+
+/// librdkafka signals a queue going from empty to non-empty; this bounds the wait should a
+/// signal ever be missed, so a partition can never stall for good.
+const WAKE_FALLBACK: Duration = Duration::from_secs(1);
+
+/// One partition's message queue and the offset operations on it.
+pub(crate) struct PartitionStream {
+    consumer: Arc<KafkaConsumer>,
+    queue: PartitionQueue<ListenerContext>,
+    ready: Arc<Notify>,
+    origin: Arc<Origin>,
+}
+
+impl PartitionStream {
+    /// Splits the partition's queue from the consumer queue. librdkafka keeps the split for the
+    /// life of the consumer, so one stream serves every later assignment of the partition.
+    pub(crate) fn split(consumer: &Arc<KafkaConsumer>, origin: Arc<Origin>) -> Option<Self> {
+        let mut queue = consumer.split_partition_queue(&origin.topic, origin.partition)?;
+        let ready = Arc::new(Notify::new());
+        let notify = Arc::clone(&ready);
+        queue.set_nonempty_callback(move || notify.notify_one());
+        Some(Self {
+            consumer: Arc::clone(consumer),
+            queue,
+            ready,
+            origin,
+        })
+    }
+
+    pub(crate) fn origin(&self) -> &Arc<Origin> {
+        &self.origin
+    }
+
+    /// The next batch: waits for a first message, then takes more until `max_messages` or until
+    /// `max_wait` has passed since the first one arrived.
+    pub(crate) async fn next_batch(&self, max_messages: usize, max_wait: Duration) -> Vec<Message> {
+        let mut batch = Vec::with_capacity(max_messages.min(1024));
+        while batch.is_empty() {
+            self.take_available(&mut batch, max_messages);
+            if batch.is_empty() {
+                let _ = timeout(WAKE_FALLBACK, self.ready.notified()).await;
+            }
+        }
+        let deadline = Instant::now() + max_wait;
+        while batch.len() < max_messages {
+            let before = batch.len();
+            self.take_available(&mut batch, max_messages);
+            if batch.len() == before && timeout_at(deadline, self.ready.notified()).await.is_err() {
+                break;
+            }
+        }
+        batch
+    }
+
+    fn take_available(&self, batch: &mut Vec<Message>, max_messages: usize) {
+        while batch.len() < max_messages {
+            match self.queue.poll(Duration::ZERO) {
+                None => return,
+                Some(Ok(message)) => batch.push(to_message(&message, &self.origin)),
+                // A fetch error of this partition (e.g. its topic was deleted); librdkafka keeps
+                // fetching, so report it and read on.
+                Some(Err(error)) => tracing::error!(
+                    topic = %self.origin.topic,
+                    partition = self.origin.partition,
+                    %error,
+                    "fetching the partition failed"
+                ),
+            }
+        }
+    }
+
+    /// Stores `offset + 1` as the next offset to commit. librdkafka refuses it once the partition
+    /// is no longer assigned.
+    pub(crate) fn store(&self, offset: i64) -> KafkaResult<()> {
+        self.consumer
+            .store_offset(&self.origin.topic, self.origin.partition, offset)
+    }
+
+    /// Commits `offset + 1` and waits for the broker's answer. Blocks: call off the async
+    /// threads.
+    pub(crate) fn commit_sync(&self, offset: i64) -> KafkaResult<()> {
+        let mut list = TopicPartitionList::new();
+        list.add_partition_offset(
+            &self.origin.topic,
+            self.origin.partition,
+            Offset::Offset(offset + 1),
+        )?;
+        self.consumer.commit(&list, CommitMode::Sync)
+    }
+
+    /// Moves the fetch position to `offset`; messages fetched before are discarded by librdkafka.
+    pub(crate) fn seek(&self, offset: i64) -> KafkaResult<()> {
+        self.consumer.seek(
+            &self.origin.topic,
+            self.origin.partition,
+            Offset::Offset(offset),
+            Duration::ZERO,
+        )
+    }
+}

@@ -1,0 +1,118 @@
+//! The batch a consumer handles and what it may do with its partition.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::messages::{Message, Messages};
+use crate::processing::{Assignment, Control};
+use crate::producer::Producer;
+
+/// One consume job: its messages, and control over the partition they came from.
+pub struct Context {
+    messages: Messages,
+    assignment: Arc<Assignment>,
+    attempt: u32,
+    producer: Producer,
+}
+
+impl Context {
+    pub(crate) fn new(
+        messages: Messages,
+        assignment: Arc<Assignment>,
+        attempt: u32,
+        producer: Producer,
+    ) -> Self {
+        Self {
+            messages,
+            assignment,
+            attempt,
+            producer,
+        }
+    }
+
+    /// The batch: messages of one partition in offset order.
+    pub fn messages(&self) -> &Messages {
+        &self.messages
+    }
+
+    /// The topic of the batch.
+    pub fn topic(&self) -> &str {
+        &self.assignment.origin().topic
+    }
+
+    /// The partition of the batch.
+    pub fn partition(&self) -> i32 {
+        self.assignment.origin().partition
+    }
+
+    /// Marks `message` (and every earlier one of the partition) as handled: its offset is stored
+    /// and committed on librdkafka's next interval commit. Marking an offset at or below an
+    /// earlier mark changes nothing.
+    ///
+    /// Returns `false` when the partition is no longer owned (revoked or lost): the mark is not
+    /// stored and another member will consume the message again.
+    pub fn mark_as_consumed(&self, message: &Message) -> bool {
+        self.owns(message) && self.assignment.mark(message.offset())
+    }
+
+    /// Like [`Context::mark_as_consumed`], then commits at once and waits for the broker.
+    /// Returns `false` when the partition is no longer owned or the commit failed.
+    pub async fn mark_as_consumed_sync(&self, message: &Message) -> bool {
+        if !self.mark_as_consumed(message) {
+            return false;
+        }
+        let assignment = Arc::clone(&self.assignment);
+        let offset = message.offset();
+        tokio::task::spawn_blocking(move || assignment.commit_sync(offset))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Pauses the partition once this job returns: consumption resumes from `offset` after
+    /// `timeout`. Messages of this batch after `offset` are not handed out again before then.
+    pub fn pause(&self, offset: i64, timeout: Duration) {
+        self.assignment.request(Control::Pause { offset, timeout });
+    }
+
+    /// Cancels a pause or seek requested earlier in this job.
+    pub fn resume(&self) {
+        self.assignment.take_control();
+    }
+
+    /// Continues the partition from `offset` once this job returns (forwards to skip, backwards
+    /// to replay). Stored offsets are left as they are.
+    pub fn seek(&self, offset: i64) {
+        self.assignment.request(Control::Seek { offset });
+    }
+
+    /// Whether the partition was taken away while this job ran; a long job should stop early,
+    /// its marks are no longer stored.
+    pub fn revoked(&self) -> bool {
+        self.assignment.is_revoked()
+    }
+
+    /// How many times this batch was attempted, counting this one: 1 on the first run, 2 on the
+    /// first retry.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The app's producer.
+    pub fn producer(&self) -> &Producer {
+        &self.producer
+    }
+
+    fn owns(&self, message: &Message) -> bool {
+        let origin = self.assignment.origin();
+        let owned = message.partition() == origin.partition && message.topic() == origin.topic;
+        if !owned {
+            tracing::warn!(
+                topic = message.topic(),
+                partition = message.partition(),
+                offset = message.offset(),
+                "cannot mark a message of another partition; mark it from its own consumer"
+            );
+        }
+        owned
+    }
+}

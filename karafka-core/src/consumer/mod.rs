@@ -1,0 +1,57 @@
+//! What users write: a [`Consumer`] per topic, handed batches through a [`Context`].
+
+mod context;
+mod panicked;
+
+use async_trait::async_trait;
+
+pub use context::Context;
+pub use panicked::Panicked;
+
+use crate::TopicPartition;
+
+/// Handles the messages of one topic-partition.
+///
+/// The runtime keeps one instance per assigned partition (built by the route's factory) and calls
+/// it with one batch at a time, in offset order, so `&mut self` state is per partition.
+///
+/// ```
+/// use karafka::{async_trait, Consumer, Context};
+///
+/// #[derive(Default)]
+/// struct PrintConsumer;
+///
+/// #[async_trait]
+/// impl Consumer for PrintConsumer {
+///     async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+///         for message in ctx.messages() {
+///             let payload: serde_json::Value = message.payload()?;
+///             println!("{payload}");
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait Consumer: Send + 'static {
+    /// Handles a batch. On `Ok` the runtime marks the batch's last message as consumed (unless
+    /// the route uses manual offset management). On `Err` or a panic, the partition pauses at the
+    /// first unmarked message and the batch from there is retried after a backoff; later messages
+    /// wait, other partitions go on.
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()>;
+
+    /// Runs once, after the instance is built and before its first batch.
+    async fn initialized(&mut self, _partition: &TopicPartition) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Runs once the partition was taken away by a rebalance, after the in-flight batch ended.
+    async fn revoked(&mut self, _partition: &TopicPartition) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Runs during a graceful shutdown, after the in-flight batch ended.
+    async fn shutdown(&mut self, _partition: &TopicPartition) -> anyhow::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,34 @@
+//! The errors of building and running an app.
+
+use rdkafka::error::KafkaError;
+
+use crate::admin::AdminError;
+use crate::config::ConfigError;
+use crate::producer::ProduceError;
+use crate::routing::RoutingError;
+
+/// Why an app could not be built or its server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The settings are invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The routes are invalid.
+    #[error(transparent)]
+    Routing(#[from] RoutingError),
+    /// The producer could not be created.
+    #[error(transparent)]
+    Producer(#[from] ProduceError),
+    /// An admin operation failed.
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    /// A subscription group's consumer could not be created or subscribed.
+    #[error("subscription group `{group}` could not start: {source}")]
+    Connection {
+        /// The subscription group.
+        group: String,
+        /// librdkafka's error.
+        #[source]
+        source: KafkaError,
+    },
+}

@@ -1,0 +1,11 @@
+//! Logging: the subscriber apps install, and librdkafka's own log lines routed into `tracing`.
+//!
+//! The runtime reports what happens in Karafka's spirit: how many messages a partition polled and
+//! how long that took, when each consume job started and how long it ran, pauses, retries,
+//! rebalances and shutdown, each with the partitions involved.
+
+mod librdkafka;
+mod subscriber;
+
+pub(crate) use librdkafka::librdkafka_log;
+pub use subscriber::init_logging;

@@ -1,0 +1,27 @@
+//! The per-topic processing stack: tower layers around the consumer.
+//!
+//! Every topic's batches go through a [`ConsumerStack`]: at the bottom the topic's
+//! [`Consumer`](crate::Consumer), around it the layers its route added with
+//! [`Topic::layer`](crate::routing::Topic::layer), the last added outermost (as in axum). A layer
+//! sees each [`Context`] before the consumer does and its result after.
+
+use tower::util::BoxService;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::{BoxError, Context};
+
+/// A topic's processing stack, boxed so layers of any type compose.
+pub type ConsumerStack = BoxService<Context, (), BoxError>;
+
+/// Wraps a stack in one more layer.
+pub(crate) type StackLayer = std::sync::Arc<dyn Fn(ConsumerStack) -> ConsumerStack + Send + Sync>;
+
+pub(crate) fn stack_layer<L>(layer: L) -> StackLayer
+where
+    L: Layer<ConsumerStack> + Send + Sync + 'static,
+    L::Service: Service<Context, Response = ()> + Send + 'static,
+    <L::Service as Service<Context>>::Error: Into<BoxError>,
+    <L::Service as Service<Context>>::Future: Send + 'static,
+{
+    std::sync::Arc::new(move |inner| BoxService::new(layer.layer(inner).map_err(Into::into)))
+}

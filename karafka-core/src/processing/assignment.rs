@@ -1,0 +1,143 @@
+//! One assignment of a partition to this process: who owns it, what was marked, what the consumer
+//! asked for (pause, seek).
+//!
+//! Ownership and marks share one lock, so a mark and a revocation never interleave: once
+//! [`Assignment::revoke`] returned, no later mark reaches librdkafka, and the commit made on
+//! revocation covers every mark that did.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::connection::PartitionStream;
+use crate::messages::Origin;
+use crate::offsets::OffsetTracker;
+
+/// What a consumer asked to happen to its partition once its job returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// Resume from `offset` after `timeout`.
+    Pause { offset: i64, timeout: Duration },
+    /// Resume from `offset` at once.
+    Seek { offset: i64 },
+}
+
+#[derive(Debug, Default)]
+struct State {
+    revoked: bool,
+    offsets: OffsetTracker,
+    control: Option<Control>,
+}
+
+/// One partition, owned by this process from an assignment until its revocation.
+pub(crate) struct Assignment {
+    stream: Arc<PartitionStream>,
+    state: Mutex<State>,
+    /// Mirrors `state.revoked` for lock-free reads by long jobs.
+    revoked: AtomicBool,
+    /// Cancelled on revocation and on shutdown: stop fetching and waiting.
+    stop: CancellationToken,
+}
+
+impl Assignment {
+    pub(crate) fn new(stream: Arc<PartitionStream>, stop: CancellationToken) -> Self {
+        Self {
+            stream,
+            state: Mutex::new(State::default()),
+            revoked: AtomicBool::new(false),
+            stop,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The lock guards plain data that every writer leaves consistent, so a panic elsewhere
+        // while holding it cannot leave it half-updated.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn origin(&self) -> &Arc<Origin> {
+        self.stream.origin()
+    }
+
+    pub(crate) fn stream(&self) -> &PartitionStream {
+        &self.stream
+    }
+
+    pub(crate) fn stop_token(&self) -> &CancellationToken {
+        &self.stop
+    }
+
+    /// Marks `offset` as handled and stores it. `false` once the partition is no longer owned.
+    pub(crate) fn mark(&self, offset: i64) -> bool {
+        let mut state = self.state();
+        if state.revoked {
+            return false;
+        }
+        let mut probe = state.offsets;
+        if !probe.mark(offset) {
+            return true;
+        }
+        match self.stream.store(offset) {
+            Ok(()) => {
+                state.offsets = probe;
+                true
+            }
+            Err(error) => {
+                tracing::warn!(
+                    topic = %self.origin().topic,
+                    partition = self.origin().partition,
+                    offset,
+                    %error,
+                    "offset not stored: the partition is no longer assigned"
+                );
+                false
+            }
+        }
+    }
+
+    /// Commits up to `offset` (inclusive) and waits for the broker. Blocks.
+    pub(crate) fn commit_sync(&self, offset: i64) -> bool {
+        if self.is_revoked() {
+            return false;
+        }
+        match self.stream.commit_sync(offset) {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(
+                    topic = %self.origin().topic,
+                    partition = self.origin().partition,
+                    offset,
+                    %error,
+                    "synchronous commit failed"
+                );
+                false
+            }
+        }
+    }
+
+    /// The first offset not marked in this assignment, if anything was marked.
+    pub(crate) fn next_unmarked(&self) -> Option<i64> {
+        self.state().offsets.next_unmarked()
+    }
+
+    /// The partition was taken away: refuse marks from now on and stop the coordinator.
+    pub(crate) fn revoke(&self) {
+        self.state().revoked = true;
+        self.revoked.store(true, Ordering::Release);
+        self.stop.cancel();
+    }
+
+    pub(crate) fn is_revoked(&self) -> bool {
+        self.revoked.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn request(&self, control: Control) {
+        self.state().control = Some(control);
+    }
+
+    pub(crate) fn take_control(&self) -> Option<Control> {
+        self.state().control.take()
+    }
+}

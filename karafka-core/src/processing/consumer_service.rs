@@ -1,0 +1,61 @@
+//! The innermost service of every topic's stack: calls the consumer.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use tokio::sync::Mutex;
+use tower::Service;
+
+use crate::consumer::Panicked;
+use crate::{BoxError, Consumer, Context};
+
+/// The consumer instance of one partition, shared by its stack and its lifecycle hooks. Jobs of a
+/// partition run one at a time, so the lock is never contended by two jobs.
+pub(crate) type SharedConsumer = Arc<Mutex<Box<dyn Consumer>>>;
+
+/// Calls `consume`, turns a panic into an error, and on success marks the batch's last message
+/// unless the route manages offsets itself.
+pub(crate) struct ConsumerService {
+    consumer: SharedConsumer,
+    mark_on_success: bool,
+}
+
+impl ConsumerService {
+    pub(crate) fn new(consumer: SharedConsumer, manual_offset_management: bool) -> Self {
+        Self {
+            consumer,
+            mark_on_success: !manual_offset_management,
+        }
+    }
+}
+
+impl Service<Context> for ConsumerService {
+    type Response = ();
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<(), BoxError>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut ctx: Context) -> Self::Future {
+        let consumer = Arc::clone(&self.consumer);
+        let mark_on_success = self.mark_on_success;
+        Box::pin(async move {
+            let mut consumer = consumer.lock().await;
+            match AssertUnwindSafe(consumer.consume(&mut ctx)).catch_unwind().await {
+                Ok(Ok(())) => {
+                    if let Some(last) = ctx.messages().last().filter(|_| mark_on_success) {
+                        ctx.mark_as_consumed(last);
+                    }
+                    Ok(())
+                }
+                Ok(Err(error)) => Err(error.into()),
+                Err(panic) => Err(Panicked::from_payload(panic.as_ref()).into()),
+            }
+        })
+    }
+}

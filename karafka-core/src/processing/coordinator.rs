@@ -1,0 +1,256 @@
+//! The coordinator of one partition assignment: takes batches from the partition's stream and runs
+//! them through the topic's stack one at a time, retrying failures after a backoff.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+use tower::{Service, ServiceExt};
+
+use super::consumer_service::{ConsumerService, SharedConsumer};
+use super::{Assignment, Control, RunningJob, Scheduler};
+use crate::messages::Messages;
+use crate::middleware::ConsumerStack;
+use crate::producer::Producer;
+use crate::routing::TopicRoute;
+use crate::{BoxError, Context, TopicPartition};
+
+/// Runs the jobs of one partition assignment, in order.
+pub(crate) struct Coordinator {
+    route: Arc<TopicRoute>,
+    assignment: Arc<Assignment>,
+    scheduler: Scheduler,
+    producer: Producer,
+    partition: TopicPartition,
+}
+
+/// A batch to run, with how many times it was attempted before.
+struct Job {
+    messages: Messages,
+    attempt: u32,
+}
+
+impl Coordinator {
+    pub(crate) fn new(
+        route: Arc<TopicRoute>,
+        assignment: Arc<Assignment>,
+        scheduler: Scheduler,
+        producer: Producer,
+    ) -> Self {
+        let origin = assignment.origin();
+        let partition = TopicPartition::new(&origin.topic, origin.partition);
+        Self {
+            route,
+            assignment,
+            scheduler,
+            producer,
+            partition,
+        }
+    }
+
+    /// Runs until the assignment is revoked or the server shuts down. Starts only after
+    /// `previous` (the coordinator of the partition's previous assignment) ended, so two
+    /// assignments of one partition never run jobs at the same time.
+    pub(crate) async fn run(self, previous: Option<JoinHandle<()>>) {
+        if let Some(previous) = previous {
+            let _ = previous.await;
+        }
+        if self.assignment.stop_token().is_cancelled() {
+            return;
+        }
+        let consumer: SharedConsumer = Arc::new(Mutex::new((self.route.consumer)()));
+        if let Err(error) = consumer.lock().await.initialized(&self.partition).await {
+            tracing::error!(partition = %self.partition, error = %error, "initialized hook failed");
+        }
+        let mut stack = self.stack(Arc::clone(&consumer));
+        let mut retry: Option<Job> = None;
+        loop {
+            let job = match retry.take() {
+                Some(job) => job,
+                None => match self.next_job().await {
+                    Some(job) => job,
+                    None => break,
+                },
+            };
+            let stop = self.assignment.stop_token();
+            let permit = tokio::select! {
+                biased;
+                () = stop.cancelled() => break,
+                permit = self.scheduler.permit() => permit,
+            };
+            let Some(permit) = permit else { break };
+            let result = self.run_job(&mut stack, &job).await;
+            drop(permit);
+            if let Err(error) = result {
+                match self.retry_after(job, &error).await {
+                    Some(next) => retry = Some(next),
+                    None if stop.is_cancelled() => break,
+                    None => {}
+                }
+            }
+            if let Some(control) = self.assignment.take_control() {
+                retry = None;
+                if !self.apply(control).await {
+                    break;
+                }
+            }
+        }
+        self.finish(&consumer).await;
+    }
+
+    fn stack(&self, consumer: SharedConsumer) -> ConsumerStack {
+        let innermost = ConsumerStack::new(ConsumerService::new(
+            consumer,
+            self.route.manual_offset_management,
+        ));
+        self.route
+            .layers
+            .iter()
+            .fold(innermost, |stack, layer| layer(stack))
+    }
+
+    async fn next_job(&self) -> Option<Job> {
+        let stream = self.assignment.stream();
+        let waiting = Instant::now();
+        let messages = tokio::select! {
+            biased;
+            () = self.assignment.stop_token().cancelled() => return None,
+            batch = stream.next_batch(self.route.max_messages, self.route.max_wait_time) => batch,
+        };
+        tracing::info!(
+            partition = %self.partition,
+            "Polled {} messages from {} in {} ms",
+            messages.len(),
+            self.partition,
+            waiting.elapsed().as_millis()
+        );
+        Some(Job {
+            messages: Messages::new(messages),
+            attempt: 1,
+        })
+    }
+
+    async fn run_job(&self, stack: &mut ConsumerStack, job: &Job) -> Result<(), BoxError> {
+        let consumer = self.route.consumer_name;
+        let _running = self.scheduler.track(RunningJob {
+            consumer,
+            topic: self.partition.topic.clone(),
+            partition: self.partition.partition,
+            started: Instant::now(),
+        });
+        tracing::info!(
+            partition = %self.partition,
+            messages = job.messages.len(),
+            first_offset = job.messages.first_offset(),
+            attempt = job.attempt,
+            "Consume job for {consumer} on {} started",
+            self.partition
+        );
+        let started = Instant::now();
+        let ctx = Context::new(
+            job.messages.clone(),
+            Arc::clone(&self.assignment),
+            job.attempt,
+            self.producer.clone(),
+        );
+        let result = match stack.ready().await {
+            Ok(service) => service.call(ctx).await,
+            Err(error) => Err(error),
+        };
+        let elapsed = started.elapsed().as_millis();
+        match &result {
+            Ok(()) => tracing::info!(
+                partition = %self.partition,
+                "Consume job for {consumer} on {} finished in {elapsed} ms",
+                self.partition
+            ),
+            Err(error) => tracing::error!(
+                partition = %self.partition,
+                attempt = job.attempt,
+                "Consume job for {consumer} on {} failed after {elapsed} ms: {error}",
+                self.partition
+            ),
+        }
+        result
+    }
+
+    /// After a failed job: the part of the batch not marked, to run again once the backoff
+    /// passed. `None` when nothing is left to retry or the assignment stopped meanwhile.
+    async fn retry_after(&self, job: Job, error: &BoxError) -> Option<Job> {
+        if self.assignment.is_revoked() {
+            return None;
+        }
+        let first = job.messages.first_offset()?;
+        let resume_at = self.assignment.next_unmarked().map_or(first, |next| next.max(first));
+        let rest = job.messages.from_offset(resume_at);
+        if rest.is_empty() {
+            return None;
+        }
+        let delay = self.route.backoff.delay(job.attempt);
+        tracing::warn!(
+            partition = %self.partition,
+            offset = resume_at,
+            attempt = job.attempt,
+            %error,
+            "Pausing {} at offset {resume_at} for {} ms, then retrying (attempt {})",
+            self.partition,
+            delay.as_millis(),
+            job.attempt + 1
+        );
+        if !self.sleep(delay).await {
+            return None;
+        }
+        Some(Job {
+            messages: rest,
+            attempt: job.attempt + 1,
+        })
+    }
+
+    /// Carries out a consumer's pause or seek. `false` when the assignment stopped meanwhile.
+    async fn apply(&self, control: Control) -> bool {
+        let (offset, pause) = match control {
+            Control::Pause { offset, timeout } => (offset, Some(timeout)),
+            Control::Seek { offset } => (offset, None),
+        };
+        if let Err(error) = self.assignment.stream().seek(offset) {
+            tracing::error!(partition = %self.partition, offset, %error, "seek failed");
+        }
+        match pause {
+            Some(timeout) => {
+                tracing::info!(
+                    partition = %self.partition,
+                    "Pausing {} for {} ms as the consumer asked; resuming at offset {offset}",
+                    self.partition,
+                    timeout.as_millis()
+                );
+                self.sleep(timeout).await
+            }
+            None => {
+                tracing::info!(partition = %self.partition, "Seeking {} to offset {offset}", self.partition);
+                true
+            }
+        }
+    }
+
+    /// Sleeps unless the assignment stops first; `true` when the whole time passed.
+    async fn sleep(&self, duration: Duration) -> bool {
+        tokio::select! {
+            biased;
+            () = self.assignment.stop_token().cancelled() => false,
+            () = tokio::time::sleep(duration) => true,
+        }
+    }
+
+    async fn finish(&self, consumer: &SharedConsumer) {
+        let mut consumer = consumer.lock().await;
+        let (hook, result) = if self.assignment.is_revoked() {
+            ("revoked", consumer.revoked(&self.partition).await)
+        } else {
+            ("shutdown", consumer.shutdown(&self.partition).await)
+        };
+        if let Err(error) = result {
+            tracing::error!(partition = %self.partition, %error, "{hook} hook failed");
+        }
+    }
+}

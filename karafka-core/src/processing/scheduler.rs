@@ -1,0 +1,125 @@
+//! The process-wide limit on concurrent jobs, the record of running jobs, and the tasks of all
+//! partition coordinators.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Handle;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// A consume job that is running.
+#[derive(Debug, Clone)]
+pub struct RunningJob {
+    /// The consumer's type name.
+    pub consumer: &'static str,
+    /// The topic of the batch.
+    pub topic: String,
+    /// The partition of the batch.
+    pub partition: i32,
+    /// When the job started.
+    pub started: Instant,
+}
+
+impl fmt::Display for RunningJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} on {}/{} (running for {} ms)",
+            self.consumer,
+            self.topic,
+            self.partition,
+            self.started.elapsed().as_millis()
+        )
+    }
+}
+
+struct Inner {
+    permits: Arc<Semaphore>,
+    running: Mutex<BTreeMap<u64, RunningJob>>,
+    next_job: AtomicU64,
+    tasks: TaskTracker,
+    runtime: Handle,
+    shutdown: CancellationToken,
+}
+
+/// Shared by every listener of a server.
+#[derive(Clone)]
+pub(crate) struct Scheduler(Arc<Inner>);
+
+impl Scheduler {
+    pub(crate) fn new(concurrency: usize, runtime: Handle) -> Self {
+        Self(Arc::new(Inner {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            running: Mutex::new(BTreeMap::new()),
+            next_job: AtomicU64::new(0),
+            tasks: TaskTracker::new(),
+            runtime,
+            shutdown: CancellationToken::new(),
+        }))
+    }
+
+    fn running_jobs(&self) -> MutexGuard<'_, BTreeMap<u64, RunningJob>> {
+        // Inserts and removes leave the map consistent even if a holder panics.
+        self.0.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Cancelled when the server begins to shut down.
+    pub(crate) fn shutdown_token(&self) -> &CancellationToken {
+        &self.0.shutdown
+    }
+
+    /// Waits for a free job slot. `None` only if the semaphore was closed, which nothing does.
+    pub(crate) async fn permit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.0.permits).acquire_owned().await.ok()
+    }
+
+    /// Records `job` as running until the returned guard drops.
+    pub(crate) fn track(&self, job: RunningJob) -> JobGuard {
+        let id = self.0.next_job.fetch_add(1, Ordering::Relaxed);
+        self.running_jobs().insert(id, job);
+        JobGuard {
+            scheduler: self.clone(),
+            id,
+        }
+    }
+
+    /// Jobs running now, oldest first.
+    pub(crate) fn running(&self) -> Vec<RunningJob> {
+        self.running_jobs().values().cloned().collect()
+    }
+
+    /// Spawns a coordinator task that shutdown waits for.
+    pub(crate) fn spawn<F>(&self, task: F) -> JoinHandle<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.0.tasks.spawn_on(task, &self.0.runtime)
+    }
+
+    /// Stops new work and waits up to `timeout` for every coordinator to finish. `true` when all
+    /// finished in time.
+    pub(crate) async fn drain(&self, timeout: Duration) -> bool {
+        self.0.shutdown.cancel();
+        self.0.tasks.close();
+        tokio::time::timeout(timeout, self.0.tasks.wait()).await.is_ok()
+    }
+}
+
+/// Removes a job from the running record when dropped.
+pub(crate) struct JobGuard {
+    scheduler: Scheduler,
+    id: u64,
+}
+
+impl Drop for JobGuard {
+    fn drop(&mut self) {
+        self.scheduler.running_jobs().remove(&self.id);
+    }
+}

@@ -1,0 +1,182 @@
+//! Producing from app code and from consumers: [`Producer::produce_sync`],
+//! [`Producer::produce_async`] and [`Producer::produce_many_sync`].
+//!
+//! Durable by default (`acks = "all"`, idempotence on); override in `[producer.kafka]`.
+
+mod delivery;
+mod error;
+mod record;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+
+pub use delivery::{Delivery, DeliveryHandle};
+pub use error::ProduceError;
+pub use record::Record;
+
+use crate::config::{producer_config, Config};
+
+/// How long enqueueing retries while librdkafka's local queue is full.
+const QUEUE_FULL_WAIT: Duration = Duration::from_secs(10);
+/// Pause between those retries; librdkafka drains its queue meanwhile.
+const QUEUE_FULL_RETRY: Duration = Duration::from_millis(10);
+
+/// Routes the producer's librdkafka logs into `tracing`.
+pub(crate) struct ProducerContext;
+
+impl ClientContext for ProducerContext {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        crate::instrumentation::librdkafka_log("producer", level, facility, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::error!(client = "producer", %error, "librdkafka: {reason}");
+    }
+}
+
+/// A Kafka producer, cheap to clone and safe to share.
+#[derive(Clone)]
+pub struct Producer {
+    inner: Arc<FutureProducer<ProducerContext>>,
+}
+
+impl std::fmt::Debug for Producer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer").finish_non_exhaustive()
+    }
+}
+
+impl Producer {
+    /// A producer with the settings of `config` (the shared `kafka` map without consumer-only
+    /// properties, then `[producer.kafka]`).
+    ///
+    /// # Errors
+    /// [`ProduceError::Config`] for invalid settings, [`ProduceError::Create`] when librdkafka
+    /// refuses to create the client.
+    pub fn new(config: &Config) -> Result<Self, ProduceError> {
+        let client_config = producer_config(&config.kafka, &config.producer.kafka, &config.client_id)?;
+        let inner = client_config
+            .create_with_context(ProducerContext)
+            .map_err(ProduceError::Create)?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Produces `record` and waits until the broker acknowledged it.
+    ///
+    /// # Errors
+    /// [`ProduceError::Delivery`] when the broker refused it or it timed out
+    /// (`message.timeout.ms`), [`ProduceError::QueueFull`] when it could not be enqueued.
+    pub async fn produce_sync(&self, record: Record) -> Result<Delivery, ProduceError> {
+        self.produce_async(record).await?.await
+    }
+
+    /// Enqueues `record` (waiting only while librdkafka's local queue is full) and returns a
+    /// handle that resolves once the broker acknowledged it.
+    ///
+    /// # Errors
+    /// [`ProduceError::QueueFull`] when the queue stayed full, [`ProduceError::Delivery`] when
+    /// librdkafka refused the record outright (e.g. unknown partition).
+    pub async fn produce_async(&self, record: Record) -> Result<DeliveryHandle, ProduceError> {
+        let started = Instant::now();
+        loop {
+            match self.inner.send_result(future_record(&record)) {
+                Ok(future) => return Ok(DeliveryHandle::new(record.topic, future)),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _))
+                    if started.elapsed() < QUEUE_FULL_WAIT =>
+                {
+                    tokio::time::sleep(QUEUE_FULL_RETRY).await;
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    return Err(ProduceError::QueueFull {
+                        topic: record.topic,
+                        waited_ms: started.elapsed().as_millis() as u64,
+                    })
+                }
+                Err((source, _)) => {
+                    return Err(ProduceError::Delivery {
+                        topic: record.topic,
+                        source,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Produces every record and waits for all acknowledgements. Records are enqueued in order,
+    /// so records with one key keep their order.
+    ///
+    /// # Errors
+    /// The first failure; records enqueued before it are still delivered.
+    pub async fn produce_many_sync(
+        &self,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Result<Vec<Delivery>, ProduceError> {
+        let mut handles = Vec::new();
+        for record in records {
+            handles.push(self.produce_async(record).await?);
+        }
+        let mut deliveries = Vec::with_capacity(handles.len());
+        let mut first_error = None;
+        for handle in handles {
+            match handle.await {
+                Ok(delivery) => deliveries.push(delivery),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        match first_error {
+            Some(error) => Err(error),
+            None => Ok(deliveries),
+        }
+    }
+
+    /// Waits up to `timeout` until every enqueued record was delivered.
+    ///
+    /// # Errors
+    /// [`ProduceError::Flush`] when records remain after `timeout`.
+    pub async fn flush(&self, timeout: Duration) -> Result<(), ProduceError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || inner.flush(timeout))
+            .await
+            .unwrap_or(Err(KafkaError::Canceled))
+            .map_err(ProduceError::Flush)
+    }
+}
+
+fn future_record(record: &Record) -> FutureRecord<'_, [u8], [u8]> {
+    let mut future = FutureRecord::to(&record.topic);
+    if let Some(payload) = &record.payload {
+        future = future.payload(payload.as_slice());
+    }
+    if let Some(key) = &record.key {
+        future = future.key(key.as_slice());
+    }
+    if let Some(partition) = record.partition {
+        future = future.partition(partition);
+    }
+    if let Some(timestamp) = record.timestamp {
+        future = future.timestamp(timestamp);
+    }
+    if !record.headers.is_empty() {
+        let headers = record
+            .headers
+            .iter()
+            .fold(OwnedHeaders::new_with_capacity(record.headers.len()), |headers, (key, value)| {
+                headers.insert(Header {
+                    key,
+                    value: value.as_deref(),
+                })
+            });
+        future = future.headers(headers);
+    }
+    future
+}

@@ -1,0 +1,152 @@
+//! A routed topic: its consumer and per-topic settings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tower::{Layer, Service};
+
+use crate::config::{InitialOffset, KafkaSettings};
+use crate::messages::{Deserializer, PayloadDecoder};
+use crate::middleware::{stack_layer, ConsumerStack, StackLayer};
+use crate::{BoxError, Consumer, Context};
+
+/// Builds a new consumer instance for one partition.
+pub(crate) type ConsumerFactory = Arc<dyn Fn() -> Box<dyn Consumer> + Send + Sync>;
+
+/// A topic and how it is consumed. Settings left unset take the app's [`Config`](crate::Config).
+pub struct Topic {
+    pub(crate) name: String,
+    pub(crate) consumer: Option<(ConsumerFactory, &'static str)>,
+    pub(crate) max_messages: Option<usize>,
+    pub(crate) max_wait_time: Option<Duration>,
+    pub(crate) initial_offset: Option<InitialOffset>,
+    pub(crate) active: bool,
+    pub(crate) manual_offset_management: bool,
+    pub(crate) kafka: KafkaSettings,
+    pub(crate) subscription_group: Option<String>,
+    pub(crate) decoder: PayloadDecoder,
+    pub(crate) layers: Vec<StackLayer>,
+}
+
+impl Topic {
+    /// The topic named `name`.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            consumer: None,
+            max_messages: None,
+            max_wait_time: None,
+            initial_offset: None,
+            active: true,
+            manual_offset_management: false,
+            kafka: KafkaSettings::new(),
+            subscription_group: None,
+            decoder: PayloadDecoder::Json,
+            layers: Vec::new(),
+        }
+    }
+
+    /// Consumes with `C`, one `C::default()` per assigned partition.
+    pub fn consumer<C: Consumer + Default>(self) -> Self {
+        self.consumer_with(C::default)
+    }
+
+    /// Consumes with the instances `factory` builds, one per assigned partition (for consumers
+    /// that need handles such as a database pool).
+    pub fn consumer_with<C, F>(mut self, factory: F) -> Self
+    where
+        C: Consumer,
+        F: Fn() -> C + Send + Sync + 'static,
+    {
+        let factory: ConsumerFactory = Arc::new(move || Box::new(factory()));
+        self.consumer = Some((factory, short_type_name::<C>()));
+        self
+    }
+
+    /// Most messages per consume job.
+    pub fn max_messages(mut self, max_messages: usize) -> Self {
+        self.max_messages = Some(max_messages);
+        self
+    }
+
+    /// Longest wait for a batch to fill once its first message is there.
+    pub fn max_wait_time(mut self, max_wait_time: Duration) -> Self {
+        self.max_wait_time = Some(max_wait_time);
+        self
+    }
+
+    /// Where the group starts when the partition has no committed offset.
+    pub fn initial_offset(mut self, initial_offset: InitialOffset) -> Self {
+        self.initial_offset = Some(initial_offset);
+        self
+    }
+
+    /// Whether the topic is consumed (an inactive route is kept but not subscribed).
+    pub fn active(mut self, active: bool) -> Self {
+        self.active = active;
+        self
+    }
+
+    /// With `true`, the runtime does not mark a batch after `consume` succeeds; the consumer marks
+    /// what it handled itself.
+    pub fn manual_offset_management(mut self, manual: bool) -> Self {
+        self.manual_offset_management = manual;
+        self
+    }
+
+    /// A librdkafka setting for this topic's consumer only. Topics with different settings get
+    /// different connections (subscription groups).
+    pub fn kafka(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.kafka.set(key, value);
+        self
+    }
+
+    /// Puts the topic in a named subscription group: topics of one consumer group and one
+    /// subscription group share a connection (one librdkafka consumer).
+    pub fn subscription_group(mut self, name: impl Into<String>) -> Self {
+        self.subscription_group = Some(name.into());
+        self
+    }
+
+    /// Decodes payloads with `deserializer` instead of JSON.
+    pub fn deserializer(mut self, deserializer: impl Deserializer) -> Self {
+        self.decoder = PayloadDecoder::Custom(Arc::new(deserializer));
+        self
+    }
+
+    /// Wraps this topic's processing in a tower layer; the last layer added is the outermost.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<ConsumerStack> + Send + Sync + 'static,
+        L::Service: Service<Context, Response = ()> + Send + 'static,
+        <L::Service as Service<Context>>::Error: Into<BoxError>,
+        <L::Service as Service<Context>>::Future: Send + 'static,
+    {
+        self.layers.push(stack_layer(layer));
+        self
+    }
+}
+
+/// `my_app::consumers::OrdersConsumer` → `OrdersConsumer`, for logs.
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let path_end = full.find('<').unwrap_or(full.len());
+    full[..path_end]
+        .rfind("::")
+        .map_or(full, |at| &full[at + 2..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod outer {
+        pub struct Inner<T>(T);
+    }
+
+    #[test]
+    fn short_type_names_drop_the_module_path() {
+        assert_eq!(short_type_name::<Topic>(), "Topic");
+        assert_eq!(short_type_name::<outer::Inner<u8>>(), "Inner<u8>");
+    }
+}

@@ -1,0 +1,149 @@
+//! The server: starts a listener per subscription group, runs until SIGINT/SIGTERM, then shuts
+//! down gracefully within `shutdown_timeout`.
+
+mod shutdown;
+mod signals;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Handle;
+
+pub use shutdown::Shutdown;
+
+use crate::app::App;
+use crate::config::consumer_config;
+use crate::connection::Listener;
+use crate::processing::{PartitionRegistry, Scheduler};
+use crate::Error;
+
+/// Closing the consumers (final commit, leaving the group) gets at least this long, even when
+/// jobs used up the shutdown timeout.
+const MIN_CLOSE_TIME: Duration = Duration::from_secs(5);
+
+/// Runs an [`App`]'s consumers.
+pub struct Server {
+    app: App,
+}
+
+impl Server {
+    /// A server for `app`.
+    pub fn new(app: App) -> Self {
+        Self { app }
+    }
+
+    /// Consumes until SIGINT or SIGTERM, then shuts down gracefully.
+    ///
+    /// # Errors
+    /// [`Error::Connection`] when a consumer cannot be created or subscribed.
+    pub async fn run(self) -> Result<Shutdown, Error> {
+        self.run_until(signals::terminated()).await
+    }
+
+    /// Consumes until `stop` completes, then shuts down gracefully: no new batches, in-flight
+    /// jobs get `shutdown_timeout` to finish, `shutdown` hooks run, offsets are committed and the
+    /// consumers leave their groups.
+    ///
+    /// # Errors
+    /// [`Error::Connection`] when a consumer cannot be created or subscribed.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<Shutdown, Error> {
+        let App {
+            config,
+            groups,
+            producer,
+        } = self.app;
+        let scheduler = Scheduler::new(config.concurrency, Handle::current());
+        let mut listeners = Vec::with_capacity(groups.len());
+        for group in &groups {
+            let registry = Arc::new(PartitionRegistry::new(
+                Arc::clone(group),
+                scheduler.clone(),
+                producer.clone(),
+            ));
+            let started = consumer_config(
+                &group.kafka,
+                &group.group_id,
+                &config.client_id,
+                group.initial_offset.as_auto_offset_reset(),
+            )
+            .map_err(Error::from)
+            .and_then(|client| {
+                Listener::start(group.name.clone(), &client, &group.topic_names(), registry)
+                    .map_err(|source| Error::Connection {
+                        group: group.name.clone(),
+                        source,
+                    })
+            });
+            match started {
+                Ok(listener) => listeners.push(listener),
+                Err(error) => {
+                    scheduler.drain(Duration::ZERO).await;
+                    close(listeners, MIN_CLOSE_TIME).await;
+                    return Err(error);
+                }
+            }
+        }
+        tracing::info!(
+            "Running Karafka {} server: {} subscription group(s), concurrency {}",
+            env!("CARGO_PKG_VERSION"),
+            listeners.len(),
+            config.concurrency
+        );
+
+        stop.await;
+        let stopping = Instant::now();
+        tracing::info!(
+            "Stopping: waiting up to {} ms for {} running job(s)",
+            config.shutdown_timeout.as_millis(),
+            scheduler.running().len()
+        );
+        let drained = scheduler.drain(config.shutdown_timeout).await;
+        let still_running = if drained { Vec::new() } else { scheduler.running() };
+        for job in &still_running {
+            tracing::error!("Shutdown timeout passed; job still running: {job}");
+        }
+        let remaining = config
+            .shutdown_timeout
+            .saturating_sub(stopping.elapsed())
+            .max(MIN_CLOSE_TIME);
+        let closed = close(listeners, remaining).await;
+        if let Err(error) = producer.flush(MIN_CLOSE_TIME).await {
+            tracing::error!(%error, "undelivered records remain in the producer");
+        }
+        let outcome = if drained && closed {
+            Shutdown::Graceful
+        } else {
+            Shutdown::TimedOut { still_running }
+        };
+        tracing::info!(
+            "Stopped in {} ms ({})",
+            stopping.elapsed().as_millis(),
+            outcome
+        );
+        Ok(outcome)
+    }
+}
+
+/// Closes every listener (final commit, leave the group), waiting at most `timeout`. `true` when
+/// all closed in time.
+async fn close(listeners: Vec<Listener>, timeout: Duration) -> bool {
+    let names: Vec<String> = listeners.iter().map(|l| l.name().to_owned()).collect();
+    let threads: Vec<_> = listeners.into_iter().map(Listener::close).collect();
+    let joined = tokio::task::spawn_blocking(move || {
+        for thread in threads {
+            let _ = thread.join();
+        }
+    });
+    match tokio::time::timeout(timeout, joined).await {
+        Ok(_) => true,
+        Err(_) => {
+            tracing::error!(
+                "Consumers of {} did not leave their groups within {} ms",
+                names.join(", "),
+                timeout.as_millis()
+            );
+            false
+        }
+    }
+}

@@ -23,12 +23,11 @@ pub enum Error {
     #[error(transparent)]
     Admin(#[from] AdminError),
     /// A subscription group's consumer could not be created or subscribed.
-    #[error("subscription group `{group}` could not start: {source}")]
+    #[error("subscription group `{group}` could not start: {error}")]
     Connection {
         /// The subscription group.
         group: String,
         /// librdkafka's error.
-        #[source]
-        source: KafkaError,
+        error: KafkaError,
     },
 }

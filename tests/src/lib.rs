@@ -1,1 +1,389 @@
+//! Helpers for the integration tests: a real broker, unique names, a recording consumer, and a
+//! server running in the background.
+//!
+//! Every test creates its own topics and consumer groups, so tests share one broker and run in
+//! parallel.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use karafka::admin::Admin;
+use karafka::routing::Routes;
+use karafka::{App, Config, Producer, Record, Shutdown};
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The broker the tests use: `KAFKA_BOOTSTRAP_SERVERS`, or the one `scripts/kafka up` starts.
+pub fn bootstrap_servers() -> String {
+    std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into())
+}
+
+/// A name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Settings for a test: the test broker, group `group`, and short waits so tests run fast.
+pub fn config(group: &str) -> Config {
+    Config {
+        max_wait_time: Duration::from_millis(50),
+        pause_timeout: Duration::from_millis(100),
+        pause_max_timeout: Duration::from_millis(1_000),
+        shutdown_timeout: Duration::from_secs(20),
+        ..Config::default()
+    }
+    .kafka("bootstrap.servers", bootstrap_servers())
+    .kafka("auto.commit.interval.ms", 200)
+    .group_id(group)
+}
+
+/// Creates `topic` with `partitions` partitions.
+pub async fn create_topic(topic: &str, partitions: i32) {
+    let admin = Admin::new(&config("admin")).expect("admin client");
+    admin
+        .create_topic(topic, partitions, 1)
+        .await
+        .expect("topic created");
+}
+
+/// A producer for the test broker.
+pub fn producer() -> Producer {
+    Producer::new(&config("producer")).expect("producer")
+}
+
+/// Produces the JSON `payloads` to `partition` of `topic`, in order.
+pub async fn produce_to(topic: &str, partition: i32, payloads: &[&str]) {
+    let records = payloads
+        .iter()
+        .map(|payload| Record::new(topic, payload.as_bytes()).partition(partition));
+    producer()
+        .produce_many_sync(records)
+        .await
+        .expect("messages produced");
+}
+
+/// Produces `count` JSON messages `{"key": k, "seq": n}` with keys `k0..k{keys}`; `seq` counts per
+/// key, so per-key order can be checked from what consumers saw.
+pub async fn produce_keyed(topic: &str, count: usize, keys: usize) {
+    let mut next_seq = vec![0u64; keys];
+    let records = (0..count).map(|i| {
+        let key = i % keys;
+        let seq = next_seq[key];
+        next_seq[key] += 1;
+        Record::json(topic, &serde_json::json!({"key": key, "seq": seq}))
+            .expect("json")
+            .key(format!("k{key}"))
+    });
+    producer()
+        .produce_many_sync(records)
+        .await
+        .expect("messages produced");
+}
+
+/// One message as a consumer saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<String>,
+    pub attempt: u32,
+    pub at: Instant,
+}
+
+/// A shared log of handled messages, written by test consumers.
+#[derive(Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<Handled>>>);
+
+impl Log {
+    pub fn push(&self, handled: Handled) {
+        self.0.lock().expect("log").push(handled);
+    }
+
+    pub fn record(&self, message: &karafka::Message, attempt: u32) {
+        self.push(Handled {
+            partition: message.partition(),
+            offset: message.offset(),
+            key: message
+                .key()
+                .map(|key| String::from_utf8_lossy(key).into_owned()),
+            attempt,
+            at: Instant::now(),
+        });
+    }
+
+    pub fn snapshot(&self) -> Vec<Handled> {
+        self.0.lock().expect("log").clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.lock().expect("log").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits until `done` holds for the log, or panics after `timeout`.
+    pub async fn wait_until(
+        &self,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&[Handled]) -> bool,
+    ) {
+        let started = Instant::now();
+        loop {
+            if done(&self.snapshot()) {
+                return;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "timed out after {timeout:?} waiting for {what}; log has {} entries",
+                self.len()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Offsets handled per partition, in the order handled.
+    pub fn offsets_by_partition(&self) -> BTreeMap<i32, Vec<i64>> {
+        let mut by_partition: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
+        for handled in self.snapshot() {
+            by_partition
+                .entry(handled.partition)
+                .or_default()
+                .push(handled.offset);
+        }
+        by_partition
+    }
+}
+
+/// A server running in the background of a test.
+pub struct RunningServer {
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<Shutdown, karafka::Error>>,
+}
+
+impl RunningServer {
+    /// Builds an app of `config` and `routes` and starts its server.
+    pub fn start(config: Config, routes: Routes) -> Self {
+        let app = App::builder()
+            .config(config)
+            .routes(routes)
+            .build()
+            .expect("valid app");
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(app.server().run_until(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Stops the server gracefully and returns how the shutdown went.
+    pub async fn stop(mut self) -> Shutdown {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task)
+            .await
+            .expect("server task")
+            .expect("server ran")
+    }
+}
+
+/// The committed offset of every partition of `topic` for `group` (`None` where nothing was
+/// committed), read back from the broker.
+pub fn committed_offsets(group: &str, topic: &str, partitions: i32) -> Vec<Option<i64>> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .set("group.id", group)
+        .create()
+        .expect("consumer");
+    let mut list = TopicPartitionList::new();
+    for partition in 0..partitions {
+        list.add_partition(topic, partition);
+    }
+    let committed = consumer
+        .committed_offsets(list, Duration::from_secs(10))
+        .expect("committed offsets");
+    (0..partitions)
+        .map(|partition| {
+            match committed
+                .find_partition(topic, partition)
+                .map(|e| e.offset())
+            {
+                Some(Offset::Offset(offset)) => Some(offset),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The end offset (high watermark) of every partition of `topic`.
+pub fn end_offsets(topic: &str, partitions: i32) -> Vec<i64> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .create()
+        .expect("consumer");
+    (0..partitions)
+        .map(|partition| {
+            consumer
+                .fetch_watermarks(topic, partition, Duration::from_secs(10))
+                .expect("watermarks")
+                .1
+        })
+        .collect()
+}
+
+/// Prints the runtime's logs in test output when `RUST_LOG` is set.
+pub fn logs() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// A test app process (the `probe` binary) consuming one topic.
+pub struct Probe {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    stderr: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Probe {
+    /// Starts `binary server` for `topic` in `group`, with extra `KARAFKA_*`/`PROBE_*` variables.
+    pub fn spawn(binary: &str, topic: &str, group: &str, env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("handled.log");
+        let stderr = dir.path().join("stderr.log");
+        let child = std::process::Command::new(binary)
+            .arg("server")
+            .current_dir(dir.path())
+            .env_remove("RUST_LOG")
+            .env("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", bootstrap_servers())
+            .env("KARAFKA_KAFKA__AUTO_COMMIT_INTERVAL_MS", "200")
+            .env("KARAFKA_GROUP_ID", group)
+            .env("KARAFKA_MAX_WAIT_TIME", "50")
+            .env("PROBE_TOPIC", topic)
+            .env("PROBE_LOG", &log)
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .expect("probe started");
+        Self {
+            child,
+            log,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    /// `(partition, offset)` of every message handled so far, in the order handled.
+    pub fn handled(&self) -> Vec<(i32, i64)> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| {
+                let (partition, offset) = line.split_once(' ')?;
+                Some((partition.parse().ok()?, offset.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// Waits until at least `count` messages were handled.
+    pub async fn wait_handled(&self, count: usize, timeout: Duration) {
+        let started = Instant::now();
+        while self.handled().len() < count {
+            assert!(
+                started.elapsed() < timeout,
+                "probe handled only {} of {count} messages in {timeout:?}",
+                self.handled().len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Sends `signal` (e.g. `"TERM"`, `"KILL"`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits up to `timeout` for the process to exit; returns its exit code (`None` if killed by
+    /// a signal) and what it wrote to stderr.
+    pub async fn wait(&mut self, timeout: Duration) -> (Option<i32>, String) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("probe status") {
+                break status;
+            }
+            if started.elapsed() > timeout {
+                let _ = self.child.kill();
+                panic!(
+                    "probe did not exit within {timeout:?}: {}",
+                    self.stderr_text()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        (status.code(), self.stderr_text())
+    }
+
+    /// Waits until the process's log contains `text`.
+    pub async fn wait_log(&self, text: &str, timeout: Duration) {
+        let started = Instant::now();
+        while !self.stderr_text().contains(text) {
+            assert!(
+                started.elapsed() < timeout,
+                "probe never logged {text:?}: {}",
+                self.stderr_text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        // A failed test must not leave a consumer running against the shared broker.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether every offset below `end` of `partition` appears in `handled`.
+pub fn all_handled_below(handled: &[(i32, i64)], partition: i32, end: i64) -> bool {
+    let seen: std::collections::HashSet<i64> = handled
+        .iter()
+        .filter(|(p, _)| *p == partition)
+        .map(|(_, offset)| *offset)
+        .collect();
+    (0..end).all(|offset| seen.contains(&offset))
+}

@@ -10,11 +10,10 @@ pub enum AdminError {
     #[error("the admin client could not be created: {0}")]
     Create(String),
     /// The request did not reach the cluster or timed out.
-    #[error("the admin request failed: {source}")]
+    #[error("the admin request failed: {error}")]
     Request {
         /// librdkafka's error.
-        #[source]
-        source: KafkaError,
+        error: KafkaError,
     },
     /// The cluster refused the request for a topic.
     #[error("topic `{topic}`: {code}")]

@@ -48,12 +48,16 @@ impl Admin {
         partitions: i32,
         replication_factor: i32,
     ) -> Result<(), AdminError> {
-        let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication_factor));
+        let new_topic = NewTopic::new(
+            topic,
+            partitions,
+            TopicReplication::Fixed(replication_factor),
+        );
         let results = self
             .client
             .create_topics([&new_topic], &Self::options())
             .await
-            .map_err(|source| AdminError::Request { source })?;
+            .map_err(|error| AdminError::Request { error })?;
         topic_results(results)
     }
 
@@ -66,12 +70,14 @@ impl Admin {
             .client
             .delete_topics(&[topic], &Self::options())
             .await
-            .map_err(|source| AdminError::Request { source })?;
+            .map_err(|error| AdminError::Request { error })?;
         topic_results(results)
     }
 }
 
-fn topic_results(results: Vec<Result<String, (String, RDKafkaErrorCode)>>) -> Result<(), AdminError> {
+fn topic_results(
+    results: Vec<Result<String, (String, RDKafkaErrorCode)>>,
+) -> Result<(), AdminError> {
     results.into_iter().try_for_each(|result| {
         result
             .map(drop)

@@ -6,7 +6,7 @@ pub enum ConfigError {
     /// The sources could not be read or did not match the settings' shape: an unknown key, a
     /// value of the wrong type, a malformed `karafka.toml`. The message names the key and source.
     #[error("invalid configuration: {0}")]
-    Load(#[from] Box<figment::Error>),
+    Load(Box<figment::Error>),
 
     /// A value is of the right type but outside what the framework allows.
     #[error("invalid configuration: `{key}` = {value}: {expected}")]
@@ -31,7 +31,13 @@ pub enum ConfigError {
 
     /// librdkafka refused a setting (unknown property or bad value).
     #[error("invalid configuration: librdkafka refused the `kafka` settings: {0}")]
-    Kafka(#[source] rdkafka::error::KafkaError),
+    Kafka(rdkafka::error::KafkaError),
+}
+
+impl From<Box<figment::Error>> for ConfigError {
+    fn from(error: Box<figment::Error>) -> Self {
+        Self::Load(error)
+    }
 }
 
 impl ConfigError {

@@ -277,7 +277,9 @@ mod tests {
     use super::*;
 
     fn base() -> KafkaSettings {
-        [("bootstrap.servers", "127.0.0.1:9092")].into_iter().collect()
+        [("bootstrap.servers", "127.0.0.1:9092")]
+            .into_iter()
+            .collect()
     }
 
     #[test]
@@ -300,7 +302,10 @@ mod tests {
         settings.set("enable.auto.offset.store", true);
         let error = consumer_config(&settings, "g", "c", "earliest").unwrap_err();
         let text = error.to_string();
-        assert!(text.contains("kafka.\"enable.auto.offset.store\""), "{text}");
+        assert!(
+            text.contains("kafka.\"enable.auto.offset.store\""),
+            "{text}"
+        );
         assert!(text.contains("at-least-once"), "{text}");
     }
 
@@ -308,7 +313,9 @@ mod tests {
     fn consumer_config_refuses_a_second_group_id() {
         let mut settings = base();
         settings.set("group.id", "other");
-        let text = consumer_config(&settings, "g", "c", "earliest").unwrap_err().to_string();
+        let text = consumer_config(&settings, "g", "c", "earliest")
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("kafka.\"group.id\""), "{text}");
     }
 

@@ -88,7 +88,9 @@ mod tests {
         let mut message = String::new();
         Jail::expect_with(|jail| {
             jail.create_file("karafka.toml", toml)?;
-            message = Config::load().expect_err("settings must be refused").to_string();
+            message = Config::load()
+                .expect_err("settings must be refused")
+                .to_string();
             Ok(())
         });
         message
@@ -102,7 +104,8 @@ mod tests {
 
     #[test]
     fn wrong_type_is_named() {
-        let message = load_error("max_messages = \"many\"\n[kafka]\n\"bootstrap.servers\" = \"h:1\"");
+        let message =
+            load_error("max_messages = \"many\"\n[kafka]\n\"bootstrap.servers\" = \"h:1\"");
         assert!(message.contains("max_messages"), "{message}");
     }
 

@@ -10,10 +10,14 @@ pub(crate) fn librdkafka_log(client: &str, level: RDKafkaLogLevel, facility: &st
         | RDKafkaLogLevel::Error => {
             tracing::error!(target: "librdkafka", client, facility, "{message}")
         }
-        RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", client, facility, "{message}"),
+        RDKafkaLogLevel::Warning => {
+            tracing::warn!(target: "librdkafka", client, facility, "{message}")
+        }
         RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
             tracing::info!(target: "librdkafka", client, facility, "{message}")
         }
-        RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", client, facility, "{message}"),
+        RDKafkaLogLevel::Debug => {
+            tracing::debug!(target: "librdkafka", client, facility, "{message}")
+        }
     }
 }

@@ -71,7 +71,10 @@ impl fmt::Debug for PayloadDecoder {
 
 impl PayloadDecoder {
     /// Decodes `payload` (`None` for a null payload, read as JSON `null`).
-    pub(crate) fn decode<T: DeserializeOwned>(&self, payload: Option<&[u8]>) -> Result<T, BoxError> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        payload: Option<&[u8]>,
+    ) -> Result<T, BoxError> {
         match self {
             Self::Json => Ok(serde_json::from_slice(payload.unwrap_or(b"null"))?),
             Self::Custom(deserializer) => {
@@ -81,7 +84,8 @@ impl PayloadDecoder {
                     Ok(())
                 };
                 deserializer.deserialize(payload.unwrap_or_default(), Visit(&mut visit))?;
-                decoded.ok_or_else(|| "the deserializer returned without decoding the payload".into())
+                decoded
+                    .ok_or_else(|| "the deserializer returned without decoding the payload".into())
             }
         }
     }

@@ -7,7 +7,7 @@ use crate::BoxError;
 /// Returned from a consumer (`message.payload()?`), it is handled like any handler error: the
 /// partition pauses at this message and retries; nothing is skipped.
 #[derive(Debug, thiserror::Error)]
-#[error("payload of {topic}/{partition} at offset {offset} could not be decoded: {source}")]
+#[error("payload of {topic}/{partition} at offset {offset} could not be decoded: {error}")]
 pub struct DecodeError {
     /// The message's topic.
     pub topic: String,
@@ -16,6 +16,5 @@ pub struct DecodeError {
     /// The message's offset.
     pub offset: i64,
     /// What the deserializer reported.
-    #[source]
-    pub source: BoxError,
+    pub error: BoxError,
 }

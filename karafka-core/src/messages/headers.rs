@@ -39,7 +39,8 @@ impl Headers {
 
     /// Like [`Headers::get`], as UTF-8 text; `None` when absent or not UTF-8.
     pub fn get_str(&self, key: &str) -> Option<&str> {
-        self.get(key).and_then(|value| std::str::from_utf8(value).ok())
+        self.get(key)
+            .and_then(|value| std::str::from_utf8(value).ok())
     }
 
     /// Every header, in the order sent.

@@ -16,7 +16,11 @@ pub(crate) struct Origin {
 }
 
 impl Origin {
-    pub(crate) fn new(topic: impl Into<String>, partition: i32, decoder: PayloadDecoder) -> Arc<Self> {
+    pub(crate) fn new(
+        topic: impl Into<String>,
+        partition: i32,
+        decoder: PayloadDecoder,
+    ) -> Arc<Self> {
         Arc::new(Self {
             topic: topic.into(),
             partition,
@@ -38,8 +42,17 @@ pub struct Message {
 
 impl Message {
     /// A message with a JSON-decoded payload, as tests of consumers build them.
-    pub fn new(topic: impl Into<String>, partition: i32, offset: i64, payload: Option<Vec<u8>>) -> Self {
-        Self::from_parts(Origin::new(topic, partition, PayloadDecoder::Json), offset, payload)
+    pub fn new(
+        topic: impl Into<String>,
+        partition: i32,
+        offset: i64,
+        payload: Option<Vec<u8>>,
+    ) -> Self {
+        Self::from_parts(
+            Origin::new(topic, partition, PayloadDecoder::Json),
+            offset,
+            payload,
+        )
     }
 
     pub(crate) fn from_parts(origin: Arc<Origin>, offset: i64, payload: Option<Vec<u8>>) -> Self {
@@ -107,11 +120,11 @@ impl Message {
         self.origin
             .decoder
             .decode(self.raw_payload())
-            .map_err(|source| DecodeError {
+            .map_err(|error| DecodeError {
                 topic: self.topic().to_owned(),
                 partition: self.partition(),
                 offset: self.offset,
-                source,
+                error,
             })
     }
 

@@ -46,7 +46,10 @@ impl Service<Context> for ConsumerService {
         let mark_on_success = self.mark_on_success;
         Box::pin(async move {
             let mut consumer = consumer.lock().await;
-            match AssertUnwindSafe(consumer.consume(&mut ctx)).catch_unwind().await {
+            match AssertUnwindSafe(consumer.consume(&mut ctx))
+                .catch_unwind()
+                .await
+            {
                 Ok(Ok(())) => {
                     if let Some(last) = ctx.messages().last().filter(|_| mark_on_success) {
                         ctx.mark_as_consumed(last);

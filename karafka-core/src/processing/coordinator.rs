@@ -119,7 +119,6 @@ impl Coordinator {
             batch = stream.next_batch(self.route.max_messages, self.route.max_wait_time) => batch,
         };
         tracing::info!(
-            partition = %self.partition,
             "Polled {} messages from {} in {} ms",
             messages.len(),
             self.partition,
@@ -140,7 +139,6 @@ impl Coordinator {
             started: Instant::now(),
         });
         tracing::info!(
-            partition = %self.partition,
             messages = job.messages.len(),
             first_offset = job.messages.first_offset(),
             attempt = job.attempt,
@@ -161,12 +159,10 @@ impl Coordinator {
         let elapsed = started.elapsed().as_millis();
         match &result {
             Ok(()) => tracing::info!(
-                partition = %self.partition,
                 "Consume job for {consumer} on {} finished in {elapsed} ms",
                 self.partition
             ),
             Err(error) => tracing::error!(
-                partition = %self.partition,
                 attempt = job.attempt,
                 "Consume job for {consumer} on {} failed after {elapsed} ms: {error}",
                 self.partition
@@ -182,18 +178,17 @@ impl Coordinator {
             return None;
         }
         let first = job.messages.first_offset()?;
-        let resume_at = self.assignment.next_unmarked().map_or(first, |next| next.max(first));
+        let resume_at = self
+            .assignment
+            .next_unmarked()
+            .map_or(first, |next| next.max(first));
         let rest = job.messages.from_offset(resume_at);
         if rest.is_empty() {
             return None;
         }
         let delay = self.route.backoff.delay(job.attempt);
         tracing::warn!(
-            partition = %self.partition,
-            offset = resume_at,
-            attempt = job.attempt,
-            %error,
-            "Pausing {} at offset {resume_at} for {} ms, then retrying (attempt {})",
+            "Pausing {} at offset {resume_at} for {} ms after: {error}; then retrying (attempt {})",
             self.partition,
             delay.as_millis(),
             job.attempt + 1
@@ -219,7 +214,6 @@ impl Coordinator {
         match pause {
             Some(timeout) => {
                 tracing::info!(
-                    partition = %self.partition,
                     "Pausing {} for {} ms as the consumer asked; resuming at offset {offset}",
                     self.partition,
                     timeout.as_millis()
@@ -227,7 +221,7 @@ impl Coordinator {
                 self.sleep(timeout).await
             }
             None => {
-                tracing::info!(partition = %self.partition, "Seeking {} to offset {offset}", self.partition);
+                tracing::info!("Seeking {} to offset {offset}", self.partition);
                 true
             }
         }

@@ -35,7 +35,11 @@ pub(crate) struct PartitionRegistry {
 }
 
 impl PartitionRegistry {
-    pub(crate) fn new(group: Arc<SubscriptionGroup>, scheduler: Scheduler, producer: Producer) -> Self {
+    pub(crate) fn new(
+        group: Arc<SubscriptionGroup>,
+        scheduler: Scheduler,
+        producer: Producer,
+    ) -> Self {
         Self {
             group,
             scheduler,
@@ -71,7 +75,8 @@ impl RebalanceHandler for PartitionRegistry {
             let slot = match slots.get_mut(partition) {
                 Some(slot) => slot,
                 None => {
-                    let origin = Origin::new(&partition.topic, partition.partition, route.decoder.clone());
+                    let origin =
+                        Origin::new(&partition.topic, partition.partition, route.decoder.clone());
                     let Some(stream) = PartitionStream::split(consumer, origin) else {
                         tracing::error!(group = %self.group.name, %partition, "librdkafka has no queue for the partition");
                         continue;
@@ -102,7 +107,10 @@ impl RebalanceHandler for PartitionRegistry {
         {
             let slots = self.slots();
             for partition in &partitions {
-                if let Some(assignment) = slots.get(partition).and_then(|slot| slot.assignment.as_ref()) {
+                if let Some(assignment) = slots
+                    .get(partition)
+                    .and_then(|slot| slot.assignment.as_ref())
+                {
                     assignment.revoke();
                 }
             }

@@ -67,7 +67,10 @@ impl Scheduler {
 
     fn running_jobs(&self) -> MutexGuard<'_, BTreeMap<u64, RunningJob>> {
         // Inserts and removes leave the map consistent even if a holder panics.
-        self.0.running.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Cancelled when the server begins to shut down.
@@ -108,7 +111,9 @@ impl Scheduler {
     pub(crate) async fn drain(&self, timeout: Duration) -> bool {
         self.0.shutdown.cancel();
         self.0.tasks.close();
-        tokio::time::timeout(timeout, self.0.tasks.wait()).await.is_ok()
+        tokio::time::timeout(timeout, self.0.tasks.wait())
+            .await
+            .is_ok()
     }
 }
 

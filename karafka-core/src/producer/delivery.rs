@@ -47,7 +47,7 @@ impl Future for DeliveryHandle {
                 partition: delivery.partition,
                 offset: delivery.offset,
             }),
-            Ok(Err((source, _))) => Err(ProduceError::Delivery { topic, source }),
+            Ok(Err((error, _))) => Err(ProduceError::Delivery { topic, error }),
             Err(_) => Err(ProduceError::Canceled { topic }),
         })
     }

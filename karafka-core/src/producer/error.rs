@@ -12,24 +12,22 @@ pub enum ProduceError {
     Config(#[from] ConfigError),
     /// librdkafka could not create the producer.
     #[error("the producer could not be created: {0}")]
-    Create(#[source] KafkaError),
+    Create(KafkaError),
     /// The record could not be encoded.
-    #[error("the record for `{topic}` could not be encoded: {source}")]
+    #[error("the record for `{topic}` could not be encoded: {error}")]
     Encode {
         /// The record's topic.
         topic: String,
         /// The encoder's error.
-        #[source]
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// The broker did not acknowledge the record.
-    #[error("producing to `{topic}` failed: {source}")]
+    #[error("producing to `{topic}` failed: {error}")]
     Delivery {
         /// The record's topic.
         topic: String,
         /// librdkafka's error.
-        #[source]
-        source: KafkaError,
+        error: KafkaError,
     },
     /// The producer's local queue stayed full; the record was not enqueued.
     #[error("the producer's queue stayed full for {waited_ms} ms; the record for `{topic}` was not enqueued")]
@@ -47,5 +45,5 @@ pub enum ProduceError {
     },
     /// Records were still undelivered when flushing gave up.
     #[error("flushing the producer failed: {0}")]
-    Flush(#[source] KafkaError),
+    Flush(KafkaError),
 }

@@ -60,7 +60,8 @@ impl Producer {
     /// [`ProduceError::Config`] for invalid settings, [`ProduceError::Create`] when librdkafka
     /// refuses to create the client.
     pub fn new(config: &Config) -> Result<Self, ProduceError> {
-        let client_config = producer_config(&config.kafka, &config.producer.kafka, &config.client_id)?;
+        let client_config =
+            producer_config(&config.kafka, &config.producer.kafka, &config.client_id)?;
         let inner = client_config
             .create_with_context(ProducerContext)
             .map_err(ProduceError::Create)?;
@@ -100,10 +101,10 @@ impl Producer {
                         waited_ms: started.elapsed().as_millis() as u64,
                     })
                 }
-                Err((source, _)) => {
+                Err((error, _)) => {
                     return Err(ProduceError::Delivery {
                         topic: record.topic,
-                        source,
+                        error,
                     })
                 }
             }
@@ -167,15 +168,15 @@ fn future_record(record: &Record) -> FutureRecord<'_, [u8], [u8]> {
         future = future.timestamp(timestamp);
     }
     if !record.headers.is_empty() {
-        let headers = record
-            .headers
-            .iter()
-            .fold(OwnedHeaders::new_with_capacity(record.headers.len()), |headers, (key, value)| {
+        let headers = record.headers.iter().fold(
+            OwnedHeaders::new_with_capacity(record.headers.len()),
+            |headers, (key, value)| {
                 headers.insert(Header {
                     key,
                     value: value.as_deref(),
                 })
-            });
+            },
+        );
         future = future.headers(headers);
     }
     future

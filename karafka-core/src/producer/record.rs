@@ -41,11 +41,14 @@ impl Record {
     ///
     /// # Errors
     /// [`ProduceError::Encode`] when `value` cannot be serialized.
-    pub fn json<T: Serialize + ?Sized>(topic: impl Into<String>, value: &T) -> Result<Self, ProduceError> {
+    pub fn json<T: Serialize + ?Sized>(
+        topic: impl Into<String>,
+        value: &T,
+    ) -> Result<Self, ProduceError> {
         let topic = topic.into();
         match serde_json::to_vec(value) {
             Ok(payload) => Ok(Self::new(topic, payload)),
-            Err(source) => Err(ProduceError::Encode { topic, source }),
+            Err(error) => Err(ProduceError::Encode { topic, error }),
         }
     }
 

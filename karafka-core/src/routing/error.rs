@@ -4,7 +4,9 @@
 #[derive(Debug, thiserror::Error)]
 pub enum RoutingError {
     /// No active topic is routed, so the server would have nothing to consume.
-    #[error("no active topic is routed: add one with `Routes::topic` or `topic \"name\" => Consumer`")]
+    #[error(
+        "no active topic is routed: add one with `Routes::topic` or `topic \"name\" => Consumer`"
+    )]
     Empty,
     /// A topic has no consumer.
     #[error("topic `{topic}` has no consumer: set one with `.consumer::<C>()`")]

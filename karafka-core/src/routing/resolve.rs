@@ -98,7 +98,8 @@ impl Routes {
                 match buckets.iter_mut().find(|(existing, _)| *existing == key) {
                     Some((_, subscription)) => subscription.topics.push(route),
                     None => {
-                        let subscription = key.subscription_group(&group.name, buckets.len(), route, config);
+                        let subscription =
+                            key.subscription_group(&group.name, buckets.len(), route, config);
                         buckets.push((key, subscription));
                     }
                 }

@@ -70,9 +70,9 @@ impl Server {
             .map_err(Error::from)
             .and_then(|client| {
                 Listener::start(group.name.clone(), &client, &group.topic_names(), registry)
-                    .map_err(|source| Error::Connection {
+                    .map_err(|error| Error::Connection {
                         group: group.name.clone(),
-                        source,
+                        error,
                     })
             });
             match started {
@@ -99,7 +99,11 @@ impl Server {
             scheduler.running().len()
         );
         let drained = scheduler.drain(config.shutdown_timeout).await;
-        let still_running = if drained { Vec::new() } else { scheduler.running() };
+        let still_running = if drained {
+            Vec::new()
+        } else {
+            scheduler.running()
+        };
         for job in &still_running {
             tracing::error!("Shutdown timeout passed; job still running: {job}");
         }

@@ -1,0 +1,183 @@
+//! The server as a real process: SIGKILL loses nothing, SIGTERM finishes the batch and exits 0,
+//! a job outliving `shutdown_timeout` exits 2, and bad settings fail before connecting.
+
+use std::time::{Duration, Instant};
+
+use karafka_integration_tests::*;
+
+const PROBE: &str = env!("CARGO_BIN_EXE_probe");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_consumer_loses_nothing_and_commits_nothing_unhandled() {
+    logs();
+    let topic = unique("kill");
+    let group = unique("kill-group");
+    create_topic(&topic, 3).await;
+    produce_keyed(&topic, 3_000, 30).await;
+    let ends = end_offsets(&topic, 3);
+    let session = [
+        ("KARAFKA_KAFKA__SESSION_TIMEOUT_MS", "3000"),
+        ("KARAFKA_KAFKA__HEARTBEAT_INTERVAL_MS", "500"),
+    ];
+
+    let mut first = Probe::spawn(
+        PROBE,
+        &topic,
+        &group,
+        &[session[0], session[1], ("PROBE_SLEEP_MS", "1")],
+    );
+    first.wait_handled(600, Duration::from_secs(60)).await;
+    first.signal("KILL");
+    let (code, _) = first.wait(Duration::from_secs(10)).await;
+    assert_eq!(code, None, "killed by the signal");
+    let before_kill = first.handled();
+    let committed_at_kill = committed_offsets(&group, &topic, 3);
+    assert!(
+        before_kill.len() < 3_000,
+        "the kill must land mid-stream to test anything"
+    );
+    for partition in 0..3 {
+        if let Some(committed) = committed_at_kill[partition as usize] {
+            assert!(
+                all_handled_below(&before_kill, partition, committed),
+                "partition {partition}: committed {committed} runs ahead of what was handled"
+            );
+        }
+    }
+
+    let mut second = Probe::spawn(PROBE, &topic, &group, &session);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while committed_offsets(&group, &topic, 3) != ends.iter().map(|&e| Some(e)).collect::<Vec<_>>()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the restarted consumer did not catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    second.signal("TERM");
+    let (code, stderr) = second.wait(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let after_restart = second.handled();
+    for partition in 0..3 {
+        let end = ends[partition as usize];
+        let all: Vec<(i32, i64)> = before_kill.iter().chain(&after_restart).copied().collect();
+        assert!(
+            all_handled_below(&all, partition, end),
+            "partition {partition}: a message was lost"
+        );
+        let resumed_at = after_restart
+            .iter()
+            .find(|(p, _)| *p == partition)
+            .map(|(_, o)| *o);
+        let committed = committed_at_kill[partition as usize].unwrap_or(0);
+        if committed < end {
+            assert_eq!(
+                resumed_at,
+                Some(committed),
+                "partition {partition}: the restart resumes at the committed offset"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_running_batch_finish_commits_and_exits_0() {
+    let topic = unique("sigterm");
+    let group = unique("sigterm-group");
+    create_topic(&topic, 1).await;
+    produce_keyed(&topic, 300, 3).await;
+
+    // Batches of 50 messages taking 2 s each.
+    let mut probe = Probe::spawn(
+        PROBE,
+        &topic,
+        &group,
+        &[("KARAFKA_MAX_MESSAGES", "50"), ("PROBE_SLEEP_MS", "40")],
+    );
+    probe.wait_handled(60, Duration::from_secs(60)).await;
+    probe.signal("TERM");
+    let (code, stderr) = probe.wait(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let handled: Vec<i64> = probe
+        .handled()
+        .into_iter()
+        .map(|(_, offset)| offset)
+        .collect();
+    assert_eq!(
+        handled,
+        (0..100).collect::<Vec<_>>(),
+        "the second batch finished, no third began"
+    );
+    assert_eq!(committed_offsets(&group, &topic, 1), vec![Some(100)]);
+    assert!(stderr.contains("Received SIGTERM"), "{stderr}");
+    assert!(stderr.contains("Stopped in"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_outliving_the_shutdown_timeout_exits_2_and_names_the_job() {
+    let topic = unique("shutdown-timeout");
+    let group = unique("shutdown-timeout-group");
+    create_topic(&topic, 1).await;
+    produce_keyed(&topic, 5, 1).await;
+
+    let mut probe = Probe::spawn(
+        PROBE,
+        &topic,
+        &group,
+        &[
+            ("KARAFKA_SHUTDOWN_TIMEOUT", "1000"),
+            ("PROBE_SLEEP_MS", "600000"),
+        ],
+    );
+    probe
+        .wait_log("Consume job for Probe", Duration::from_secs(60))
+        .await;
+    let signalled = Instant::now();
+    probe.signal("TERM");
+    let (code, stderr) = probe.wait(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(15),
+        "exited long after the timeout"
+    );
+    assert!(
+        stderr.contains(&format!("job still running: Probe on {topic}/0")),
+        "{stderr}"
+    );
+    assert!(probe.handled().is_empty());
+    assert_eq!(
+        committed_offsets(&group, &topic, 1),
+        vec![None],
+        "nothing unhandled was committed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_settings_fail_before_connecting_and_name_the_key() {
+    let unreachable = ("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:1");
+    for (setting, named) in [
+        (("KARAFKA_CONCURENCY", "3"), "concurency"),
+        (("KARAFKA_MAX_MESSAGES", "many"), "max_messages"),
+        (
+            ("KARAFKA_KAFKA__ENABLE_AUTO_OFFSET_STORE", "true"),
+            "enable.auto.offset.store",
+        ),
+    ] {
+        let started = Instant::now();
+        let mut probe = Probe::spawn(PROBE, "any-topic", "any-group", &[unreachable, setting]);
+        let (code, stderr) = probe.wait(Duration::from_secs(20)).await;
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.to_lowercase().contains(named),
+            "{setting:?} must be named: {stderr}"
+        );
+        assert!(
+            stderr.lines().count() <= 2,
+            "one clear line, not a backtrace: {stderr}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,157 @@
+//! Two members of one group split the partitions; when one leaves, the other resumes its
+//! partitions exactly at the committed offsets. Under eager, cooperative-sticky and KIP-848.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use karafka::routing::{Routes, Topic};
+use karafka::{async_trait, Config, Consumer, Context, Shutdown, TopicPartition};
+use karafka_integration_tests::*;
+
+const PARTITIONS: i32 = 4;
+const WAVE: usize = 400;
+
+struct Member {
+    log: Log,
+    revocations: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Consumer for Member {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        for message in ctx.messages() {
+            self.log.record(message, ctx.attempt());
+        }
+        Ok(())
+    }
+
+    async fn revoked(&mut self, _: &TopicPartition) -> anyhow::Result<()> {
+        self.revocations.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+fn member(config: Config, topic: &str) -> (RunningServer, Log, Arc<AtomicUsize>) {
+    let log = Log::default();
+    let revocations = Arc::new(AtomicUsize::new(0));
+    let (consumer_log, consumer_revocations) = (log.clone(), Arc::clone(&revocations));
+    let server = RunningServer::start(
+        config,
+        Routes::new().topic(Topic::new(topic).consumer_with(move || Member {
+            log: consumer_log.clone(),
+            revocations: Arc::clone(&consumer_revocations),
+        })),
+    );
+    (server, log, revocations)
+}
+
+/// Offsets handled per partition by both members together.
+fn union(a: &Log, b: &Log) -> BTreeMap<i32, Vec<i64>> {
+    let mut all = a.offsets_by_partition();
+    for (partition, offsets) in b.offsets_by_partition() {
+        all.entry(partition).or_default().extend(offsets);
+    }
+    all
+}
+
+async fn split_and_hand_over(protocol: &[(&str, &str)]) {
+    logs();
+    let topic = unique("rebalance");
+    let group = unique("rebalance-group");
+    create_topic(&topic, PARTITIONS).await;
+    let settings = protocol
+        .iter()
+        .fold(config(&group), |config, (key, value)| {
+            config.kafka(*key, *value)
+        });
+
+    let (a, a_log, a_revocations) = member(settings.clone(), &topic);
+    produce_keyed(&topic, WAVE, 40).await;
+    a_log
+        .wait_until(Duration::from_secs(60), "first wave by A", |h| {
+            h.len() >= WAVE
+        })
+        .await;
+
+    // B joins: keep producing until B owns partitions and both members consume.
+    let (b, b_log, _) = member(settings, &topic);
+    let mut produced = WAVE;
+    while b_log.is_empty() {
+        produce_keyed(&topic, 40, 40).await;
+        produced += 40;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let a_before = a_log.len();
+    produce_keyed(&topic, WAVE, 40).await;
+    produced += WAVE;
+    let ends = end_offsets(&topic, PARTITIONS);
+    let covered = |a: &Log, b: &Log, ends: &[i64]| {
+        let all = union(a, b);
+        (0..PARTITIONS).all(|p| {
+            all.get(&p)
+                .is_some_and(|offsets| (0..ends[p as usize]).all(|o| offsets.contains(&o)))
+        })
+    };
+    wait(|| covered(&a_log, &b_log, &ends)).await;
+    assert!(a_log.len() > a_before, "A still consumes after B joined");
+    assert!(
+        a_revocations.load(Ordering::SeqCst) > 0,
+        "A's revoked hook ran"
+    );
+
+    // B leaves gracefully; A takes B's partitions over from the committed offsets.
+    let b_partitions: Vec<i32> = b_log.offsets_by_partition().keys().copied().collect();
+    assert!(matches!(b.stop().await, Shutdown::Graceful));
+    let committed = committed_offsets(&group, &topic, PARTITIONS);
+    let a_mark = a_log.len();
+    produce_keyed(&topic, WAVE, 40).await;
+    produced += WAVE;
+    let ends = end_offsets(&topic, PARTITIONS);
+    assert_eq!(ends.iter().sum::<i64>() as usize, produced);
+    wait(|| covered(&a_log, &b_log, &ends)).await;
+    assert!(matches!(a.stop().await, Shutdown::Graceful));
+
+    let after_handover = &a_log.snapshot()[a_mark..];
+    for partition in b_partitions {
+        let resumed: Vec<i64> = after_handover
+            .iter()
+            .filter(|h| h.partition == partition)
+            .map(|h| h.offset)
+            .collect();
+        let from = committed[partition as usize].expect("B committed its partition");
+        assert_eq!(
+            resumed,
+            (from..ends[partition as usize]).collect::<Vec<_>>(),
+            "partition {partition}: A resumes exactly at B's committed offset"
+        );
+    }
+    assert_eq!(
+        committed_offsets(&group, &topic, PARTITIONS),
+        ends.iter().map(|&e| Some(e)).collect::<Vec<_>>()
+    );
+}
+
+async fn wait(mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(60), "timed out");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eager() {
+    split_and_hand_over(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cooperative_sticky() {
+    split_and_hand_over(&[("partition.assignment.strategy", "cooperative-sticky")]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kip_848_consumer_protocol() {
+    split_and_hand_over(&[("group.protocol", "consumer")]).await;
+}

@@ -69,7 +69,7 @@ impl Context {
     }
 
     /// Pauses the partition once this job returns: consumption resumes from `offset` after
-    /// `timeout`. Messages of this batch after `offset` are not handed out again before then.
+    /// `timeout`. The batch is then not marked automatically; mark what was handled.
     pub fn pause(&self, offset: i64, timeout: Duration) {
         self.assignment.request(Control::Pause { offset, timeout });
     }
@@ -80,7 +80,7 @@ impl Context {
     }
 
     /// Continues the partition from `offset` once this job returns (forwards to skip, backwards
-    /// to replay). Stored offsets are left as they are.
+    /// to replay). The batch is then not marked automatically, and marks already stored stay.
     pub fn seek(&self, offset: i64) {
         self.assignment.request(Control::Seek { offset });
     }
@@ -100,6 +100,11 @@ impl Context {
     /// The app's producer.
     pub fn producer(&self) -> &Producer {
         &self.producer
+    }
+
+    /// Whether this job asked for a pause or seek, which replaces automatic marking.
+    pub(crate) fn moves_partition(&self) -> bool {
+        self.assignment.has_control()
     }
 
     fn owns(&self, message: &Message) -> bool {

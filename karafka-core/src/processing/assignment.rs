@@ -137,6 +137,10 @@ impl Assignment {
         self.state().control = Some(control);
     }
 
+    pub(crate) fn has_control(&self) -> bool {
+        self.state().control.is_some()
+    }
+
     pub(crate) fn take_control(&self) -> Option<Control> {
         self.state().control.take()
     }

@@ -17,7 +17,8 @@ use crate::{BoxError, Consumer, Context};
 pub(crate) type SharedConsumer = Arc<Mutex<Box<dyn Consumer>>>;
 
 /// Calls `consume`, turns a panic into an error, and on success marks the batch's last message
-/// unless the route manages offsets itself.
+/// unless the route manages offsets itself or the consumer paused or sought its partition (then
+/// the rest of the batch was not handled and must not be marked).
 pub(crate) struct ConsumerService {
     consumer: SharedConsumer,
     mark_on_success: bool,
@@ -51,7 +52,8 @@ impl Service<Context> for ConsumerService {
                 .await
             {
                 Ok(Ok(())) => {
-                    if let Some(last) = ctx.messages().last().filter(|_| mark_on_success) {
+                    let marks = mark_on_success && !ctx.moves_partition();
+                    if let Some(last) = ctx.messages().last().filter(|_| marks) {
                         ctx.mark_as_consumed(last);
                     }
                     Ok(())

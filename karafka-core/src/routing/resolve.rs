@@ -202,3 +202,95 @@ fn check_name(name: &str) -> Result<(), RoutingError> {
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::Context;
+
+    #[derive(Default)]
+    struct Noop;
+
+    #[async_trait]
+    impl crate::Consumer for Noop {
+        async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn topic(name: &str) -> Topic {
+        Topic::new(name).consumer::<Noop>()
+    }
+
+    fn layout(routes: Routes) -> Vec<(String, String, Vec<String>)> {
+        routes
+            .resolve(&Config::default())
+            .unwrap()
+            .into_iter()
+            .map(|group| {
+                (
+                    group.name.clone(),
+                    group.group_id.clone(),
+                    group.topic_names(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn topics_share_a_connection_unless_their_kafka_settings_or_group_differ() {
+        let routes = Routes::new()
+            .topic(topic("a"))
+            .topic(topic("b"))
+            .topic(topic("c").kafka("fetch.max.bytes", 1000))
+            .topic(topic("d").subscription_group("slow"))
+            .topic(topic("e").initial_offset(InitialOffset::Latest))
+            .consumer_group(ConsumerGroup::new("audit").topic(topic("a")));
+        assert_eq!(
+            layout(routes),
+            vec![
+                (
+                    "app/default_0".into(),
+                    "app".into(),
+                    vec!["a".into(), "b".into()]
+                ),
+                ("app/default_1".into(), "app".into(), vec!["c".into()]),
+                ("app/slow_2".into(), "app".into(), vec!["d".into()]),
+                ("app/default_3".into(), "app".into(), vec!["e".into()]),
+                ("audit/default_0".into(), "audit".into(), vec!["a".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_group_named_like_the_default_merges_with_it_and_inactive_topics_are_left_out() {
+        let routes = Routes::new()
+            .topic(topic("a"))
+            .topic(topic("off").active(false))
+            .consumer_group(ConsumerGroup::new("app").topic(topic("b")));
+        assert_eq!(
+            layout(routes),
+            vec![(
+                "app/default_0".into(),
+                "app".into(),
+                vec!["a".into(), "b".into()]
+            )]
+        );
+    }
+
+    fn error(routes: Routes) -> String {
+        routes.resolve(&Config::default()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        assert!(error(Routes::new()).contains("no active topic"));
+        assert!(error(Routes::new().topic(Topic::new("bare"))).contains("`bare` has no consumer"));
+        assert!(error(Routes::new().topic(topic("x")).topic(topic("x")))
+            .contains("`x` is routed twice in consumer group `app`"));
+        assert!(error(Routes::new().topic(topic("bad name"))).contains("`bad name`"));
+        assert!(error(Routes::new().topic(topic("z").max_messages(0))).contains("max_messages"));
+    }
+}

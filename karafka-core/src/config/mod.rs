@@ -60,7 +60,8 @@ pub struct Config {
     pub concurrency: usize,
     /// Most messages handed to one consume job. Default 100.
     pub max_messages: usize,
-    /// Longest wait for a partition's batch to fill once its first message is there.
+    /// Longest time a partition gathers messages for its next batch, counted from when it is
+    /// ready for one; a partition that was idle longer hands over its first message at once.
     /// Default 1000 ms.
     #[serde(with = "millis")]
     pub max_wait_time: Duration,

@@ -51,9 +51,11 @@ impl PartitionStream {
         &self.origin
     }
 
-    /// The next batch: waits for a first message, then takes more until `max_messages` or until
-    /// `max_wait` has passed since the first one arrived.
+    /// The next batch: up to `max_messages`, gathered for at most `max_wait` from now (Karafka's
+    /// poll budget). Whatever arrived by then is returned; when nothing did, the first message to
+    /// arrive later is returned at once, so an idle partition adds no batching delay.
     pub(crate) async fn next_batch(&self, max_messages: usize, max_wait: Duration) -> Vec<Message> {
+        let deadline = Instant::now() + max_wait;
         let mut batch = Vec::with_capacity(max_messages.min(1024));
         while batch.is_empty() {
             self.take_available(&mut batch, max_messages);
@@ -61,7 +63,6 @@ impl PartitionStream {
                 let _ = timeout(WAKE_FALLBACK, self.ready.notified()).await;
             }
         }
-        let deadline = Instant::now() + max_wait;
         while batch.len() < max_messages {
             let before = batch.len();
             self.take_available(&mut batch, max_messages);

@@ -69,7 +69,7 @@ impl Topic {
         self
     }
 
-    /// Longest wait for a batch to fill once its first message is there.
+    /// Longest time a partition gathers messages for its next batch.
     pub fn max_wait_time(mut self, max_wait_time: Duration) -> Self {
         self.max_wait_time = Some(max_wait_time);
         self

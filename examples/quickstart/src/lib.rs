@@ -1,0 +1,4 @@
+//! The quickstart app: one topic, one consumer that logs each payload.
+
+pub mod consumers;
+pub mod karafka;

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use rdkafka::error::KafkaResult;
 use tokio_util::sync::CancellationToken;
 
 use crate::connection::PartitionStream;
@@ -79,22 +80,15 @@ impl Assignment {
         if !probe.mark(offset) {
             return true;
         }
-        match self.stream.store(offset) {
-            Ok(()) => {
-                state.offsets = probe;
-                true
-            }
-            Err(error) => {
-                tracing::warn!(
-                    topic = %self.origin().topic,
-                    partition = self.origin().partition,
-                    offset,
-                    %error,
-                    "offset not stored: the partition is no longer assigned"
-                );
-                false
-            }
+        let stored = self.report(
+            self.stream.store(offset),
+            offset,
+            "offset not stored: the partition is no longer assigned",
+        );
+        if stored {
+            state.offsets = probe;
         }
+        stored
     }
 
     /// Commits up to `offset` (inclusive) and waits for the broker. Blocks.
@@ -102,19 +96,26 @@ impl Assignment {
         if self.is_revoked() {
             return false;
         }
-        match self.stream.commit_sync(offset) {
-            Ok(()) => true,
-            Err(error) => {
+        self.report(
+            self.stream.commit_sync(offset),
+            offset,
+            "synchronous commit failed",
+        )
+    }
+
+    /// `true` on success; logs `what` with the partition and offset on failure.
+    fn report(&self, result: KafkaResult<()>, offset: i64, what: &str) -> bool {
+        result
+            .inspect_err(|error| {
                 tracing::warn!(
                     topic = %self.origin().topic,
                     partition = self.origin().partition,
                     offset,
                     %error,
-                    "synchronous commit failed"
+                    "{what}"
                 );
-                false
-            }
-        }
+            })
+            .is_ok()
     }
 
     /// The first offset not marked in this assignment, if anything was marked.

@@ -1,17 +1,16 @@
 //! The app: settings, routes and producer, checked together before anything connects.
 
-use std::sync::Arc;
-
 use crate::config::Config;
 use crate::producer::Producer;
-use crate::routing::{Routes, SubscriptionGroup};
+use crate::routing::{DeclaredTopic, Routes, Subscription};
 use crate::server::Server;
 use crate::Error;
 
 /// A validated app, ready to run as a [`Server`] and to produce.
 pub struct App {
     pub(crate) config: Config,
-    pub(crate) groups: Vec<Arc<SubscriptionGroup>>,
+    pub(crate) subscriptions: Vec<Subscription>,
+    pub(crate) declared: Vec<DeclaredTopic>,
     pub(crate) producer: Producer,
 }
 
@@ -70,17 +69,12 @@ impl AppBuilder {
             }
             None => Config::load()?,
         };
-        let groups = self
-            .routes
-            .unwrap_or_default()
-            .resolve(&config)?
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+        let resolved = self.routes.unwrap_or_default().resolve(&config)?;
         let producer = Producer::new(&config)?;
         Ok(App {
             config,
-            groups,
+            subscriptions: resolved.subscriptions,
+            declared: resolved.declared,
             producer,
         })
     }

@@ -265,17 +265,30 @@ pub struct Probe {
     child: std::process::Child,
     log: std::path::PathBuf,
     stderr: std::path::PathBuf,
+    stdout: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Probe {
     /// Starts `binary server` for `topic` in `group`, with extra `KARAFKA_*`/`PROBE_*` variables.
     pub fn spawn(binary: &str, topic: &str, group: &str, env: &[(&str, &str)]) -> Self {
+        Self::command(binary, &["server"], topic, group, env)
+    }
+
+    /// Starts `binary` with `args` (a command of the app's command line) for `topic`.
+    pub fn command(
+        binary: &str,
+        args: &[&str],
+        topic: &str,
+        group: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let log = dir.path().join("handled.log");
         let stderr = dir.path().join("stderr.log");
+        let stdout = dir.path().join("stdout.log");
         let child = std::process::Command::new(binary)
-            .arg("server")
+            .args(args)
             .current_dir(dir.path())
             .env_remove("RUST_LOG")
             .env("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", bootstrap_servers())
@@ -285,7 +298,7 @@ impl Probe {
             .env("PROBE_TOPIC", topic)
             .env("PROBE_LOG", &log)
             .envs(env.iter().copied())
-            .stdout(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr).expect("stderr file"))
             .spawn()
             .expect("probe started");
@@ -293,19 +306,50 @@ impl Probe {
             child,
             log,
             stderr,
+            stdout,
             _dir: dir,
         }
     }
 
-    /// `(partition, offset)` of every message handled so far, in the order handled.
-    pub fn handled(&self) -> Vec<(i32, i64)> {
+    /// Runs a command of the app to its end; returns its exit code, stdout and stderr.
+    pub async fn output(
+        binary: &str,
+        args: &[&str],
+        topic: &str,
+        env: &[(&str, &str)],
+    ) -> (Option<i32>, String, String) {
+        let mut probe = Self::command(binary, args, topic, "cli-group", env);
+        let (code, stderr) = probe.wait(Duration::from_secs(60)).await;
+        (code, probe.stdout_text(), stderr)
+    }
+
+    /// What the process wrote to stdout so far.
+    pub fn stdout_text(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
+    }
+
+    /// `(topic, partition, offset)` of every message handled so far, in the order handled.
+    pub fn handled_by_topic(&self) -> Vec<(String, i32, i64)> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
             .filter_map(|line| {
-                let (partition, offset) = line.split_once(' ')?;
-                Some((partition.parse().ok()?, offset.parse().ok()?))
+                let mut fields = line.split(' ');
+                let topic = fields.next()?.to_owned();
+                Some((
+                    topic,
+                    fields.next()?.parse().ok()?,
+                    fields.next()?.parse().ok()?,
+                ))
             })
+            .collect()
+    }
+
+    /// `(partition, offset)` of every message handled so far, in the order handled.
+    pub fn handled(&self) -> Vec<(i32, i64)> {
+        self.handled_by_topic()
+            .into_iter()
+            .map(|(_, partition, offset)| (partition, offset))
             .collect()
     }
 

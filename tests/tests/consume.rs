@@ -177,3 +177,39 @@ async fn initial_offset_latest_skips_the_backlog_and_inactive_topics_are_not_con
         .iter()
         .all(|partition| partition.topic == topic));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pattern_route_consumes_matching_topics_including_ones_created_later() {
+    let prefix = unique("pattern");
+    let group = unique("pattern-group");
+    let (early, late) = (format!("{prefix}-early"), format!("{prefix}-late"));
+    create_topic(&early, 1).await;
+    produce_to(&early, 0, &["{}"]).await;
+
+    let (log, observed) = (Log::default(), Observed::default());
+    let server = RunningServer::start(
+        config(&group).kafka("topic.metadata.refresh.interval.ms", 1_000),
+        Routes::new().topic(
+            Topic::pattern(format!("{}-.*", prefix.replace('.', "\\.")))
+                .consumer_with(recording(&log, &observed)),
+        ),
+    );
+    log.wait_until(Duration::from_secs(30), "the early topic", |h| h.len() == 1)
+        .await;
+    create_topic(&late, 1).await;
+    produce_to(&late, 0, &["{}", "{}"]).await;
+    log.wait_until(Duration::from_secs(30), "the late topic", |h| h.len() == 3)
+        .await;
+    assert!(matches!(server.stop().await, Shutdown::Graceful));
+    let mut topics: Vec<String> = observed
+        .initialized
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| p.topic.clone())
+        .collect();
+    topics.sort();
+    // The new topic changes the subscription: an eager rebalance re-assigns the early one too.
+    topics.dedup();
+    assert_eq!(topics, vec![early, late]);
+}

@@ -1,86 +1,92 @@
-//! Cluster administration: topics.
+//! Cluster administration: topics and their partitions and settings, watermarks, reading a range
+//! of a topic, consumer-group lag, and moving a group's offsets (replay or skip).
 
 mod error;
+mod offsets;
+mod plan;
+mod read;
+mod topics;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::consumer::BaseConsumer;
+use rdkafka::error::KafkaError;
+use rdkafka::ClientConfig;
 
 pub use error::AdminError;
+pub use offsets::{PartitionLag, SeekTarget};
+pub use plan::{plan, ClusterTopic, TopicChange};
 
 use crate::config::{producer_config, Config};
 
 /// How long an admin request waits for the cluster.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Runs admin requests against the cluster of a [`Config`].
+/// Runs admin requests against the cluster of a [`Config`]. Cheap to clone.
+#[derive(Clone)]
 pub struct Admin {
-    client: AdminClient<DefaultClientContext>,
+    admin: Arc<AdminClient<DefaultClientContext>>,
+    /// A consumer outside any group, for metadata, watermarks and reads.
+    metadata: Arc<BaseConsumer>,
+    base: ClientConfig,
+    servers: String,
 }
 
 impl Admin {
-    /// An admin client for the brokers of `config`.
+    /// Admin clients for the brokers of `config`. Connects lazily.
     ///
     /// # Errors
     /// [`AdminError::Create`] when the settings are refused.
     pub fn new(config: &Config) -> Result<Self, AdminError> {
-        let client_config = producer_config(&config.kafka, &Default::default(), &config.client_id)
+        let base = producer_config(&config.kafka, &Default::default(), &config.client_id)
             .map_err(|error| AdminError::Create(error.to_string()))?;
-        let client = client_config
-            .create()
-            .map_err(|error| AdminError::Create(error.to_string()))?;
-        Ok(Self { client })
+        let create = |error: KafkaError| AdminError::Create(error.to_string());
+        Ok(Self {
+            admin: Arc::new(base.create().map_err(create)?),
+            metadata: Arc::new(base.create().map_err(create)?),
+            servers: base.get("bootstrap.servers").unwrap_or_default().to_owned(),
+            base,
+        })
     }
 
     fn options() -> AdminOptions {
-        AdminOptions::new().operation_timeout(Some(REQUEST_TIMEOUT))
+        AdminOptions::new()
+            .request_timeout(Some(REQUEST_TIMEOUT))
+            .operation_timeout(Some(REQUEST_TIMEOUT))
     }
 
-    /// Creates `topic` with `partitions` partitions and `replication_factor` replicas.
-    ///
-    /// # Errors
-    /// [`AdminError::Topic`] with the broker's reason (e.g. the topic exists).
-    pub async fn create_topic(
+    /// A consumer in `group` (not subscribed), to read and commit the group's offsets.
+    fn group_consumer(&self, group: &str) -> Result<BaseConsumer, AdminError> {
+        let mut config = self.base.clone();
+        config
+            .set("group.id", group)
+            .set("enable.auto.commit", "false");
+        config
+            .create()
+            .map_err(|error| AdminError::Create(error.to_string()))
+    }
+
+    /// Runs a blocking librdkafka call off the async threads.
+    async fn blocking<T: Send + 'static>(
         &self,
-        topic: &str,
-        partitions: i32,
-        replication_factor: i32,
-    ) -> Result<(), AdminError> {
-        let new_topic = NewTopic::new(
-            topic,
-            partitions,
-            TopicReplication::Fixed(replication_factor),
-        );
-        let results = self
-            .client
-            .create_topics([&new_topic], &Self::options())
+        call: impl FnOnce(&Admin) -> Result<T, AdminError> + Send + 'static,
+    ) -> Result<T, AdminError> {
+        let admin = self.clone();
+        // The task only fails if the call panicked; report it as a cancelled request.
+        tokio::task::spawn_blocking(move || call(&admin))
             .await
-            .map_err(|error| AdminError::Request { error })?;
-        topic_results(results)
+            .unwrap_or(Err(AdminError::request(KafkaError::Canceled)))
     }
 
-    /// Deletes `topic`.
-    ///
-    /// # Errors
-    /// [`AdminError::Topic`] with the broker's reason (e.g. no such topic).
-    pub async fn delete_topic(&self, topic: &str) -> Result<(), AdminError> {
-        let results = self
-            .client
-            .delete_topics(&[topic], &Self::options())
-            .await
-            .map_err(|error| AdminError::Request { error })?;
-        topic_results(results)
+    /// Maps a failed metadata-style request to [`AdminError::Unreachable`] when the brokers did
+    /// not answer.
+    fn unreachable(&self, error: KafkaError) -> AdminError {
+        AdminError::Unreachable {
+            servers: self.servers.clone(),
+            error,
+        }
     }
-}
-
-fn topic_results(
-    results: Vec<Result<String, (String, RDKafkaErrorCode)>>,
-) -> Result<(), AdminError> {
-    results.into_iter().try_for_each(|result| {
-        result
-            .map(drop)
-            .map_err(|(topic, code)| AdminError::Topic { topic, code })
-    })
 }

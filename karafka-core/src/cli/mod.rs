@@ -1,4 +1,4 @@
-//! The app's command line: `server` runs the consumers.
+//! The app's command line: `server`, `info`, `topics ...` and `consumer-groups ...`.
 //!
 //! An app's `main` hands its app-building function to [`run`]:
 //!
@@ -8,6 +8,11 @@
 //!     karafka::cli::run(app)
 //! }
 //! ```
+
+mod consumer_groups;
+mod info;
+mod server;
+mod topics;
 
 use std::process::ExitCode;
 
@@ -26,14 +31,27 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Consume the routed topics until SIGINT or SIGTERM.
-    Server,
+    Server(server::ServerArgs),
+    /// Print the framework and librdkafka versions, the settings (secrets redacted) and the routes.
+    Info,
+    /// Make the cluster's topics match the routes' declared topics.
+    Topics(topics::TopicsArgs),
+    /// Inspect and move consumer groups' offsets.
+    #[command(subcommand)]
+    ConsumerGroups(consumer_groups::ConsumerGroupsCommand),
 }
 
 /// Parses the command line, builds the app with `app` and runs the command. Returns the process's
-/// exit code: 0 on success, 1 on an error (printed as one line), 2 when shutdown timed out.
+/// exit code: 0 on success, 1 on an error (printed as one line), 2 when a server's shutdown timed
+/// out or `--detailed-exitcode` reports changes.
 pub fn run(app: impl FnOnce() -> anyhow::Result<App>) -> ExitCode {
     let cli = Cli::parse();
-    crate::instrumentation::init_logging();
+    // The server reports as it goes; one-shot commands print their result and errors only.
+    let log_level = match cli.command {
+        Command::Server(_) => "info",
+        _ => "error",
+    };
+    crate::instrumentation::init_logging(log_level);
     match execute(cli.command, app) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
@@ -44,13 +62,19 @@ pub fn run(app: impl FnOnce() -> anyhow::Result<App>) -> ExitCode {
 }
 
 fn execute(command: Command, app: impl FnOnce() -> anyhow::Result<App>) -> anyhow::Result<u8> {
+    let app = app()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let result = match command {
-        Command::Server => app().and_then(|app| Ok(runtime.block_on(app.server().run())?)),
-    };
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Server(args) => server::run(app, &args).await,
+            Command::Info => info::run(&app),
+            Command::Topics(args) => topics::run(&app, &args).await,
+            Command::ConsumerGroups(command) => consumer_groups::run(&app, &command).await,
+        }
+    });
     // A job cut off by the shutdown timeout may still hold a worker thread; do not wait for it.
     runtime.shutdown_background();
-    Ok(result?.exit_code())
+    result
 }

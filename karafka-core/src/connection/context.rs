@@ -52,7 +52,7 @@ impl ClientContext for ListenerContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::error!(group = %self.name, %error, "librdkafka: {reason}");
+        crate::instrumentation::librdkafka_error(&self.name, &error, reason);
     }
 }
 

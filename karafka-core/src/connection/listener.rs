@@ -109,7 +109,10 @@ fn close(name: &str, consumer: Arc<KafkaConsumer>) {
         // A job outlived the shutdown timeout and still holds the consumer; leave the group
         // anyway, its results are no longer stored.
         Err(consumer) => {
-            tracing::warn!(group = name, "jobs still hold the consumer; closing it under them");
+            tracing::warn!(
+                group = name,
+                "jobs still hold the consumer; closing it under them"
+            );
             if let Err(error) = consumer.close_queue() {
                 tracing::error!(group = name, %error, "closing the consumer failed");
             }

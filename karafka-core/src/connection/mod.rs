@@ -16,6 +16,7 @@ use rdkafka::consumer::BaseConsumer;
 use crate::TopicPartition;
 
 pub(crate) use context::ListenerContext;
+pub(crate) use convert::to_message;
 pub(crate) use listener::Listener;
 pub(crate) use partition_stream::PartitionStream;
 

@@ -1,16 +1,18 @@
-//! librdkafka's log lines, as `tracing` events under the `librdkafka` target.
+//! librdkafka's log lines and error events, as `tracing` events under the `librdkafka` target.
 
 use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
 
+/// librdkafka's own log lines. Its "error" lines report conditions it retries by itself (a
+/// refused connection, say), so they are warnings here; the error events below carry the
+/// verdict.
 pub(crate) fn librdkafka_log(client: &str, level: RDKafkaLogLevel, facility: &str, message: &str) {
     match level {
-        RDKafkaLogLevel::Emerg
-        | RDKafkaLogLevel::Alert
-        | RDKafkaLogLevel::Critical
-        | RDKafkaLogLevel::Error => {
+        RDKafkaLogLevel::Emerg | RDKafkaLogLevel::Alert | RDKafkaLogLevel::Critical => {
             tracing::error!(target: "librdkafka", client, facility, "{message}")
         }
-        RDKafkaLogLevel::Warning => {
+        RDKafkaLogLevel::Error | RDKafkaLogLevel::Warning => {
             tracing::warn!(target: "librdkafka", client, facility, "{message}")
         }
         RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
@@ -19,5 +21,24 @@ pub(crate) fn librdkafka_log(client: &str, level: RDKafkaLogLevel, facility: &st
         RDKafkaLogLevel::Debug => {
             tracing::debug!(target: "librdkafka", client, facility, "{message}")
         }
+    }
+}
+
+/// librdkafka's error events: connection trouble it recovers from is a warning, the rest errors.
+pub(crate) fn librdkafka_error(client: &str, error: &KafkaError, reason: &str) {
+    let transient = matches!(
+        error.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::Resolve
+                | RDKafkaErrorCode::OperationTimedOut
+                | RDKafkaErrorCode::RequestTimedOut
+        )
+    );
+    if transient {
+        tracing::warn!(target: "librdkafka", client, %error, "{reason}");
+    } else {
+        tracing::error!(target: "librdkafka", client, %error, "{reason}");
     }
 }

@@ -15,7 +15,7 @@ use super::{Assignment, Coordinator, Scheduler};
 use crate::connection::{KafkaConsumer, PartitionStream, RebalanceHandler};
 use crate::messages::Origin;
 use crate::producer::Producer;
-use crate::routing::SubscriptionGroup;
+use crate::routing::Subscription;
 use crate::TopicPartition;
 
 /// A partition's stream (kept across assignments), its current assignment and the task of its
@@ -28,7 +28,8 @@ struct Slot {
 
 /// Reacts to the rebalances of one subscription group's consumer.
 pub(crate) struct PartitionRegistry {
-    group: Arc<SubscriptionGroup>,
+    subscription: Arc<Subscription>,
+    name: String,
     scheduler: Scheduler,
     producer: Producer,
     slots: Mutex<HashMap<TopicPartition, Slot>>,
@@ -36,12 +37,13 @@ pub(crate) struct PartitionRegistry {
 
 impl PartitionRegistry {
     pub(crate) fn new(
-        group: Arc<SubscriptionGroup>,
+        subscription: Arc<Subscription>,
         scheduler: Scheduler,
         producer: Producer,
     ) -> Self {
         Self {
-            group,
+            name: subscription.name(),
+            subscription,
             scheduler,
             producer,
             slots: Mutex::new(HashMap::new()),
@@ -68,8 +70,8 @@ impl RebalanceHandler for PartitionRegistry {
     fn assigned(&self, consumer: &Arc<KafkaConsumer>, partitions: Vec<TopicPartition>) {
         let mut slots = self.slots();
         for partition in &partitions {
-            let Some(route) = self.group.topic(&partition.topic) else {
-                tracing::error!(group = %self.group.name, %partition, "assigned a partition of a topic without a route");
+            let Some(route) = self.subscription.route_for(&partition.topic) else {
+                tracing::error!(group = %self.name, %partition, "assigned a partition of a topic without a route");
                 continue;
             };
             let slot = match slots.get_mut(partition) {
@@ -78,7 +80,7 @@ impl RebalanceHandler for PartitionRegistry {
                     let origin =
                         Origin::new(&partition.topic, partition.partition, route.decoder.clone());
                     let Some(stream) = PartitionStream::split(consumer, origin) else {
-                        tracing::error!(group = %self.group.name, %partition, "librdkafka has no queue for the partition");
+                        tracing::error!(group = %self.name, %partition, "librdkafka has no queue for the partition");
                         continue;
                     };
                     slots.entry(partition.clone()).or_insert(Slot {
@@ -100,7 +102,7 @@ impl RebalanceHandler for PartitionRegistry {
             slot.coordinator = Some(self.scheduler.spawn(coordinator.run(previous)));
             slot.assignment = Some(assignment);
         }
-        tracing::info!(group = %self.group.name, "Assigned partitions: {}", list(&partitions));
+        tracing::info!(group = %self.name, "Assigned partitions: {}", list(&partitions));
     }
 
     fn revoked(&self, consumer: &KafkaConsumer, partitions: Vec<TopicPartition>, lost: bool) {
@@ -117,7 +119,7 @@ impl RebalanceHandler for PartitionRegistry {
         }
         if lost {
             tracing::warn!(
-                group = %self.group.name,
+                group = %self.name,
                 "Lost partitions: {} (another member owns them now; marks not committed are dropped)",
                 list(&partitions)
             );
@@ -126,13 +128,13 @@ impl RebalanceHandler for PartitionRegistry {
         let started = Instant::now();
         match consumer.commit_consumer_state(CommitMode::Sync) {
             Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => tracing::info!(
-                group = %self.group.name,
+                group = %self.name,
                 "Revoked partitions: {}; offsets committed in {} ms",
                 list(&partitions),
                 started.elapsed().as_millis()
             ),
             Err(error) => tracing::warn!(
-                group = %self.group.name,
+                group = %self.name,
                 %error,
                 "Revoked partitions: {}; committing their offsets failed",
                 list(&partitions)

@@ -36,7 +36,7 @@ impl ClientContext for ProducerContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::error!(client = "producer", %error, "librdkafka: {reason}");
+        crate::instrumentation::librdkafka_error("producer", &error, reason);
     }
 }
 

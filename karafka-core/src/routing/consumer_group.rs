@@ -1,6 +1,6 @@
 //! A consumer group: topics consumed under one `group.id`.
 
-use super::Topic;
+use super::{SubscriptionGroup, Topic};
 
 /// Topics consumed under one Kafka `group.id`.
 pub struct ConsumerGroup {
@@ -20,6 +20,12 @@ impl ConsumerGroup {
     /// Routes `topic` in this group.
     pub fn topic(mut self, topic: Topic) -> Self {
         self.topics.push(topic);
+        self
+    }
+
+    /// Routes the topics of a named subscription group in this group.
+    pub fn subscription_group(mut self, group: SubscriptionGroup) -> Self {
+        self.topics.extend(group.topics);
         self
     }
 }

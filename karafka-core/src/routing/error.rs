@@ -8,6 +8,9 @@ pub enum RoutingError {
         "no active topic is routed: add one with `Routes::topic` or `topic \"name\" => Consumer`"
     )]
     Empty,
+    /// The server's include/exclude filters left nothing to consume.
+    #[error("no topic is left to consume after the --include/--exclude filters")]
+    NothingSelected,
     /// A topic has no consumer.
     #[error("topic `{topic}` has no consumer: set one with `.consumer::<C>()`")]
     MissingConsumer {
@@ -29,6 +32,20 @@ pub enum RoutingError {
         name: String,
         /// What Kafka requires.
         reason: &'static str,
+    },
+    /// A pattern route whose regex does not compile.
+    #[error("invalid pattern `{pattern}`: {reason}")]
+    InvalidPattern {
+        /// The pattern.
+        pattern: String,
+        /// The regex parser's complaint.
+        reason: String,
+    },
+    /// A topic routed in several consumer groups with different declared configs.
+    #[error("topic `{topic}` is declared with different configs; declare its config once")]
+    ConflictingConfig {
+        /// The topic.
+        topic: String,
     },
     /// A per-topic setting out of range.
     #[error("topic `{topic}`: `{key}` = {value}: {expected}")]

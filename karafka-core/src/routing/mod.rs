@@ -19,19 +19,24 @@
 mod consumer_group;
 mod error;
 mod resolve;
+mod subscription_group;
 mod topic;
+mod topic_config;
 
 pub use consumer_group::ConsumerGroup;
 pub use error::RoutingError;
+pub use subscription_group::SubscriptionGroup;
 pub use topic::Topic;
+pub use topic_config::TopicConfig;
 
-pub(crate) use resolve::{SubscriptionGroup, TopicRoute};
+pub(crate) use resolve::{DeclaredTopic, Subscription, TopicRoute};
 
 /// Every route of the app.
 #[derive(Default)]
 pub struct Routes {
     groups: Vec<ConsumerGroup>,
     default_topics: Vec<Topic>,
+    defaults: Topic,
 }
 
 impl Routes {
@@ -40,9 +45,27 @@ impl Routes {
         Self::default()
     }
 
+    /// Settings every topic of these routes takes unless it sets its own: `defaults` receives an
+    /// empty topic and returns it configured.
+    ///
+    /// ```
+    /// # use karafka::routing::{Routes, Topic};
+    /// let routes = Routes::new().defaults(|topic| topic.max_messages(50));
+    /// ```
+    pub fn defaults(mut self, defaults: impl FnOnce(Topic) -> Topic) -> Self {
+        self.defaults = defaults(Topic::default());
+        self
+    }
+
     /// Routes `topic` in the default consumer group (the `group_id` setting).
     pub fn topic(mut self, topic: Topic) -> Self {
         self.default_topics.push(topic);
+        self
+    }
+
+    /// Routes the topics of a named subscription group in the default consumer group.
+    pub fn subscription_group(mut self, group: SubscriptionGroup) -> Self {
+        self.default_topics.extend(group.topics);
         self
     }
 

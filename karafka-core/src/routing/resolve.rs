@@ -1,20 +1,27 @@
-//! Turning routes and settings into what the runtime runs: subscription groups of topic routes.
+//! Turning routes and settings into what the runtime runs: subscriptions (one librdkafka consumer
+//! each) of topic routes, and the topics the `topics` commands manage.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use regex::Regex;
+
 use super::topic::ConsumerFactory;
-use super::{ConsumerGroup, Routes, RoutingError, Topic};
+use super::{ConsumerGroup, Routes, RoutingError, Topic, TopicConfig};
 use crate::config::{Config, InitialOffset, KafkaSettings};
 use crate::messages::PayloadDecoder;
 use crate::middleware::StackLayer;
 use crate::processing::Backoff;
 
-/// One routed topic with every setting decided.
+/// One routed topic (or pattern of topics) with every setting decided.
+#[derive(Clone)]
 pub(crate) struct TopicRoute {
+    /// The topic's name, or the pattern's source.
     pub(crate) name: String,
+    /// For pattern routes: the regex topic names are matched against.
+    pub(crate) pattern: Option<Regex>,
     pub(crate) consumer_group: String,
     pub(crate) consumer: ConsumerFactory,
     pub(crate) consumer_name: &'static str,
@@ -26,10 +33,28 @@ pub(crate) struct TopicRoute {
     pub(crate) layers: Vec<StackLayer>,
 }
 
+impl TopicRoute {
+    /// The name librdkafka subscribes to: the topic, or `^regex` for a pattern.
+    pub(crate) fn subscription(&self) -> String {
+        match &self.pattern {
+            Some(regex) => regex.as_str().to_owned(),
+            None => self.name.clone(),
+        }
+    }
+
+    fn routes(&self, topic: &str) -> bool {
+        match &self.pattern {
+            Some(regex) => regex.is_match(topic),
+            None => self.name == topic,
+        }
+    }
+}
+
 impl fmt::Debug for TopicRoute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TopicRoute")
             .field("name", &self.name)
+            .field("pattern", &self.pattern.is_some())
             .field("consumer_group", &self.consumer_group)
             .field("consumer", &self.consumer_name)
             .field("max_messages", &self.max_messages)
@@ -40,29 +65,57 @@ impl fmt::Debug for TopicRoute {
 }
 
 /// Topics of one consumer group that share a connection (one librdkafka consumer).
-#[derive(Debug)]
-pub(crate) struct SubscriptionGroup {
-    /// `<consumer group>/<subscription group>`, for logs and thread names.
-    pub(crate) name: String,
+#[derive(Debug, Clone)]
+pub(crate) struct Subscription {
+    /// The consumer group.
     pub(crate) group_id: String,
+    /// The subscription group's name within its consumer group.
+    pub(crate) subscription_group: String,
     pub(crate) kafka: KafkaSettings,
     pub(crate) initial_offset: InitialOffset,
     pub(crate) topics: Vec<Arc<TopicRoute>>,
 }
 
-impl SubscriptionGroup {
-    pub(crate) fn topic(&self, name: &str) -> Option<&Arc<TopicRoute>> {
-        self.topics.iter().find(|topic| topic.name == name)
+impl Subscription {
+    /// `<consumer group>/<subscription group>`, for logs and thread names.
+    pub(crate) fn name(&self) -> String {
+        format!("{}/{}", self.group_id, self.subscription_group)
     }
 
-    pub(crate) fn topic_names(&self) -> Vec<String> {
-        self.topics.iter().map(|topic| topic.name.clone()).collect()
+    /// The route of `topic`: its own, or the first pattern matching it.
+    pub(crate) fn route_for(&self, topic: &str) -> Option<&Arc<TopicRoute>> {
+        self.topics
+            .iter()
+            .find(|route| route.pattern.is_none() && route.name == topic)
+            .or_else(|| self.topics.iter().find(|route| route.routes(topic)))
+    }
+
+    /// What librdkafka subscribes to.
+    pub(crate) fn subscriptions(&self) -> Vec<String> {
+        self.topics
+            .iter()
+            .map(|route| route.subscription())
+            .collect()
     }
 }
 
+/// A topic the routes declare, for the `topics` commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DeclaredTopic {
+    pub(crate) name: String,
+    pub(crate) config: TopicConfig,
+}
+
+/// Routes checked against the settings.
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    pub(crate) subscriptions: Vec<Subscription>,
+    pub(crate) declared: Vec<DeclaredTopic>,
+}
+
 impl Routes {
-    /// Checks the routes against `config` and groups the active topics into subscription groups.
-    pub(crate) fn resolve(self, config: &Config) -> Result<Vec<SubscriptionGroup>, RoutingError> {
+    /// Checks the routes against `config` and groups the active topics into subscriptions.
+    pub(crate) fn resolve(self, config: &Config) -> Result<Resolved, RoutingError> {
         let mut groups = Vec::new();
         if !self.default_topics.is_empty() {
             groups.push(ConsumerGroup {
@@ -71,22 +124,26 @@ impl Routes {
             });
         }
         groups.extend(self.groups);
-        let groups = merge_same_name(groups);
 
         let mut subscriptions = Vec::new();
-        for group in groups {
+        let mut declared = Declarations::default();
+        for group in merge_same_name(groups) {
             check_name(&group.name)?;
             let mut seen = HashSet::new();
-            let mut buckets: Vec<(SubscriptionKey, SubscriptionGroup)> = Vec::new();
+            let mut buckets: Vec<(SubscriptionKey, Subscription)> = Vec::new();
             for topic in group.topics {
-                check_name(&topic.name)?;
+                let topic = topic.with_defaults(&self.defaults);
+                if !topic.pattern {
+                    check_name(&topic.name)?;
+                    declared.add(&topic)?;
+                }
                 if !seen.insert(topic.name.clone()) {
                     return Err(RoutingError::DuplicateTopic {
                         topic: topic.name,
                         group: group.name,
                     });
                 }
-                if !topic.active {
+                if topic.active == Some(false) {
                     continue;
                 }
                 let key = SubscriptionKey {
@@ -98,8 +155,16 @@ impl Routes {
                 match buckets.iter_mut().find(|(existing, _)| *existing == key) {
                     Some((_, subscription)) => subscription.topics.push(route),
                     None => {
-                        let subscription =
-                            key.subscription_group(&group.name, buckets.len(), route, config);
+                        let name = key.unique_name(
+                            buckets.iter().map(|(_, s)| s.subscription_group.as_str()),
+                        );
+                        let subscription = Subscription {
+                            group_id: group.name.clone(),
+                            subscription_group: name,
+                            kafka: config.kafka.merged(&key.kafka),
+                            initial_offset: key.initial_offset.unwrap_or(config.initial_offset),
+                            topics: vec![route],
+                        };
                         buckets.push((key, subscription));
                     }
                 }
@@ -109,7 +174,10 @@ impl Routes {
         if subscriptions.is_empty() {
             return Err(RoutingError::Empty);
         }
-        Ok(subscriptions)
+        Ok(Resolved {
+            subscriptions,
+            declared: declared.topics,
+        })
     }
 }
 
@@ -123,21 +191,56 @@ struct SubscriptionKey {
 }
 
 impl SubscriptionKey {
-    fn subscription_group(
-        &self,
-        group: &str,
-        index: usize,
-        first: Arc<TopicRoute>,
-        config: &Config,
-    ) -> SubscriptionGroup {
-        let name = self.name.as_deref().unwrap_or("default");
-        SubscriptionGroup {
-            name: format!("{group}/{name}_{index}"),
-            group_id: group.to_owned(),
-            kafka: config.kafka.merged(&self.kafka),
-            initial_offset: self.initial_offset.unwrap_or(config.initial_offset),
-            topics: vec![first],
+    /// The subscription group's name (`default` when unnamed), suffixed when another connection of
+    /// the consumer group already has it.
+    fn unique_name<'a>(&self, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+        let base = self.name.as_deref().unwrap_or("default");
+        (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.to_owned()
+                } else {
+                    format!("{base}_{n}")
+                }
+            })
+            .find(|candidate| !taken.clone().any(|name| name == candidate))
+            .unwrap_or_else(|| base.to_owned())
+    }
+}
+
+/// The declared topics, one per name across consumer groups.
+#[derive(Default)]
+struct Declarations {
+    topics: Vec<DeclaredTopic>,
+    explicit: HashSet<String>,
+}
+
+impl Declarations {
+    fn add(&mut self, topic: &Topic) -> Result<(), RoutingError> {
+        let config = topic.config.clone().unwrap_or_default();
+        match self
+            .topics
+            .iter_mut()
+            .find(|declared| declared.name == topic.name)
+        {
+            None => self.topics.push(DeclaredTopic {
+                name: topic.name.clone(),
+                config,
+            }),
+            Some(declared) if topic.config.is_some() => {
+                if self.explicit.contains(&topic.name) && declared.config != config {
+                    return Err(RoutingError::ConflictingConfig {
+                        topic: topic.name.clone(),
+                    });
+                }
+                declared.config = config;
+            }
+            Some(_) => {}
         }
+        if topic.config.is_some() {
+            self.explicit.insert(topic.name.clone());
+        }
+        Ok(())
     }
 }
 
@@ -166,17 +269,32 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
             expected: "must be at least 1",
         });
     }
+    let pattern = topic.pattern.then(|| anchored(&topic.name)).transpose()?;
     Ok(TopicRoute {
         name: topic.name,
+        pattern,
         consumer_group: group.to_owned(),
         consumer,
         consumer_name,
         max_messages,
         max_wait_time: topic.max_wait_time.unwrap_or(config.max_wait_time),
-        manual_offset_management: topic.manual_offset_management,
+        manual_offset_management: topic.manual_offset_management.unwrap_or(false),
         backoff: Backoff::from_config(config),
-        decoder: topic.decoder,
+        decoder: topic.decoder.unwrap_or_default(),
         layers: topic.layers,
+    })
+}
+
+/// The pattern as librdkafka subscribes to it: a regex anchored at the start (`^...`).
+fn anchored(pattern: &str) -> Result<Regex, RoutingError> {
+    let source = if pattern.starts_with('^') {
+        pattern.to_owned()
+    } else {
+        format!("^{pattern}")
+    };
+    Regex::new(&source).map_err(|error| RoutingError::InvalidPattern {
+        pattern: pattern.to_owned(),
+        reason: error.to_string(),
     })
 }
 
@@ -228,14 +346,9 @@ mod tests {
         routes
             .resolve(&Config::default())
             .unwrap()
+            .subscriptions
             .into_iter()
-            .map(|group| {
-                (
-                    group.name.clone(),
-                    group.group_id.clone(),
-                    group.topic_names(),
-                )
-            })
+            .map(|s| (s.name(), s.group_id.clone(), s.subscriptions()))
             .collect()
     }
 
@@ -252,14 +365,14 @@ mod tests {
             layout(routes),
             vec![
                 (
-                    "app/default_0".into(),
+                    "app/default".into(),
                     "app".into(),
                     vec!["a".into(), "b".into()]
                 ),
-                ("app/default_1".into(), "app".into(), vec!["c".into()]),
-                ("app/slow_2".into(), "app".into(), vec!["d".into()]),
+                ("app/default_2".into(), "app".into(), vec!["c".into()]),
+                ("app/slow".into(), "app".into(), vec!["d".into()]),
                 ("app/default_3".into(), "app".into(), vec!["e".into()]),
-                ("audit/default_0".into(), "audit".into(), vec!["a".into()]),
+                ("audit/default".into(), "audit".into(), vec!["a".into()]),
             ]
         );
     }
@@ -273,7 +386,7 @@ mod tests {
         assert_eq!(
             layout(routes),
             vec![(
-                "app/default_0".into(),
+                "app/default".into(),
                 "app".into(),
                 vec!["a".into(), "b".into()]
             )]
@@ -282,6 +395,62 @@ mod tests {
 
     fn error(routes: Routes) -> String {
         routes.resolve(&Config::default()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_fill_what_topics_leave_unset_and_patterns_subscribe_anchored() {
+        let resolved = Routes::new()
+            .defaults(|topic| {
+                topic
+                    .max_messages(7)
+                    .consumer::<Noop>()
+                    .kafka("fetch.max.bytes", 1)
+            })
+            .topic(Topic::new("a"))
+            .topic(Topic::new("b").max_messages(9))
+            .topic(Topic::pattern(r"logs\..*"))
+            .resolve(&Config::default())
+            .unwrap();
+        let routes = &resolved.subscriptions[0].topics;
+        assert_eq!(
+            routes.iter().map(|r| r.max_messages).collect::<Vec<_>>(),
+            vec![7, 9, 7]
+        );
+        assert_eq!(
+            resolved.subscriptions[0].kafka.get("fetch.max.bytes"),
+            Some("1")
+        );
+        assert_eq!(resolved.subscriptions[0].subscriptions()[2], r"^logs\..*");
+        let subscription = &resolved.subscriptions[0];
+        assert_eq!(
+            subscription.route_for("logs.app").map(|r| r.name.as_str()),
+            Some(r"logs\..*")
+        );
+        assert!(subscription.route_for("metrics").is_none());
+        assert_eq!(
+            resolved
+                .declared
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["a", "b"],
+            "patterns declare no topic"
+        );
+    }
+
+    #[test]
+    fn a_topic_declared_twice_with_different_configs_is_refused() {
+        let routes = Routes::new()
+            .topic(topic("t").config(TopicConfig::new().partitions(2)))
+            .consumer_group(
+                ConsumerGroup::new("other")
+                    .topic(topic("t").config(TopicConfig::new().partitions(3))),
+            );
+        assert!(error(routes).contains("`t` is declared with different configs"));
+        assert!(
+            error(Routes::new().topic(Topic::pattern("(").consumer::<Noop>()))
+                .contains("invalid pattern")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tower::{Layer, Service};
 
+use super::TopicConfig;
 use crate::config::{InitialOffset, KafkaSettings};
 use crate::messages::{Deserializer, PayloadDecoder};
 use crate::middleware::{stack_layer, ConsumerStack, StackLayer};
@@ -13,19 +14,23 @@ use crate::{BoxError, Consumer, Context};
 /// Builds a new consumer instance for one partition.
 pub(crate) type ConsumerFactory = Arc<dyn Fn() -> Box<dyn Consumer> + Send + Sync>;
 
-/// A topic and how it is consumed. Settings left unset take the app's [`Config`](crate::Config).
+/// A topic (or a pattern of topics) and how it is consumed. Settings left unset take the routes'
+/// defaults, then the app's [`Config`](crate::Config).
+#[derive(Clone, Default)]
 pub struct Topic {
     pub(crate) name: String,
+    pub(crate) pattern: bool,
     pub(crate) consumer: Option<(ConsumerFactory, &'static str)>,
     pub(crate) max_messages: Option<usize>,
     pub(crate) max_wait_time: Option<Duration>,
     pub(crate) initial_offset: Option<InitialOffset>,
-    pub(crate) active: bool,
-    pub(crate) manual_offset_management: bool,
+    pub(crate) active: Option<bool>,
+    pub(crate) manual_offset_management: Option<bool>,
     pub(crate) kafka: KafkaSettings,
     pub(crate) subscription_group: Option<String>,
-    pub(crate) decoder: PayloadDecoder,
+    pub(crate) decoder: Option<PayloadDecoder>,
     pub(crate) layers: Vec<StackLayer>,
+    pub(crate) config: Option<TopicConfig>,
 }
 
 impl Topic {
@@ -33,16 +38,43 @@ impl Topic {
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
-            consumer: None,
-            max_messages: None,
-            max_wait_time: None,
-            initial_offset: None,
-            active: true,
-            manual_offset_management: false,
-            kafka: KafkaSettings::new(),
-            subscription_group: None,
-            decoder: PayloadDecoder::Json,
-            layers: Vec::new(),
+            ..Self::default()
+        }
+    }
+
+    /// Every topic whose name matches `regex`, including topics created after the server
+    /// started (librdkafka notices them on its next metadata refresh,
+    /// `topic.metadata.refresh.interval.ms`). The match is anchored at the start of the name.
+    pub fn pattern(regex: impl Into<String>) -> Self {
+        Self {
+            name: regex.into(),
+            pattern: true,
+            ..Self::default()
+        }
+    }
+
+    /// These settings, with `defaults` filling in what they leave unset.
+    pub(crate) fn with_defaults(self, defaults: &Topic) -> Topic {
+        let mut layers = defaults.layers.clone();
+        layers.extend(self.layers);
+        Topic {
+            name: self.name,
+            pattern: self.pattern,
+            consumer: self.consumer.or_else(|| defaults.consumer.clone()),
+            max_messages: self.max_messages.or(defaults.max_messages),
+            max_wait_time: self.max_wait_time.or(defaults.max_wait_time),
+            initial_offset: self.initial_offset.or(defaults.initial_offset),
+            active: self.active.or(defaults.active),
+            manual_offset_management: self
+                .manual_offset_management
+                .or(defaults.manual_offset_management),
+            kafka: defaults.kafka.merged(&self.kafka),
+            subscription_group: self
+                .subscription_group
+                .or_else(|| defaults.subscription_group.clone()),
+            decoder: self.decoder.or_else(|| defaults.decoder.clone()),
+            layers,
+            config: self.config.or_else(|| defaults.config.clone()),
         }
     }
 
@@ -83,14 +115,14 @@ impl Topic {
 
     /// Whether the topic is consumed (an inactive route is kept but not subscribed).
     pub fn active(mut self, active: bool) -> Self {
-        self.active = active;
+        self.active = Some(active);
         self
     }
 
     /// With `true`, the runtime does not mark a batch after `consume` succeeds; the consumer marks
     /// what it handled itself.
     pub fn manual_offset_management(mut self, manual: bool) -> Self {
-        self.manual_offset_management = manual;
+        self.manual_offset_management = Some(manual);
         self
     }
 
@@ -110,7 +142,13 @@ impl Topic {
 
     /// Decodes payloads with `deserializer` instead of JSON.
     pub fn deserializer(mut self, deserializer: impl Deserializer) -> Self {
-        self.decoder = PayloadDecoder::Custom(Arc::new(deserializer));
+        self.decoder = Some(PayloadDecoder::Custom(Arc::new(deserializer)));
+        self
+    }
+
+    /// How the topic should exist in the cluster, for the `topics` commands.
+    pub fn config(mut self, config: TopicConfig) -> Self {
+        self.config = Some(config);
         self
     }
 

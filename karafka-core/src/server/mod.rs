@@ -1,6 +1,7 @@
 //! The server: starts a listener per subscription group, runs until SIGINT/SIGTERM, then shuts
 //! down gracefully within `shutdown_timeout`.
 
+mod selection;
 mod shutdown;
 mod signals;
 
@@ -10,12 +11,14 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 
+pub use selection::Selection;
 pub use shutdown::Shutdown;
 
 use crate::app::App;
 use crate::config::consumer_config;
 use crate::connection::Listener;
 use crate::processing::{PartitionRegistry, Scheduler};
+use crate::routing::Subscription;
 use crate::Error;
 
 /// Closing the consumers (final commit, leaving the group) gets at least this long, even when
@@ -31,6 +34,16 @@ impl Server {
     /// A server for `app`.
     pub fn new(app: App) -> Self {
         Self { app }
+    }
+
+    /// Consumes only what `selection` admits.
+    ///
+    /// # Errors
+    /// [`Error::Routing`] when nothing is left to consume.
+    pub fn select(mut self, selection: &Selection) -> Result<Self, Error> {
+        let subscriptions = std::mem::take(&mut self.app.subscriptions);
+        self.app.subscriptions = selection.apply(subscriptions)?;
+        Ok(self)
     }
 
     /// Consumes until SIGINT or SIGTERM, then shuts down gracefully.
@@ -50,32 +63,14 @@ impl Server {
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<Shutdown, Error> {
         let App {
             config,
-            groups,
+            subscriptions,
             producer,
+            ..
         } = self.app;
         let scheduler = Scheduler::new(config.concurrency, Handle::current());
-        let mut listeners = Vec::with_capacity(groups.len());
-        for group in &groups {
-            let registry = Arc::new(PartitionRegistry::new(
-                Arc::clone(group),
-                scheduler.clone(),
-                producer.clone(),
-            ));
-            let started = consumer_config(
-                &group.kafka,
-                &group.group_id,
-                &config.client_id,
-                group.initial_offset.as_auto_offset_reset(),
-            )
-            .map_err(Error::from)
-            .and_then(|client| {
-                Listener::start(group.name.clone(), &client, &group.topic_names(), registry)
-                    .map_err(|error| Error::Connection {
-                        group: group.name.clone(),
-                        error,
-                    })
-            });
-            match started {
+        let mut listeners = Vec::with_capacity(subscriptions.len());
+        for subscription in subscriptions {
+            match start(subscription, &config.client_id, &scheduler, &producer) {
                 Ok(listener) => listeners.push(listener),
                 Err(error) => {
                     scheduler.drain(Duration::ZERO).await;
@@ -127,6 +122,30 @@ impl Server {
         );
         Ok(outcome)
     }
+}
+
+/// Starts the listener of one subscription.
+fn start(
+    subscription: Subscription,
+    client_id: &str,
+    scheduler: &Scheduler,
+    producer: &crate::Producer,
+) -> Result<Listener, Error> {
+    let client = consumer_config(
+        &subscription.kafka,
+        &subscription.group_id,
+        client_id,
+        subscription.initial_offset.as_auto_offset_reset(),
+    )?;
+    let name = subscription.name();
+    let topics = subscription.subscriptions();
+    let registry = Arc::new(PartitionRegistry::new(
+        Arc::new(subscription),
+        scheduler.clone(),
+        producer.clone(),
+    ));
+    Listener::start(name.clone(), &client, &topics, registry)
+        .map_err(|error| Error::Connection { group: name, error })
 }
 
 /// Closes every listener (final commit, leave the group), waiting at most `timeout`. `true` when

@@ -1,8 +1,11 @@
-//! A test app run as a real process by the integration tests (kill, terminate, exit codes).
+//! A test app run as a real process by the integration tests (kill, terminate, exit codes, the
+//! command line).
 //!
-//! Settings come from `KARAFKA_*` variables; `PROBE_TOPIC` names the topic, `PROBE_LOG` a file
-//! that gets one `partition offset` line per handled message (written before the message is
-//! marked), and `PROBE_SLEEP_MS` an await per message that makes batches slow.
+//! Settings come from `KARAFKA_*` variables. `PROBE_TOPIC` names the topic (declared with
+//! `PROBE_PARTITIONS` partitions and the topic-level setting `PROBE_SETTING=key=value`, if set),
+//! `PROBE_SECOND_TOPIC` an optional second one. `PROBE_LOG` names a file that gets one
+//! `topic partition offset` line per handled message (written before the message is marked), and
+//! `PROBE_SLEEP_MS` an await per message that makes batches slow.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -11,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use karafka::routing::{Routes, Topic};
+use karafka::routing::{Routes, Topic, TopicConfig};
 use karafka::{async_trait, App, Config, Consumer, Context};
 
 struct Probe {
@@ -24,31 +27,62 @@ impl Consumer for Probe {
     async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
         for message in ctx.messages() {
             tokio::time::sleep(self.sleep).await;
+            let line = format!(
+                "{} {} {}\n",
+                message.topic(),
+                message.partition(),
+                message.offset()
+            );
             // One write per line, so a kill never leaves half a line.
-            (&*self.log)
-                .write_all(format!("{} {}\n", message.partition(), message.offset()).as_bytes())?;
+            (&*self.log).write_all(line.as_bytes())?;
         }
         Ok(())
     }
 }
 
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
 fn app() -> anyhow::Result<App> {
-    let topic = std::env::var("PROBE_TOPIC").context("PROBE_TOPIC is required")?;
-    let path = std::env::var("PROBE_LOG").context("PROBE_LOG is required")?;
+    let topic = var("PROBE_TOPIC").context("PROBE_TOPIC is required")?;
+    let log_path = var("PROBE_LOG").unwrap_or_else(|| "/dev/null".into());
     let sleep = Duration::from_millis(
-        std::env::var("PROBE_SLEEP_MS")
+        var("PROBE_SLEEP_MS")
             .map_or(Ok(0), |ms| ms.parse())
             .context("PROBE_SLEEP_MS")?,
     );
-    let log = Arc::new(OpenOptions::new().create(true).append(true).open(&path)?);
+    let partitions = var("PROBE_PARTITIONS")
+        .map_or(Ok(1), |n| n.parse())
+        .context("PROBE_PARTITIONS")?;
+    let mut declared = TopicConfig::new().partitions(partitions);
+    if let Some((key, value)) = var("PROBE_SETTING")
+        .as_deref()
+        .and_then(|s| s.split_once('='))
+    {
+        declared = declared.setting(key, value);
+    }
+    let log = Arc::new(
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)?,
+    );
+    let probe = move || Probe {
+        log: Arc::clone(&log),
+        sleep,
+    };
+    let mut routes = Routes::new().topic(
+        Topic::new(topic)
+            .config(declared)
+            .consumer_with(probe.clone()),
+    );
+    if let Some(second) = var("PROBE_SECOND_TOPIC") {
+        routes = routes.topic(Topic::new(second).consumer_with(probe));
+    }
     Ok(App::builder()
         .config(Config::load()?)
-        .routes(
-            Routes::new().topic(Topic::new(topic).consumer_with(move || Probe {
-                log: Arc::clone(&log),
-                sleep,
-            })),
-        )
+        .routes(routes)
         .build()?)
 }
 

@@ -1,0 +1,55 @@
+//! Reading a range of a partition without joining a group.
+
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::{Admin, AdminError, REQUEST_TIMEOUT};
+use crate::connection::to_message;
+use crate::messages::{Message, Origin, PayloadDecoder};
+
+impl Admin {
+    /// Up to `count` messages of a partition from offset `start` (fewer when the partition ends
+    /// first), decoded as JSON on demand. Joins no group and commits nothing.
+    ///
+    /// # Errors
+    /// [`AdminError::Unreachable`] when the brokers do not answer.
+    pub async fn read_topic(
+        &self,
+        topic: &str,
+        partition: i32,
+        start: i64,
+        count: usize,
+    ) -> Result<Vec<Message>, AdminError> {
+        let (_, high) = self.watermarks(topic, partition).await?;
+        let topic = topic.to_owned();
+        self.blocking(move |admin| {
+            let consumer: BaseConsumer = admin
+                .base
+                .create()
+                .map_err(|error| AdminError::Create(error.to_string()))?;
+            let mut list = TopicPartitionList::new();
+            list.add_partition_offset(&topic, partition, Offset::Offset(start))
+                .map_err(AdminError::request)?;
+            consumer.assign(&list).map_err(AdminError::request)?;
+            let origin = Origin::new(&topic, partition, PayloadDecoder::Json);
+            let mut messages = Vec::new();
+            let deadline = Instant::now() + REQUEST_TIMEOUT;
+            let mut next = start;
+            while messages.len() < count && next < high && Instant::now() < deadline {
+                match consumer.poll(Duration::from_millis(100)) {
+                    Some(Ok(message)) => {
+                        let message = to_message(&message, &origin);
+                        next = message.offset() + 1;
+                        messages.push(message);
+                    }
+                    Some(Err(error)) => return Err(AdminError::request(error)),
+                    None => {}
+                }
+            }
+            Ok(messages)
+        })
+        .await
+    }
+}

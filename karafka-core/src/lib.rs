@@ -36,6 +36,9 @@
 //! }
 //! ```
 
+// Lets the `routes!` expansion's `::karafka::...` paths resolve inside this crate's own tests.
+extern crate self as karafka;
+
 pub mod admin;
 mod app;
 pub mod cli;
@@ -58,6 +61,7 @@ pub use async_trait::async_trait;
 pub use config::Config;
 pub use consumer::{Consumer, Context};
 pub use error::Error;
+pub use karafka_macros::routes;
 pub use messages::{Message, Messages};
 pub use processing::RunningJob;
 pub use producer::{Producer, Record};

@@ -283,13 +283,25 @@ impl Probe {
         group: &str,
         env: &[(&str, &str)],
     ) -> Self {
+        Self::command_in(None, binary, args, topic, group, env)
+    }
+
+    /// Like [`Probe::command`], in the working directory `cwd` (a fresh one when `None`).
+    pub fn command_in(
+        cwd: Option<&std::path::Path>,
+        binary: &str,
+        args: &[&str],
+        topic: &str,
+        group: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let log = dir.path().join("handled.log");
         let stderr = dir.path().join("stderr.log");
         let stdout = dir.path().join("stdout.log");
         let child = std::process::Command::new(binary)
             .args(args)
-            .current_dir(dir.path())
+            .current_dir(cwd.unwrap_or(dir.path()))
             .env_remove("RUST_LOG")
             .env("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", bootstrap_servers())
             .env("KARAFKA_KAFKA__AUTO_COMMIT_INTERVAL_MS", "200")

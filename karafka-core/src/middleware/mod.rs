@@ -5,6 +5,12 @@
 //! [`Topic::layer`](crate::routing::Topic::layer), the last added outermost (as in axum). A layer
 //! sees each [`Context`] before the consumer does and its result after.
 
+mod dead_letter_queue;
+mod virtual_partitions;
+
+pub use dead_letter_queue::DeadLetterQueue;
+pub use virtual_partitions::VirtualPartitions;
+
 use tower::util::BoxService;
 use tower::{Layer, Service, ServiceExt};
 

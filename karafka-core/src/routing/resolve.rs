@@ -269,6 +269,17 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
             expected: "must be at least 1",
         });
     }
+    let pending = [
+        ("dead_letter_queue", topic.dead_letter_queue.is_some()),
+        ("virtual_partitions", topic.virtual_partitions.is_some()),
+        ("long_running_job", topic.long_running_job.unwrap_or(false)),
+    ];
+    if let Some((feature, _)) = pending.iter().find(|(_, used)| *used) {
+        return Err(RoutingError::NotYetAvailable {
+            topic: topic.name,
+            feature,
+        });
+    }
     let pattern = topic.pattern.then(|| anchored(&topic.name)).transpose()?;
     Ok(TopicRoute {
         name: topic.name,
@@ -451,6 +462,78 @@ mod tests {
             error(Routes::new().topic(Topic::pattern("(").consumer::<Noop>()))
                 .contains("invalid pattern")
         );
+    }
+
+    /// A route as the runtime would run it: subscription, topic, max_messages, max_wait_time in
+    /// ms, manual offsets, librdkafka settings.
+    type Detail = (String, String, usize, u128, bool, Vec<(String, String)>);
+
+    fn details(routes: Routes) -> Vec<Detail> {
+        let resolved = routes.resolve(&Config::default()).unwrap();
+        resolved
+            .subscriptions
+            .iter()
+            .flat_map(|s| {
+                s.topics.iter().map(move |t| {
+                    let kafka = s
+                        .kafka
+                        .iter()
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect();
+                    (
+                        s.name(),
+                        t.subscription(),
+                        t.max_messages,
+                        t.max_wait_time.as_millis(),
+                        t.manual_offset_management,
+                        kafka,
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_macro_builds_what_the_builder_builds() {
+        let from_macro = crate::routes! {
+            defaults { max_messages: 7 }
+            topic "a" => Noop,
+            topic "b" {
+                consumer: Noop,
+                max_wait_time: 250,
+                manual_offset_management: true,
+                kafka: { "fetch.max.bytes": 1000 },
+                config: { partitions: 3, "cleanup.policy": "compact" },
+            }
+            subscription_group "slow" { topic "c" => Noop }
+            consumer_group "audit" {
+                pattern(r"logs\..*") => Noop,
+            }
+        };
+        let from_builder = Routes::new()
+            .defaults(|t| t.max_messages(7))
+            .topic(topic("a"))
+            .topic(
+                topic("b")
+                    .max_wait_time(Duration::from_millis(250))
+                    .manual_offset_management(true)
+                    .kafka("fetch.max.bytes", 1000)
+                    .config(
+                        TopicConfig::new()
+                            .partitions(3)
+                            .setting("cleanup.policy", "compact"),
+                    ),
+            )
+            .subscription_group(crate::routing::SubscriptionGroup::new("slow").topic(topic("c")))
+            .consumer_group(
+                ConsumerGroup::new("audit").topic(Topic::pattern(r"logs\..*").consumer::<Noop>()),
+            );
+        assert_eq!(details(from_macro), details(from_builder));
+        let declared = crate::routes! { topic "b" { consumer: Noop, config: { partitions: 3 } } }
+            .resolve(&Config::default())
+            .unwrap()
+            .declared;
+        assert_eq!(declared[0].config, TopicConfig::new().partitions(3));
     }
 
     #[test]

@@ -8,7 +8,9 @@ use tower::{Layer, Service};
 use super::TopicConfig;
 use crate::config::{InitialOffset, KafkaSettings};
 use crate::messages::{Deserializer, PayloadDecoder};
-use crate::middleware::{stack_layer, ConsumerStack, StackLayer};
+use crate::middleware::{
+    stack_layer, ConsumerStack, DeadLetterQueue, StackLayer, VirtualPartitions,
+};
 use crate::{BoxError, Consumer, Context};
 
 /// Builds a new consumer instance for one partition.
@@ -31,6 +33,9 @@ pub struct Topic {
     pub(crate) decoder: Option<PayloadDecoder>,
     pub(crate) layers: Vec<StackLayer>,
     pub(crate) config: Option<TopicConfig>,
+    pub(crate) dead_letter_queue: Option<DeadLetterQueue>,
+    pub(crate) virtual_partitions: Option<VirtualPartitions>,
+    pub(crate) long_running_job: Option<bool>,
 }
 
 impl Topic {
@@ -75,6 +80,13 @@ impl Topic {
             decoder: self.decoder.or_else(|| defaults.decoder.clone()),
             layers,
             config: self.config.or_else(|| defaults.config.clone()),
+            dead_letter_queue: self
+                .dead_letter_queue
+                .or_else(|| defaults.dead_letter_queue.clone()),
+            virtual_partitions: self
+                .virtual_partitions
+                .or_else(|| defaults.virtual_partitions.clone()),
+            long_running_job: self.long_running_job.or(defaults.long_running_job),
         }
     }
 
@@ -149,6 +161,25 @@ impl Topic {
     /// How the topic should exist in the cluster, for the `topics` commands.
     pub fn config(mut self, config: TopicConfig) -> Self {
         self.config = Some(config);
+        self
+    }
+
+    /// Sends messages that keep failing to a dead-letter topic (or skips them).
+    pub fn dead_letter_queue(mut self, dead_letter_queue: DeadLetterQueue) -> Self {
+        self.dead_letter_queue = Some(dead_letter_queue);
+        self
+    }
+
+    /// Processes each batch in parallel by key, in order per key.
+    pub fn virtual_partitions(mut self, virtual_partitions: VirtualPartitions) -> Self {
+        self.virtual_partitions = Some(virtual_partitions);
+        self
+    }
+
+    /// With `true`, jobs may run far longer than `max.poll.interval.ms` without the consumer
+    /// leaving its group.
+    pub fn long_running_job(mut self, long_running_job: bool) -> Self {
+        self.long_running_job = Some(long_running_job);
         self
     }
 

@@ -1,0 +1,192 @@
+//! Expansion of the DSL into plain calls of `karafka::routing`'s builder API. Values are spanned at
+//! their tokens, so a value of the wrong type, or a consumer type that does not implement
+//! `Consumer`, is reported by the compiler at that token.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Error, Expr, ExprLit, Lit, Result};
+
+use crate::ast::{BlockKey, Item, Route, RouteKind, Routes, Setting, Settings, Value};
+
+pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
+    let calls = routes
+        .items
+        .iter()
+        .map(|item| {
+            Ok(match item {
+                Item::Defaults(settings) => {
+                    let settings = settings_calls(settings)?;
+                    quote! { .defaults(|topic| topic #settings) }
+                }
+                Item::Route(route) => {
+                    let route = route_expr(route)?;
+                    quote! { .topic(#route) }
+                }
+                Item::SubscriptionGroup { name, routes } => {
+                    let group = subscription_group(name, routes)?;
+                    quote! { .subscription_group(#group) }
+                }
+                Item::ConsumerGroup { name, items } => {
+                    let members = items
+                        .iter()
+                        .map(|item| match item {
+                            Item::Route(route) => route_expr(route).map(|route| quote! { .topic(#route) }),
+                            Item::SubscriptionGroup { name, routes } => {
+                                subscription_group(name, routes).map(|group| quote! { .subscription_group(#group) })
+                            }
+                            Item::Defaults(_) | Item::ConsumerGroup { .. } => Ok(TokenStream::new()),
+                        })
+                        .collect::<Result<TokenStream>>()?;
+                    quote! { .consumer_group(::karafka::routing::ConsumerGroup::new(#name) #members) }
+                }
+            })
+        })
+        .collect::<Result<TokenStream>>()?;
+    Ok(quote! { ::karafka::routing::Routes::new() #calls })
+}
+
+fn subscription_group(name: &syn::LitStr, routes: &[Route]) -> Result<TokenStream> {
+    let topics = routes
+        .iter()
+        .map(|route| route_expr(route).map(|route| quote! { .topic(#route) }))
+        .collect::<Result<TokenStream>>()?;
+    Ok(quote! { ::karafka::routing::SubscriptionGroup::new(#name) #topics })
+}
+
+fn route_expr(route: &Route) -> Result<TokenStream> {
+    let name = &route.name;
+    let settings = settings_calls(&route.settings)?;
+    Ok(match route.kind {
+        RouteKind::Topic => quote! { ::karafka::routing::Topic::new(#name) #settings },
+        RouteKind::Pattern => quote! { ::karafka::routing::Topic::pattern(#name) #settings },
+    })
+}
+
+fn settings_calls(settings: &Settings) -> Result<TokenStream> {
+    settings.entries.iter().map(setting_call).collect()
+}
+
+fn setting_call(setting: &Setting) -> Result<TokenStream> {
+    let key = &setting.key;
+    let name = key.to_string();
+    Ok(match (name.as_str(), &setting.value) {
+        ("consumer", Value::Type(ty)) => quote_spanned! {ty.span()=> .consumer::<#ty>() },
+        ("max_wait_time", Value::Expr(expr)) => match integer(expr) {
+            Some(millis) => {
+                quote_spanned! {expr.span()=> .max_wait_time(::std::time::Duration::from_millis(#millis)) }
+            }
+            None => quote_spanned! {expr.span()=> .max_wait_time(#expr) },
+        },
+        ("initial_offset", Value::Expr(expr)) => {
+            let offset = initial_offset(expr)?;
+            quote_spanned! {expr.span()=> .initial_offset(::karafka::config::InitialOffset::#offset) }
+        }
+        ("kafka", Value::Block(entries)) => entries
+            .iter()
+            .map(|(key, value)| match key {
+                BlockKey::Str(key) => quote_spanned! {value.span()=> .kafka(#key, #value) },
+                BlockKey::Ident(_) => TokenStream::new(),
+            })
+            .collect(),
+        ("config", Value::Block(entries)) => {
+            let calls: TokenStream = entries
+                .iter()
+                .map(|(key, value)| match key {
+                    BlockKey::Ident(method) => quote_spanned! {method.span()=> .#method(#value) },
+                    BlockKey::Str(key) => quote_spanned! {value.span()=> .setting(#key, #value) },
+                })
+                .collect();
+            quote! { .config(::karafka::routing::TopicConfig::new() #calls) }
+        }
+        ("dead_letter_queue", Value::Block(entries)) => {
+            let (topic, rest) = required(entries, "topic", key)?;
+            let start = match topic {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(flag),
+                    ..
+                }) if !flag.value => {
+                    quote_spanned! {flag.span()=> ::karafka::middleware::DeadLetterQueue::skip() }
+                }
+                topic => {
+                    quote_spanned! {topic.span()=> ::karafka::middleware::DeadLetterQueue::new(#topic) }
+                }
+            };
+            let calls = method_calls(&rest)?;
+            quote! { .dead_letter_queue(#start #calls) }
+        }
+        ("virtual_partitions", Value::Block(entries)) => {
+            let (partitioner, rest) = required(entries, "partitioner", key)?;
+            let calls = method_calls(&rest)?;
+            quote! { .virtual_partitions(::karafka::middleware::VirtualPartitions::new(#partitioner) #calls) }
+        }
+        (_, Value::Expr(expr)) => quote_spanned! {expr.span()=> .#key(#expr) },
+        (_, _) => {
+            return Err(Error::new(
+                key.span(),
+                format!("unexpected value for `{name}`"),
+            ))
+        }
+    })
+}
+
+/// Splits out the block's `name` entry, which the feature's constructor takes.
+fn required<'a>(
+    entries: &'a [(BlockKey, Expr)],
+    name: &str,
+    owner: &syn::Ident,
+) -> Result<(&'a Expr, Vec<&'a (BlockKey, Expr)>)> {
+    let is_required = |key: &BlockKey| matches!(key, BlockKey::Ident(ident) if ident == name);
+    let value = entries
+        .iter()
+        .find(|(key, _)| is_required(key))
+        .map(|(_, value)| value)
+        .ok_or_else(|| Error::new(owner.span(), format!("`{owner}` needs `{name}`")))?;
+    let rest = entries
+        .iter()
+        .filter(|(key, _)| !is_required(key))
+        .collect();
+    Ok((value, rest))
+}
+
+/// `key: value` entries of a feature block, as builder method calls.
+fn method_calls(entries: &[&(BlockKey, Expr)]) -> Result<TokenStream> {
+    entries
+        .iter()
+        .map(|(key, value)| match key {
+            BlockKey::Ident(method) => Ok(quote_spanned! {method.span()=> .#method(#value) }),
+            BlockKey::Str(key) => Err(Error::new(
+                key.span(),
+                "feature settings are names, not strings",
+            )),
+        })
+        .collect()
+}
+
+fn integer(expr: &Expr) -> Option<&syn::LitInt> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => Some(int),
+        _ => None,
+    }
+}
+
+fn initial_offset(expr: &Expr) -> Result<TokenStream> {
+    let word = match expr {
+        Expr::Path(path) => path.path.get_ident().map(ToString::to_string),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => Some(text.value()),
+        _ => None,
+    };
+    match word.as_deref() {
+        Some("earliest") => Ok(quote! { Earliest }),
+        Some("latest") => Ok(quote! { Latest }),
+        _ => Err(Error::new(
+            expr.span(),
+            "`initial_offset` is `earliest` or `latest`",
+        )),
+    }
+}

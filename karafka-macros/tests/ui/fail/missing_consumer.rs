@@ -1,0 +1,5 @@
+fn main() {
+    let _ = karafka::routes! {
+        topic "orders" { max_messages: 10 }
+    };
+}

@@ -1,0 +1,79 @@
+// Every form of the DSL, and that it builds the same app as the builder API.
+
+#[path = "../consumers.rs"]
+mod consumers;
+
+use std::time::Duration;
+
+use consumers::{EventsConsumer, OrdersConsumer};
+use karafka::middleware::{DeadLetterQueue, VirtualPartitions};
+use karafka::routes;
+use karafka::routing::{ConsumerGroup, Routes, SubscriptionGroup, Topic, TopicConfig};
+
+struct Text;
+
+impl karafka::messages::Deserializer for Text {
+    fn deserialize(&self, payload: &[u8], visit: karafka::messages::Visit<'_>) -> Result<(), karafka::BoxError> {
+        visit.with(&mut serde_json::Deserializer::from_slice(payload))
+    }
+}
+
+fn every_form() -> Routes {
+    routes! {
+        defaults {
+            max_messages: 50,
+            kafka: { "fetch.max.bytes": 1048576 },
+        }
+        topic "example" => OrdersConsumer,
+        topic "orders" {
+            consumer: OrdersConsumer,
+            max_messages: 10,
+            max_wait_time: 500,
+            initial_offset: latest,
+            active: true,
+            manual_offset_management: false,
+            kafka: { "fetch.wait.max.ms": 100 },
+            subscription_group: "orders",
+            deserializer: Text,
+            layer: tower::layer::util::Identity::new(),
+            config: { partitions: 6, replication_factor: 1, "cleanup.policy": "compact" },
+            dead_letter_queue: { topic: "orders_dlq", max_retries: 3, independent: true },
+            virtual_partitions: { partitioner: |m: &karafka::Message| m.key().map(<[u8]>::to_vec), max_partitions: 10 },
+            long_running_job: false,
+        }
+        topic "skipped" {
+            consumer: OrdersConsumer,
+            max_wait_time: Duration::from_secs(2),
+            initial_offset: "earliest",
+            dead_letter_queue: { topic: false },
+        };
+        subscription_group "slow" {
+            topic "audit" => EventsConsumer,
+        }
+        consumer_group "analytics" {
+            topic "events" => EventsConsumer,
+            pattern(r"logs\..*") { consumer: EventsConsumer }
+            subscription_group "batch" {
+                pattern(r"metrics\..*") => EventsConsumer
+            }
+        }
+    }
+}
+
+fn the_builder_api() -> Routes {
+    Routes::new()
+        .topic(Topic::new("example").consumer::<OrdersConsumer>())
+        .topic(
+            Topic::new("orders")
+                .consumer::<OrdersConsumer>()
+                .config(TopicConfig::new().partitions(6).setting("cleanup.policy", "compact"))
+                .dead_letter_queue(DeadLetterQueue::new("orders_dlq"))
+                .virtual_partitions(VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec))),
+        )
+        .subscription_group(SubscriptionGroup::new("slow").topic(Topic::new("audit").consumer::<EventsConsumer>()))
+        .consumer_group(ConsumerGroup::new("analytics").topic(Topic::pattern(r"logs\..*").consumer::<EventsConsumer>()))
+}
+
+fn main() {
+    let _ = (every_form(), the_builder_api());
+}

@@ -1,0 +1,25 @@
+//! Logs the payload of every message of the `example` topic.
+
+use karafka::{async_trait, Consumer, Context, Message};
+
+use super::ApplicationConsumer;
+
+/// Logs each payload it consumes.
+#[derive(Default)]
+pub struct ExampleConsumer;
+
+#[async_trait]
+impl Consumer for ExampleConsumer {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        self.handle_each(ctx).await
+    }
+}
+
+#[async_trait]
+impl ApplicationConsumer for ExampleConsumer {
+    async fn handle(&mut self, message: &Message, _ctx: &Context) -> anyhow::Result<()> {
+        let payload: serde_json::Value = message.payload()?;
+        tracing::info!(offset = message.offset(), "{payload}");
+        Ok(())
+    }
+}

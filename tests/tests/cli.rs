@@ -350,3 +350,62 @@ async fn server_filters_choose_the_topics_consumed() {
     assert_eq!(code, Some(1));
     assert!(err.contains("no topic is left to consume"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_reads_a_range_of_a_partition_without_joining_a_group() {
+    let topic = unique("read");
+    create_topic(&topic, 1).await;
+    produce_to(
+        &topic,
+        0,
+        &[
+            "{\"n\":0}",
+            "{\"n\":1}",
+            "{\"n\":2}",
+            "{\"n\":3}",
+            "{\"n\":4}",
+        ],
+    )
+    .await;
+
+    let read = admin().read_topic(&topic, 0, 1, 3).await.unwrap();
+    let values: Vec<(i64, serde_json::Value)> = read
+        .iter()
+        .map(|m| (m.offset(), m.payload().unwrap()))
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            (1, serde_json::json!({"n": 1})),
+            (2, serde_json::json!({"n": 2})),
+            (3, serde_json::json!({"n": 3}))
+        ]
+    );
+    let tail = admin().read_topic(&topic, 0, 3, 10).await.unwrap();
+    assert_eq!(
+        tail.iter().map(|m| m.offset()).collect::<Vec<_>>(),
+        vec![3, 4],
+        "stops at the end"
+    );
+
+    let (code, _, err) = cli(
+        &[
+            "consumer-groups",
+            "seek",
+            "--group",
+            "g",
+            "--topic",
+            "no-such-topic-anywhere",
+            "--to",
+            "0",
+        ],
+        &topic,
+        &[],
+    )
+    .await;
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("topic `no-such-topic-anywhere` does not exist"),
+        "{err}"
+    );
+}

@@ -6,6 +6,9 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::{Admin, AdminError, REQUEST_TIMEOUT};
+
+/// The group id of the reading consumer; it is never joined nor committed to.
+const READER_GROUP: &str = "karafka-admin-reader";
 use crate::connection::to_message;
 use crate::messages::{Message, Origin, PayloadDecoder};
 
@@ -25,10 +28,9 @@ impl Admin {
         let (_, high) = self.watermarks(topic, partition).await?;
         let topic = topic.to_owned();
         self.blocking(move |admin| {
-            let consumer: BaseConsumer = admin
-                .base
-                .create()
-                .map_err(|error| AdminError::Create(error.to_string()))?;
+            // librdkafka assigns partitions only to consumers with a group id; a manual assignment
+            // never joins that group, and auto-commit is off, so the group stays untouched.
+            let consumer: BaseConsumer = admin.group_consumer(READER_GROUP)?;
             let mut list = TopicPartitionList::new();
             list.add_partition_offset(&topic, partition, Offset::Offset(start))
                 .map_err(AdminError::request)?;

@@ -23,6 +23,10 @@ pub(crate) const TOPIC_KEYS: &[&str] = &[
     "dead_letter_queue",
     "virtual_partitions",
     "long_running_job",
+    "filter",
+    "expire_in",
+    "delay_by",
+    "throttle",
 ];
 
 /// Keys that may appear more than once in a block.
@@ -201,7 +205,7 @@ fn parse_settings(input: ParseStream<'_>) -> Result<Settings> {
         input.parse::<Token![:]>()?;
         let value = match name.as_str() {
             "consumer" => Value::Type(Box::new(input.parse()?)),
-            "kafka" | "config" | "dead_letter_queue" | "virtual_partitions" => {
+            "kafka" | "config" | "dead_letter_queue" | "virtual_partitions" | "throttle" => {
                 Value::Block(parse_block(input, &key)?)
             }
             _ => Value::Expr(Box::new(input.parse()?)),

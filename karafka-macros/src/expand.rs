@@ -72,12 +72,23 @@ fn setting_call(setting: &Setting) -> Result<TokenStream> {
     let name = key.to_string();
     Ok(match (name.as_str(), &setting.value) {
         ("consumer", Value::Type(ty)) => quote_spanned! {ty.span()=> .consumer::<#ty>() },
-        ("max_wait_time", Value::Expr(expr)) => match integer(expr) {
-            Some(millis) => {
-                quote_spanned! {expr.span()=> .max_wait_time(::std::time::Duration::from_millis(#millis)) }
-            }
-            None => quote_spanned! {expr.span()=> .max_wait_time(#expr) },
-        },
+        ("max_wait_time" | "expire_in" | "delay_by", Value::Expr(expr)) => {
+            let duration = millis(expr);
+            quote_spanned! {expr.span()=> .#key(#duration) }
+        }
+        ("throttle", Value::Block(entries)) => {
+            let (limit, rest) = required(entries, "limit", key)?;
+            let interval = match rest.as_slice() {
+                [(BlockKey::Ident(name), interval)] if name == "interval" => millis(interval),
+                _ => {
+                    return Err(Error::new(
+                        key.span(),
+                        "`throttle` takes `limit` and `interval` (milliseconds)",
+                    ))
+                }
+            };
+            quote! { .throttle(#limit, #interval) }
+        }
         ("initial_offset", Value::Expr(expr)) => {
             let offset = initial_offset(expr)?;
             quote_spanned! {expr.span()=> .initial_offset(::karafka::config::InitialOffset::#offset) }
@@ -163,12 +174,13 @@ fn method_calls(entries: &[&(BlockKey, Expr)]) -> Result<TokenStream> {
         .collect()
 }
 
-fn integer(expr: &Expr) -> Option<&syn::LitInt> {
+/// An integer literal as milliseconds (Karafka's unit); any other expression as a `Duration`.
+fn millis(expr: &Expr) -> TokenStream {
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
-        }) => Some(int),
-        _ => None,
+        }) => quote_spanned! {int.span()=> ::std::time::Duration::from_millis(#int) },
+        expr => quote! { #expr },
     }
 }
 

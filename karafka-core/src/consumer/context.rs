@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::messages::{Message, Messages};
+use crate::middleware::dead_letter_queue::Dispatcher;
+use crate::middleware::DispatchError;
 use crate::processing::{Assignment, Control};
 use crate::producer::Producer;
 
@@ -13,6 +15,7 @@ pub struct Context {
     assignment: Arc<Assignment>,
     attempt: u32,
     producer: Producer,
+    dead_letter: Option<Arc<Dispatcher>>,
 }
 
 impl Context {
@@ -21,13 +24,36 @@ impl Context {
         assignment: Arc<Assignment>,
         attempt: u32,
         producer: Producer,
+        dead_letter: Option<Arc<Dispatcher>>,
     ) -> Self {
         Self {
             messages,
             assignment,
             attempt,
             producer,
+            dead_letter,
         }
+    }
+
+    /// A context for `messages` (part of this job's batch) of the same partition.
+    pub(crate) fn fork(&self, messages: Messages, attempt: u32) -> Self {
+        Self {
+            messages,
+            assignment: Arc::clone(&self.assignment),
+            attempt,
+            producer: self.producer.clone(),
+            dead_letter: self.dead_letter.clone(),
+        }
+    }
+
+    /// The first offset of the partition not marked yet in this assignment.
+    pub(crate) fn next_unmarked(&self) -> Option<i64> {
+        self.assignment.next_unmarked()
+    }
+
+    /// The partition's next failure counts as its first attempt again.
+    pub(crate) fn restart_attempts(&self) {
+        self.assignment.restart_attempts();
     }
 
     /// The batch: messages of one partition in offset order.
@@ -100,6 +126,38 @@ impl Context {
     /// The app's producer.
     pub fn producer(&self) -> &Producer {
         &self.producer
+    }
+
+    /// Sends `message` to the topic's dead-letter queue by hand (e.g. after a validation
+    /// failure), waits for the acknowledgement, then marks it. Messages before it are not marked.
+    ///
+    /// # Errors
+    /// [`DispatchError::NotConfigured`] without a dead-letter queue, [`DispatchError::Produce`]
+    /// when the write failed (the message stays unmarked), [`DispatchError::Revoked`] when the
+    /// partition was lost.
+    pub async fn dispatch_to_dlq(&self, message: &Message) -> Result<(), DispatchError> {
+        let Some(dispatcher) = &self.dead_letter else {
+            return Err(DispatchError::NotConfigured {
+                topic: self.topic().to_owned(),
+            });
+        };
+        dispatcher
+            .dispatch(
+                &self.producer,
+                message,
+                self.attempt,
+                "dispatched by the consumer",
+            )
+            .await?;
+        if self.mark_as_consumed(message) {
+            Ok(())
+        } else {
+            Err(DispatchError::Revoked {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+            })
+        }
     }
 
     /// Whether this job asked for a pause or seek, which replaces automatic marking.

@@ -1,11 +1,13 @@
 //! What users write: a [`Consumer`] per topic, handed batches through a [`Context`].
 
 mod context;
+mod error;
 mod panicked;
 
 use async_trait::async_trait;
 
 pub use context::Context;
+pub use error::{find_cause, ConsumeError};
 pub use panicked::Panicked;
 
 use crate::TopicPartition;

@@ -7,7 +7,7 @@ mod error;
 mod headers;
 mod message;
 
-pub use batch::Messages;
+pub use batch::{Iter, Messages};
 pub use deserializer::{Deserializer, Visit};
 pub use error::DecodeError;
 pub use headers::{Header, Headers};

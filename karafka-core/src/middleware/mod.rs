@@ -5,10 +5,16 @@
 //! [`Topic::layer`](crate::routing::Topic::layer), the last added outermost (as in axum). A layer
 //! sees each [`Context`] before the consumer does and its result after.
 
-mod dead_letter_queue;
+pub mod dead_letter_queue;
+pub mod filter;
+mod shared;
 mod virtual_partitions;
 
-pub use dead_letter_queue::DeadLetterQueue;
+pub use dead_letter_queue::{
+    DeadLetterQueue, DeadLetterQueueLayer, Decision, DispatchError, Fatal,
+};
+pub use filter::{FilterLayer, Verdict};
+pub(crate) use shared::Shared;
 pub use virtual_partitions::VirtualPartitions;
 
 use tower::util::BoxService;

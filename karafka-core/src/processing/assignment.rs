@@ -30,6 +30,8 @@ struct State {
     revoked: bool,
     offsets: OffsetTracker,
     control: Option<Control>,
+    /// A layer finished with the failing message (e.g. dispatched it): attempts count anew.
+    attempts_restarted: bool,
 }
 
 /// One partition, owned by this process from an assignment until its revocation.
@@ -136,6 +138,15 @@ impl Assignment {
 
     pub(crate) fn request(&self, control: Control) {
         self.state().control = Some(control);
+    }
+
+    pub(crate) fn restart_attempts(&self) {
+        self.state().attempts_restarted = true;
+    }
+
+    /// Whether attempts were restarted since the last call.
+    pub(crate) fn take_attempts_restart(&self) -> bool {
+        std::mem::take(&mut self.state().attempts_restarted)
     }
 
     pub(crate) fn has_control(&self) -> bool {

@@ -9,7 +9,7 @@ use futures_util::FutureExt;
 use tokio::sync::Mutex;
 use tower::Service;
 
-use crate::consumer::Panicked;
+use crate::consumer::{ConsumeError, Panicked};
 use crate::{BoxError, Consumer, Context};
 
 /// The consumer instance of one partition, shared by its stack and its lifecycle hooks. Jobs of a
@@ -58,7 +58,7 @@ impl Service<Context> for ConsumerService {
                     }
                     Ok(())
                 }
-                Ok(Err(error)) => Err(error.into()),
+                Ok(Err(error)) => Err(ConsumeError::new(error).into()),
                 Err(panic) => Err(Panicked::from_payload(panic.as_ref()).into()),
             }
         })

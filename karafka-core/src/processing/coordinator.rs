@@ -151,6 +151,7 @@ impl Coordinator {
             Arc::clone(&self.assignment),
             job.attempt,
             self.producer.clone(),
+            self.route.dead_letter.clone(),
         );
         let result = match stack.ready().await {
             Ok(service) => service.call(ctx).await,
@@ -186,19 +187,26 @@ impl Coordinator {
         if rest.is_empty() {
             return None;
         }
-        let delay = self.route.backoff.delay(job.attempt);
+        // A layer that finished with the failing message (a dead-letter dispatch) makes this
+        // failure the first of the next message.
+        let failures = if self.assignment.take_attempts_restart() {
+            1
+        } else {
+            job.attempt
+        };
+        let delay = self.route.backoff.delay(failures);
         tracing::warn!(
             "Pausing {} at offset {resume_at} for {} ms after: {error}; then retrying (attempt {})",
             self.partition,
             delay.as_millis(),
-            job.attempt + 1
+            failures + 1
         );
         if !self.sleep(delay).await {
             return None;
         }
         Some(Job {
             messages: rest,
-            attempt: job.attempt + 1,
+            attempt: failures + 1,
         })
     }
 

@@ -26,6 +26,8 @@ use crate::config::{producer_config, Config};
 const QUEUE_FULL_WAIT: Duration = Duration::from_secs(10);
 /// Pause between those retries; librdkafka drains its queue meanwhile.
 const QUEUE_FULL_RETRY: Duration = Duration::from_millis(10);
+/// How long a metadata request waits for the cluster.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Routes the producer's librdkafka logs into `tracing`.
 pub(crate) struct ProducerContext;
@@ -137,6 +139,33 @@ impl Producer {
         match first_error {
             Some(error) => Err(error),
             None => Ok(deliveries),
+        }
+    }
+
+    /// The number of partitions of `topic`, from the cluster's metadata.
+    ///
+    /// # Errors
+    /// [`ProduceError::Delivery`] when the metadata cannot be read or the topic does not exist.
+    pub async fn partition_count(&self, topic: &str) -> Result<i32, ProduceError> {
+        let inner = Arc::clone(&self.inner);
+        let name = topic.to_owned();
+        let failed = |error| ProduceError::Delivery {
+            topic: topic.to_owned(),
+            error,
+        };
+        let metadata = tokio::task::spawn_blocking(move || {
+            inner.client().fetch_metadata(Some(&name), METADATA_TIMEOUT)
+        })
+        .await
+        .unwrap_or(Err(KafkaError::Canceled))
+        .map_err(failed)?;
+        match metadata.topics().first() {
+            Some(found) if found.error().is_none() && !found.partitions().is_empty() => {
+                Ok(found.partitions().len() as i32)
+            }
+            _ => Err(failed(KafkaError::MetadataFetch(
+                RDKafkaErrorCode::UnknownTopicOrPartition,
+            ))),
         }
     }
 

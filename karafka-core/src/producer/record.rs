@@ -37,6 +37,14 @@ impl Record {
         }
     }
 
+    /// A record of an optional raw payload (`None` for a null payload).
+    pub fn raw(topic: impl Into<String>, payload: Option<Vec<u8>>) -> Self {
+        Self {
+            payload,
+            ..Self::new(topic, Vec::new())
+        }
+    }
+
     /// A record whose payload is `value` as JSON.
     ///
     /// # Errors
@@ -54,10 +62,7 @@ impl Record {
 
     /// A tombstone: a null payload for `key`, which compaction reads as a deletion.
     pub fn tombstone(topic: impl Into<String>, key: impl Into<Vec<u8>>) -> Self {
-        Self {
-            payload: None,
-            ..Self::new(topic, Vec::new()).key(key)
-        }
+        Self::raw(topic, None).key(key)
     }
 
     /// Sets the key; records with one key go to one partition (and stay in order there).
@@ -69,6 +74,12 @@ impl Record {
     /// Adds a header.
     pub fn header(mut self, key: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
         self.headers.push((key.into(), Some(value.into())));
+        self
+    }
+
+    /// Adds a header whose value may be null.
+    pub fn raw_header(mut self, key: impl Into<String>, value: Option<Vec<u8>>) -> Self {
+        self.headers.push((key.into(), value));
         self
     }
 

@@ -12,7 +12,8 @@ use super::topic::ConsumerFactory;
 use super::{ConsumerGroup, Routes, RoutingError, Topic, TopicConfig};
 use crate::config::{Config, InitialOffset, KafkaSettings};
 use crate::messages::PayloadDecoder;
-use crate::middleware::StackLayer;
+use crate::middleware::dead_letter_queue::Dispatcher;
+use crate::middleware::{stack_layer, DeadLetterQueueLayer, StackLayer};
 use crate::processing::Backoff;
 
 /// One routed topic (or pattern of topics) with every setting decided.
@@ -30,7 +31,10 @@ pub(crate) struct TopicRoute {
     pub(crate) manual_offset_management: bool,
     pub(crate) backoff: Backoff,
     pub(crate) decoder: PayloadDecoder,
+    /// The built-in layers, innermost first, then the route's own.
     pub(crate) layers: Vec<StackLayer>,
+    /// Where [`Context::dispatch_to_dlq`](crate::Context::dispatch_to_dlq) sends messages.
+    pub(crate) dead_letter: Option<Arc<Dispatcher>>,
 }
 
 impl TopicRoute {
@@ -270,7 +274,6 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         });
     }
     let pending = [
-        ("dead_letter_queue", topic.dead_letter_queue.is_some()),
         ("virtual_partitions", topic.virtual_partitions.is_some()),
         ("long_running_job", topic.long_running_job.unwrap_or(false)),
     ];
@@ -281,6 +284,19 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         });
     }
     let pattern = topic.pattern.then(|| anchored(&topic.name)).transpose()?;
+    let dead_letter = topic
+        .dead_letter_queue
+        .as_ref()
+        .map(|settings| Arc::new(Dispatcher::new(settings.topic.clone(), group.to_owned())));
+    let mut layers: Vec<StackLayer> = Vec::new();
+    if let (Some(settings), Some(dispatcher)) = (topic.dead_letter_queue, &dead_letter) {
+        layers.push(stack_layer(DeadLetterQueueLayer::new(
+            settings,
+            Arc::clone(dispatcher),
+        )));
+    }
+    layers.extend(topic.filters);
+    layers.extend(topic.layers);
     Ok(TopicRoute {
         name: topic.name,
         pattern,
@@ -292,7 +308,8 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         manual_offset_management: topic.manual_offset_management.unwrap_or(false),
         backoff: Backoff::from_config(config),
         decoder: topic.decoder.unwrap_or_default(),
-        layers: topic.layers,
+        layers,
+        dead_letter,
     })
 }
 

@@ -8,9 +8,12 @@ use tower::{Layer, Service};
 use super::TopicConfig;
 use crate::config::{InitialOffset, KafkaSettings};
 use crate::messages::{Deserializer, PayloadDecoder};
+use crate::middleware::filter::{DelayBy, ExpireIn, Filtering, Predicate, Throttle};
 use crate::middleware::{
-    stack_layer, ConsumerStack, DeadLetterQueue, StackLayer, VirtualPartitions,
+    stack_layer, ConsumerStack, DeadLetterQueue, FilterLayer, StackLayer, Verdict,
+    VirtualPartitions,
 };
+use crate::Message;
 use crate::{BoxError, Consumer, Context};
 
 /// Builds a new consumer instance for one partition.
@@ -32,6 +35,7 @@ pub struct Topic {
     pub(crate) subscription_group: Option<String>,
     pub(crate) decoder: Option<PayloadDecoder>,
     pub(crate) layers: Vec<StackLayer>,
+    pub(crate) filters: Vec<StackLayer>,
     pub(crate) config: Option<TopicConfig>,
     pub(crate) dead_letter_queue: Option<DeadLetterQueue>,
     pub(crate) virtual_partitions: Option<VirtualPartitions>,
@@ -62,6 +66,8 @@ impl Topic {
     pub(crate) fn with_defaults(self, defaults: &Topic) -> Topic {
         let mut layers = defaults.layers.clone();
         layers.extend(self.layers);
+        let mut filters = defaults.filters.clone();
+        filters.extend(self.filters);
         Topic {
             name: self.name,
             pattern: self.pattern,
@@ -79,6 +85,7 @@ impl Topic {
                 .or_else(|| defaults.subscription_group.clone()),
             decoder: self.decoder.or_else(|| defaults.decoder.clone()),
             layers,
+            filters,
             config: self.config.or_else(|| defaults.config.clone()),
             dead_letter_queue: self
                 .dead_letter_queue
@@ -180,6 +187,37 @@ impl Topic {
     /// leaving its group.
     pub fn long_running_job(mut self, long_running_job: bool) -> Self {
         self.long_running_job = Some(long_running_job);
+        self
+    }
+
+    /// Decides per message whether the consumer sees it ([`Verdict::Keep`]), it is left out
+    /// ([`Verdict::Drop`], still marked) or the partition pauses there ([`Verdict::Pause`]).
+    pub fn filter<F>(self, filter: F) -> Self
+    where
+        F: Fn(&Message) -> Verdict + Clone + Send + Sync + 'static,
+    {
+        self.with_filter(Predicate(filter))
+    }
+
+    /// Leaves out (and marks) messages older than `ttl`, counted and logged.
+    pub fn expire_in(self, ttl: Duration) -> Self {
+        self.with_filter(ExpireIn(ttl))
+    }
+
+    /// Hands messages to the consumer only once they are `delay` old, pausing the partition
+    /// until then (never sleeping in a job).
+    pub fn delay_by(self, delay: Duration) -> Self {
+        self.with_filter(DelayBy(delay))
+    }
+
+    /// Lets at most `limit` messages through in any `interval`, pausing the partition in
+    /// between.
+    pub fn throttle(self, limit: usize, interval: Duration) -> Self {
+        self.with_filter(Throttle::new(limit, interval))
+    }
+
+    fn with_filter(mut self, filtering: impl Filtering) -> Self {
+        self.filters.push(stack_layer(FilterLayer::new(filtering)));
         self
     }
 

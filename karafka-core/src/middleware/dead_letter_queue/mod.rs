@@ -1,48 +1,290 @@
-//! Dead-letter queue: after `max_retries` failed attempts on a message, send it to another topic
-//! and go on with the next one.
+//! Dead-letter queue: after `max_retries` failed retries of a message, send it to another topic,
+//! mark it, and go on with the next one.
+//!
+//! Retries go through the partition's pause and backoff (the job returns its error), so a failing
+//! partition holds no job slot while it waits. Once the retries are spent, the layer finds the
+//! failing message (the first unmarked one; when the consumer did not mark as it went, by running
+//! the unmarked messages one at a time), writes it to the dead-letter topic, marks it only after
+//! the write was acknowledged, and continues with the rest of the batch.
 
-/// Dead-letter queue settings of a topic.
-///
-/// ```
-/// use karafka::middleware::DeadLetterQueue;
-///
-/// let dlq = DeadLetterQueue::new("orders_dlq").max_retries(3).independent(true);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeadLetterQueue {
-    pub(crate) topic: Option<String>,
-    pub(crate) max_retries: u32,
-    pub(crate) independent: bool,
+mod dispatcher;
+mod error;
+mod guard;
+mod layer;
+mod settings;
+
+use std::error::Error;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context as TaskContext, Poll};
+
+use futures_util::future::BoxFuture;
+use tower::Service;
+
+pub use dispatcher::headers;
+pub(crate) use dispatcher::Dispatcher;
+pub use error::{DispatchError, Fatal};
+pub use layer::DeadLetterQueueLayer;
+pub use settings::{DeadLetterQueue, Decision};
+
+use dispatcher::Dispatched;
+use guard::DispatchGuard;
+
+use super::Shared;
+use crate::consumer::find_cause;
+use crate::{BoxError, Context, Message, Messages};
+
+/// What the layer remembers about its partition between jobs.
+#[derive(Debug)]
+struct PartitionState {
+    /// The offset that failed last, and how often in a row (for independent counting).
+    failing: Option<(i64, u32)>,
+    /// The consumer was seen marking messages of a batch before it failed, so the first unmarked
+    /// message is the failing one and needs no search.
+    marks_as_it_goes: bool,
+    guard: Option<DispatchGuard>,
 }
 
-impl DeadLetterQueue {
-    /// Dispatch messages that failed `max_retries` times (3 by default) to `topic`.
-    pub fn new(topic: impl Into<String>) -> Self {
+/// The dead-letter queue around one partition's consumer; see the module documentation.
+pub struct DeadLetterQueueService<S> {
+    inner: Shared<S>,
+    settings: Arc<DeadLetterQueue>,
+    dispatcher: Arc<Dispatcher>,
+    state: Arc<Mutex<PartitionState>>,
+}
+
+impl<S> DeadLetterQueueService<S>
+where
+    S: Service<Context, Response = (), Error = BoxError>,
+{
+    pub(crate) fn new(
+        inner: Shared<S>,
+        settings: Arc<DeadLetterQueue>,
+        dispatcher: Arc<Dispatcher>,
+    ) -> Self {
+        let guard = settings
+            .guard
+            .map(|(share, window)| DispatchGuard::new(share, window));
         Self {
-            topic: Some(topic.into()),
-            max_retries: 3,
-            independent: false,
+            inner,
+            settings,
+            dispatcher,
+            state: Arc::new(Mutex::new(PartitionState {
+                failing: None,
+                marks_as_it_goes: false,
+                guard,
+            })),
+        }
+    }
+}
+
+impl<S> Service<Context> for DeadLetterQueueService<S>
+where
+    S: Service<Context, Response = (), Error = BoxError> + Send + 'static,
+    S::Future: Send,
+{
+    type Response = ();
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<(), BoxError>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+        // The inner service is awaited for readiness inside each call.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, ctx: Context) -> Self::Future {
+        let job = Job {
+            inner: self.inner.clone(),
+            settings: Arc::clone(&self.settings),
+            dispatcher: Arc::clone(&self.dispatcher),
+            state: Arc::clone(&self.state),
+        };
+        Box::pin(job.run(ctx))
+    }
+}
+
+/// One call of the layer: a batch, its failures and dispatches.
+struct Job<S> {
+    inner: Shared<S>,
+    settings: Arc<DeadLetterQueue>,
+    dispatcher: Arc<Dispatcher>,
+    state: Arc<Mutex<PartitionState>>,
+}
+
+impl<S> Job<S>
+where
+    S: Service<Context, Response = (), Error = BoxError>,
+{
+    fn state(&self) -> MutexGuard<'_, PartitionState> {
+        // Plain counters, consistent whenever the lock is released.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn run(self, mut ctx: Context) -> Result<(), BoxError> {
+        loop {
+            let batch = ctx.messages().clone();
+            let error = match self
+                .inner
+                .call(ctx.fork(batch.clone(), ctx.attempt()))
+                .await
+            {
+                Ok(()) => {
+                    self.handled(&batch);
+                    return Ok(());
+                }
+                Err(error) => error,
+            };
+            let rest = match ctx.next_unmarked() {
+                Some(next) => batch.from_offset(next),
+                None => batch.clone(),
+            };
+            let Some(first) = rest.first() else {
+                return Err(error);
+            };
+            if batch.first_offset() < rest.first_offset() {
+                self.state().marks_as_it_goes = true;
+            }
+            let attempts = self.attempts(first.offset(), ctx.attempt());
+            if self.decide(&error, attempts, first).is_none() {
+                return Err(error);
+            }
+            let Some((culprit, error)) = self.pinpoint(&ctx, &rest, error, attempts).await else {
+                return Ok(());
+            };
+            let Some(decision) = self.decide(&error, attempts, &culprit) else {
+                return Err(error);
+            };
+            self.dispatch(&ctx, &culprit, decision, attempts, &error)
+                .await?;
+            let remaining = batch.from_offset(culprit.offset() + 1);
+            if remaining.is_empty() {
+                return Ok(());
+            }
+            ctx = ctx.fork(remaining, 1);
         }
     }
 
-    /// Skip messages that failed `max_retries` times, without dispatching them (logged).
-    pub fn skip() -> Self {
-        Self {
-            topic: None,
-            ..Self::new(String::new())
+    /// How many times in a row the message at `offset` failed: the partition's attempt, or with
+    /// `independent` a count that restarts whenever a different message fails.
+    fn attempts(&self, offset: i64, attempt: u32) -> u32 {
+        let mut state = self.state();
+        let count = match state.failing {
+            Some((failing, count)) if failing == offset => count + 1,
+            _ => 1,
+        };
+        state.failing = Some((offset, count));
+        if self.settings.independent {
+            count
+        } else {
+            attempt
         }
     }
 
-    /// How many retries a message gets before it is dispatched (or skipped).
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.max_retries = max_retries;
-        self
+    /// What ends the retries of `message` after `error` and `attempts`; `None` to retry. Fatal
+    /// errors are always retried.
+    fn decide(&self, error: &BoxError, attempts: u32, message: &Message) -> Option<Decision> {
+        let error: &(dyn Error + 'static) = error.as_ref();
+        if find_cause::<Fatal>(error).is_some() {
+            tracing::error!(
+                "Fatal error on {}/{} at offset {}; not dispatching it, the partition stays paused: {error}",
+                message.topic(),
+                message.partition(),
+                message.offset()
+            );
+            return None;
+        }
+        Some(self.settings.decide(error, attempts)).filter(|decision| *decision != Decision::Retry)
     }
 
-    /// With `true`, every successfully handled message resets the attempt count, so a flapping
-    /// dependency does not push healthy messages to the dead-letter queue.
-    pub fn independent(mut self, independent: bool) -> Self {
-        self.independent = independent;
-        self
+    /// The message that fails: the first unmarked one when it is alone or the consumer marks as it
+    /// goes, else the first that fails when the unmarked messages run one at a time. `None` when
+    /// they all succeed that way.
+    async fn pinpoint(
+        &self,
+        ctx: &Context,
+        rest: &Messages,
+        error: BoxError,
+        attempts: u32,
+    ) -> Option<(Message, BoxError)> {
+        if rest.len() == 1 || self.state().marks_as_it_goes {
+            return rest.first().cloned().map(|message| (message, error));
+        }
+        for message in rest.iter() {
+            let offset = message.offset();
+            let single = rest.select(|m| m.offset() == offset);
+            match self.inner.call(ctx.fork(single.clone(), attempts)).await {
+                Ok(()) => self.handled(&single),
+                Err(error) => return Some((message.clone(), error)),
+            }
+        }
+        None
+    }
+
+    /// Sends `message` to the dead-letter topic (or skips it, as `decision` says), marks it, and
+    /// restarts the partition's attempt count.
+    async fn dispatch(
+        &self,
+        ctx: &Context,
+        message: &Message,
+        decision: Decision,
+        attempts: u32,
+        error: &BoxError,
+    ) -> Result<(), BoxError> {
+        let refused = self
+            .state()
+            .guard
+            .as_ref()
+            .filter(|guard| !guard.allows_dispatch())
+            .map(|guard| DispatchError::GuardTripped {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+                dispatched: guard.recent_dispatches(),
+                window: guard.window(),
+            });
+        if let Some(refused) = refused {
+            tracing::error!("{refused}");
+            return Err(refused.into());
+        }
+        let dispatched = match decision {
+            Decision::Skip => Dispatched::Skipped,
+            Decision::Dispatch | Decision::Retry => {
+                self.dispatcher
+                    .dispatch(ctx.producer(), message, attempts, &error.to_string())
+                    .await?
+            }
+        };
+        if !ctx.mark_as_consumed(message) {
+            return Err(DispatchError::Revoked {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+            }
+            .into());
+        }
+        let (topic, partition, offset) = (message.topic(), message.partition(), message.offset());
+        match dispatched {
+            Dispatched::Sent => tracing::warn!(
+                "Dispatched {topic}/{partition} at offset {offset} to the dead-letter queue after {attempts} attempt(s): {error}"
+            ),
+            Dispatched::Skipped => tracing::warn!(
+                "Skipped {topic}/{partition} at offset {offset} after {attempts} attempt(s): {error}"
+            ),
+        }
+        let mut state = self.state();
+        state.failing = None;
+        if let Some(guard) = state.guard.as_mut() {
+            guard.record_dispatched();
+        }
+        drop(state);
+        ctx.restart_attempts();
+        Ok(())
+    }
+
+    fn handled(&self, messages: &Messages) {
+        let mut state = self.state();
+        state.failing = None;
+        if let Some(guard) = state.guard.as_mut() {
+            guard.record_handled(messages.len());
+        }
     }
 }

@@ -6,7 +6,7 @@ mod consumers;
 use std::time::Duration;
 
 use consumers::{EventsConsumer, OrdersConsumer};
-use karafka::middleware::{DeadLetterQueue, VirtualPartitions};
+use karafka::middleware::{DeadLetterQueue, Verdict, VirtualPartitions};
 use karafka::routes;
 use karafka::routing::{ConsumerGroup, Routes, SubscriptionGroup, Topic, TopicConfig};
 
@@ -46,6 +46,10 @@ fn every_form() -> Routes {
             max_wait_time: Duration::from_secs(2),
             initial_offset: "earliest",
             dead_letter_queue: { topic: false },
+            expire_in: 60000,
+            delay_by: Duration::from_secs(5),
+            throttle: { limit: 100, interval: 1000 },
+            filter: |m: &karafka::Message| if m.key().is_some() { Verdict::Keep } else { Verdict::Drop },
         };
         subscription_group "slow" {
             topic "audit" => EventsConsumer,

@@ -1,0 +1,102 @@
+//! Writing a failed message to the dead-letter topic.
+
+use tokio::sync::OnceCell;
+
+use super::DispatchError;
+use crate::producer::{Producer, Record};
+use crate::Message;
+
+/// Header names the dead-letter record gets, beside the message's own headers.
+pub mod headers {
+    /// The source topic.
+    pub const TOPIC: &str = "original_topic";
+    /// The source partition.
+    pub const PARTITION: &str = "original_partition";
+    /// The message's offset in the source partition.
+    pub const OFFSET: &str = "original_offset";
+    /// The consumer group that gave up on it.
+    pub const CONSUMER_GROUP: &str = "original_consumer_group";
+    /// How many attempts failed.
+    pub const ATTEMPTS: &str = "original_attempts";
+    /// The last error's text.
+    pub const ERROR: &str = "original_error";
+}
+
+/// Longest error text carried in a header; longer texts are cut at a character boundary.
+const MAX_ERROR_HEADER: usize = 4096;
+
+/// Sends a route's failed messages to its dead-letter topic (or skips them).
+#[derive(Debug)]
+pub(crate) struct Dispatcher {
+    topic: Option<String>,
+    consumer_group: String,
+    partitions: OnceCell<i32>,
+}
+
+/// What a dispatch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dispatched {
+    Sent,
+    Skipped,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(topic: Option<String>, consumer_group: String) -> Self {
+        Self {
+            topic,
+            consumer_group,
+            partitions: OnceCell::new(),
+        }
+    }
+
+    /// Writes `message` to the dead-letter topic and waits for the acknowledgement. Messages of
+    /// one source partition go to one dead-letter partition, so they keep their order there.
+    pub(crate) async fn dispatch(
+        &self,
+        producer: &Producer,
+        message: &Message,
+        attempts: u32,
+        reason: &str,
+    ) -> Result<Dispatched, DispatchError> {
+        let failed = |error| DispatchError::Produce {
+            topic: message.topic().to_owned(),
+            partition: message.partition(),
+            offset: message.offset(),
+            error,
+        };
+        let Some(topic) = &self.topic else {
+            return Ok(Dispatched::Skipped);
+        };
+        let partitions = *self
+            .partitions
+            .get_or_try_init(|| producer.partition_count(topic))
+            .await
+            .map_err(failed)?;
+        let record = self
+            .record(topic, message, attempts, reason)
+            .partition(message.partition().rem_euclid(partitions.max(1)));
+        producer.produce_sync(record).await.map_err(failed)?;
+        Ok(Dispatched::Sent)
+    }
+
+    fn record(&self, topic: &str, message: &Message, attempts: u32, reason: &str) -> Record {
+        let mut record = Record::raw(topic, message.raw_payload().map(<[u8]>::to_vec));
+        if let Some(key) = message.key() {
+            record = record.key(key);
+        }
+        for header in message.headers() {
+            record = record.raw_header(header.key.clone(), header.value.clone());
+        }
+        let mut cut = reason.len().min(MAX_ERROR_HEADER);
+        while !reason.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        record
+            .header(headers::TOPIC, message.topic())
+            .header(headers::PARTITION, message.partition().to_string())
+            .header(headers::OFFSET, message.offset().to_string())
+            .header(headers::CONSUMER_GROUP, self.consumer_group.as_str())
+            .header(headers::ATTEMPTS, attempts.to_string())
+            .header(headers::ERROR, &reason[..cut])
+    }
+}

@@ -19,6 +19,8 @@ use super::{KafkaConsumer, ListenerContext, RebalanceHandler};
 
 /// How long one poll of the consumer queue blocks; bounds how late a close request is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// librdkafka's default `max.poll.interval.ms`.
+const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_millis(300_000);
 
 /// A running listener thread.
 pub(crate) struct Listener {
@@ -38,17 +40,25 @@ impl Listener {
         let context = ListenerContext::new(name.clone(), handler);
         let consumer: Arc<KafkaConsumer> = Arc::new(config.create_with_context(context)?);
         consumer.context().attach(&consumer);
-        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-        consumer.subscribe(&topics)?;
-        tracing::info!(group = %name, topics = ?topics, "subscribed");
+        let subscription: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&subscription)?;
+        tracing::info!(group = %name, topics = ?subscription, "subscribed");
+        let max_poll_interval = config
+            .get("max.poll.interval.ms")
+            .and_then(|ms| ms.parse().ok())
+            .map_or(DEFAULT_MAX_POLL_INTERVAL, Duration::from_millis);
 
         let stop = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
             .name(format!("karafka-listener-{name}"))
             .spawn({
                 let stop = Arc::clone(&stop);
-                let name = name.clone();
-                move || poll_until_stopped(&name, consumer, &stop)
+                let polling = Polling {
+                    name: name.clone(),
+                    topics: topics.to_vec(),
+                    max_poll_interval,
+                };
+                move || polling.run(consumer, &stop)
             })
             .map_err(|error| KafkaError::ClientCreation(format!("listener thread: {error}")))?;
         Ok(Self { name, stop, thread })
@@ -66,32 +76,84 @@ impl Listener {
     }
 }
 
-fn poll_until_stopped(name: &str, consumer: Arc<KafkaConsumer>, stop: &AtomicBool) {
-    while !stop.load(Ordering::Acquire) {
-        match consumer.poll(POLL_INTERVAL) {
-            None => {}
-            Some(Ok(message)) => {
-                // Every assigned partition's queue is split before fetching starts, so this is
-                // not expected; seeking back re-delivers the message through its partition's
-                // stream, in order, instead of dropping it.
+/// What the listener thread needs besides the consumer.
+struct Polling {
+    name: String,
+    topics: Vec<String>,
+    max_poll_interval: Duration,
+}
+
+impl Polling {
+    fn run(self, consumer: Arc<KafkaConsumer>, stop: &AtomicBool) {
+        let name = self.name.as_str();
+        let mut evicted = false;
+        while !stop.load(Ordering::Acquire) {
+            poll_once(name, &consumer);
+            evicted = self.watch(&consumer, evicted);
+        }
+        close(name, consumer);
+    }
+
+    /// Kafka's clients leave their group when the app does not poll within
+    /// `max.poll.interval.ms`; here the listener always polls, so it leaves on its own when a job
+    /// that is not long-running runs that long (its partitions go to other members, its marks are
+    /// refused), and rejoins once the job ended. Returns whether the member is out of its group.
+    fn watch(&self, consumer: &KafkaConsumer, evicted: bool) -> bool {
+        let name = self.name.as_str();
+        let overdue = consumer.context().handler().overdue(self.max_poll_interval);
+        match (evicted, overdue) {
+            (false, Some(job)) => {
                 tracing::error!(
                     group = name,
-                    topic = message.topic(),
-                    partition = message.partition(),
-                    offset = message.offset(),
-                    "a message arrived on the consumer queue; seeking back to deliver it in order"
+                    "{job} ran longer than max.poll.interval.ms ({} ms): leaving the group as Kafka's \
+                     clients do, its results will not be committed; route the topic with \
+                     long_running_job if its jobs may run this long",
+                    self.max_poll_interval.as_millis()
                 );
-                let offset = rdkafka::Offset::Offset(message.offset());
-                if let Err(error) =
-                    consumer.seek(message.topic(), message.partition(), offset, Duration::ZERO)
-                {
-                    tracing::error!(group = name, %error, "seek back failed");
+                consumer.unsubscribe();
+                true
+            }
+            (true, None) => {
+                let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
+                match consumer.subscribe(&topics) {
+                    Ok(()) => {
+                        tracing::info!(group = name, "the overdue job ended; rejoined the group");
+                        false
+                    }
+                    Err(error) => {
+                        tracing::error!(group = name, %error, "rejoining the group failed; retrying");
+                        true
+                    }
                 }
             }
-            Some(Err(error)) => tracing::error!(group = name, %error, "consumer error"),
+            (evicted, _) => evicted,
         }
     }
-    close(name, consumer);
+}
+
+fn poll_once(name: &str, consumer: &KafkaConsumer) {
+    match consumer.poll(POLL_INTERVAL) {
+        None => {}
+        Some(Ok(message)) => {
+            // Every assigned partition's queue is split before fetching starts, so this is
+            // not expected; seeking back re-delivers the message through its partition's
+            // stream, in order, instead of dropping it.
+            tracing::error!(
+                group = name,
+                topic = message.topic(),
+                partition = message.partition(),
+                offset = message.offset(),
+                "a message arrived on the consumer queue; seeking back to deliver it in order"
+            );
+            let offset = rdkafka::Offset::Offset(message.offset());
+            if let Err(error) =
+                consumer.seek(message.topic(), message.partition(), offset, Duration::ZERO)
+            {
+                tracing::error!(group = name, %error, "seek back failed");
+            }
+        }
+        Some(Err(error)) => tracing::error!(group = name, %error, "consumer error"),
+    }
 }
 
 /// Commits what was stored and leaves the group.

@@ -10,10 +10,11 @@ mod listener;
 mod partition_stream;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use rdkafka::consumer::BaseConsumer;
 
-use crate::TopicPartition;
+use crate::{RunningJob, TopicPartition};
 
 pub(crate) use context::ListenerContext;
 pub(crate) use convert::to_message;
@@ -32,6 +33,9 @@ pub(crate) trait RebalanceHandler: Send + Sync + 'static {
     /// `partitions` are being taken away; librdkafka stops fetching them when this returns.
     /// `lost` means the group already gave them to another member (commits would be refused).
     fn revoked(&self, consumer: &KafkaConsumer, partitions: Vec<TopicPartition>, lost: bool);
+
+    /// A job that is not long-running and has run longer than `limit` (`max.poll.interval.ms`).
+    fn overdue(&self, limit: Duration) -> Option<RunningJob>;
 
     /// The listener is closing: drop every handle on the consumer so it can leave the group.
     fn release(&self);

@@ -1,13 +1,40 @@
 //! The batch a consumer handles and what it may do with its partition.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::messages::{Message, Messages};
 use crate::middleware::dead_letter_queue::Dispatcher;
 use crate::middleware::DispatchError;
+use crate::offsets::VirtualOffsets;
 use crate::processing::{Assignment, Control};
 use crate::producer::Producer;
+
+/// The virtual partition a context's messages belong to, and the batch's shared marks.
+#[derive(Clone)]
+pub(crate) struct VirtualGroup {
+    marks: Arc<Mutex<VirtualOffsets>>,
+    group: usize,
+    collapsed: bool,
+}
+
+impl VirtualGroup {
+    pub(crate) fn new(marks: Arc<Mutex<VirtualOffsets>>, group: usize, collapsed: bool) -> Self {
+        Self {
+            marks,
+            group,
+            collapsed,
+        }
+    }
+
+    /// Marks the group's messages up to `offset`; the offset to store, when it moved.
+    fn mark(&self, offset: i64) -> Option<i64> {
+        // The marks are plain data, consistent whenever the lock is released.
+        let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
+        marks.mark(self.group, offset)
+    }
+}
 
 /// One consume job: its messages, and control over the partition they came from.
 pub struct Context {
@@ -16,6 +43,9 @@ pub struct Context {
     attempt: u32,
     producer: Producer,
     dead_letter: Option<Arc<Dispatcher>>,
+    virtual_group: Option<VirtualGroup>,
+    /// Whether anything was marked through this context.
+    marked: AtomicBool,
 }
 
 impl Context {
@@ -32,6 +62,8 @@ impl Context {
             attempt,
             producer,
             dead_letter,
+            virtual_group: None,
+            marked: AtomicBool::new(false),
         }
     }
 
@@ -43,7 +75,38 @@ impl Context {
             attempt,
             producer: self.producer.clone(),
             dead_letter: self.dead_letter.clone(),
+            virtual_group: self.virtual_group.clone(),
+            marked: AtomicBool::new(false),
         }
+    }
+
+    /// A context for one virtual partition's share of the batch.
+    pub(crate) fn virtual_fork(&self, messages: Messages, group: VirtualGroup) -> Self {
+        Self {
+            virtual_group: Some(group),
+            ..self.fork(messages, self.attempt)
+        }
+    }
+
+    /// Marks the partition up to `offset` directly (all of it is known to be handled).
+    pub(crate) fn mark_offset(&self, offset: i64) -> bool {
+        self.assignment.mark(offset)
+    }
+
+    /// Whether anything was marked through this context.
+    pub(crate) fn marked_any(&self) -> bool {
+        self.marked.load(Ordering::Relaxed)
+    }
+
+    /// Whether this partition's consumer was seen marking messages before failing, so its first
+    /// unmarked message is the one that failed.
+    pub(crate) fn marks_as_it_goes(&self) -> bool {
+        self.assignment.marks_as_it_goes()
+    }
+
+    /// The consumer marked messages in a job that then failed.
+    pub(crate) fn note_marks_as_it_goes(&self) {
+        self.assignment.note_marks_as_it_goes();
     }
 
     /// The first offset of the partition not marked yet in this assignment.
@@ -78,20 +141,41 @@ impl Context {
     /// Returns `false` when the partition is no longer owned (revoked or lost): the mark is not
     /// stored and another member will consume the message again.
     pub fn mark_as_consumed(&self, message: &Message) -> bool {
-        self.owns(message) && self.assignment.mark(message.offset())
+        if !self.owns(message) {
+            return false;
+        }
+        self.marked.store(true, Ordering::Relaxed);
+        match &self.virtual_group {
+            // Under virtual partitions only what every virtual partition handled is stored.
+            Some(group) => match group.mark(message.offset()) {
+                Some(stored) => self.assignment.mark(stored),
+                None => !self.assignment.is_revoked(),
+            },
+            None => self.assignment.mark(message.offset()),
+        }
     }
 
-    /// Like [`Context::mark_as_consumed`], then commits at once and waits for the broker.
-    /// Returns `false` when the partition is no longer owned or the commit failed.
+    /// Like [`Context::mark_as_consumed`], then commits what is stored at once and waits for
+    /// the broker. Returns `false` when the partition is no longer owned or the commit failed.
     pub async fn mark_as_consumed_sync(&self, message: &Message) -> bool {
         if !self.mark_as_consumed(message) {
             return false;
         }
+        let Some(next) = self.assignment.next_unmarked() else {
+            return true;
+        };
         let assignment = Arc::clone(&self.assignment);
-        let offset = message.offset();
-        tokio::task::spawn_blocking(move || assignment.commit_sync(offset))
+        tokio::task::spawn_blocking(move || assignment.commit_sync(next - 1))
             .await
             .unwrap_or(false)
+    }
+
+    /// Whether this job runs collapsed: a virtual partitions topic retrying after a failure, with
+    /// one consumer in partition order.
+    pub fn collapsed(&self) -> bool {
+        self.virtual_group
+            .as_ref()
+            .is_some_and(|group| group.collapsed)
     }
 
     /// Pauses the partition once this job returns: consumption resumes from `offset` after

@@ -7,6 +7,7 @@ mod panicked;
 use async_trait::async_trait;
 
 pub use context::Context;
+pub(crate) use context::VirtualGroup;
 pub use error::{find_cause, ConsumeError};
 pub use panicked::Panicked;
 

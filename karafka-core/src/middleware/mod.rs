@@ -8,14 +8,14 @@
 pub mod dead_letter_queue;
 pub mod filter;
 mod shared;
-mod virtual_partitions;
+pub mod virtual_partitions;
 
 pub use dead_letter_queue::{
     DeadLetterQueue, DeadLetterQueueLayer, Decision, DispatchError, Fatal,
 };
 pub use filter::{FilterLayer, Verdict};
 pub(crate) use shared::Shared;
-pub use virtual_partitions::VirtualPartitions;
+pub use virtual_partitions::{Keyless, VirtualPartitions};
 
 use tower::util::BoxService;
 use tower::{Layer, Service, ServiceExt};

@@ -1,5 +1,7 @@
 //! Offset bookkeeping, kept free of I/O so it can be property-tested.
 
 mod tracker;
+mod virtual_offsets;
 
 pub(crate) use tracker::OffsetTracker;
+pub(crate) use virtual_offsets::VirtualOffsets;

@@ -40,6 +40,8 @@ pub(crate) struct Assignment {
     state: Mutex<State>,
     /// Mirrors `state.revoked` for lock-free reads by long jobs.
     revoked: AtomicBool,
+    /// The consumer was seen marking messages before it failed.
+    marks_as_it_goes: AtomicBool,
     /// Cancelled on revocation and on shutdown: stop fetching and waiting.
     stop: CancellationToken,
 }
@@ -50,6 +52,7 @@ impl Assignment {
             stream,
             state: Mutex::new(State::default()),
             revoked: AtomicBool::new(false),
+            marks_as_it_goes: AtomicBool::new(false),
             stop,
         }
     }
@@ -138,6 +141,14 @@ impl Assignment {
 
     pub(crate) fn request(&self, control: Control) {
         self.state().control = Some(control);
+    }
+
+    pub(crate) fn note_marks_as_it_goes(&self) {
+        self.marks_as_it_goes.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn marks_as_it_goes(&self) -> bool {
+        self.marks_as_it_goes.load(Ordering::Relaxed)
     }
 
     pub(crate) fn restart_attempts(&self) {

@@ -58,7 +58,13 @@ impl Service<Context> for ConsumerService {
                     }
                     Ok(())
                 }
-                Ok(Err(error)) => Err(ConsumeError::new(error).into()),
+                Ok(Err(error)) => {
+                    // Marks made before failing come from the consumer itself.
+                    if ctx.marked_any() {
+                        ctx.note_marks_as_it_goes();
+                    }
+                    Err(ConsumeError::new(error).into())
+                }
                 Err(panic) => Err(Panicked::from_payload(panic.as_ref()).into()),
             }
         })

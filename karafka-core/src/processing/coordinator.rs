@@ -11,6 +11,7 @@ use tower::{Service, ServiceExt};
 use super::consumer_service::{ConsumerService, SharedConsumer};
 use super::{Assignment, Control, RunningJob, Scheduler};
 use crate::messages::Messages;
+use crate::middleware::virtual_partitions::VirtualPartitionsService;
 use crate::middleware::ConsumerStack;
 use crate::producer::Producer;
 use crate::routing::TopicRoute;
@@ -18,6 +19,7 @@ use crate::{BoxError, Context, TopicPartition};
 
 /// Runs the jobs of one partition assignment, in order.
 pub(crate) struct Coordinator {
+    subscription: Arc<str>,
     route: Arc<TopicRoute>,
     assignment: Arc<Assignment>,
     scheduler: Scheduler,
@@ -33,6 +35,7 @@ struct Job {
 
 impl Coordinator {
     pub(crate) fn new(
+        subscription: Arc<str>,
         route: Arc<TopicRoute>,
         assignment: Arc<Assignment>,
         scheduler: Scheduler,
@@ -41,6 +44,7 @@ impl Coordinator {
         let origin = assignment.origin();
         let partition = TopicPartition::new(&origin.topic, origin.partition);
         Self {
+            subscription,
             route,
             assignment,
             scheduler,
@@ -59,11 +63,12 @@ impl Coordinator {
         if self.assignment.stop_token().is_cancelled() {
             return;
         }
-        let consumer: SharedConsumer = Arc::new(Mutex::new((self.route.consumer)()));
-        if let Err(error) = consumer.lock().await.initialized(&self.partition).await {
-            tracing::error!(partition = %self.partition, error = %error, "initialized hook failed");
+        let (mut stack, consumers) = self.stack();
+        for consumer in &consumers {
+            if let Err(error) = consumer.lock().await.initialized(&self.partition).await {
+                tracing::error!(partition = %self.partition, %error, "initialized hook failed");
+            }
         }
-        let mut stack = self.stack(Arc::clone(&consumer));
         let mut retry: Option<Job> = None;
         loop {
             let job = match retry.take() {
@@ -96,18 +101,39 @@ impl Coordinator {
                 }
             }
         }
-        self.finish(&consumer).await;
+        for consumer in &consumers {
+            self.finish(consumer).await;
+        }
     }
 
-    fn stack(&self, consumer: SharedConsumer) -> ConsumerStack {
-        let innermost = ConsumerStack::new(ConsumerService::new(
-            consumer,
-            self.route.manual_offset_management,
-        ));
-        self.route
+    /// The topic's stack and its consumer instances: one, or one per virtual partition.
+    fn stack(&self) -> (ConsumerStack, Vec<SharedConsumer>) {
+        let new_consumer = || -> SharedConsumer { Arc::new(Mutex::new((self.route.consumer)())) };
+        let service = |consumer: &SharedConsumer| {
+            ConsumerStack::new(ConsumerService::new(
+                Arc::clone(consumer),
+                self.route.manual_offset_management,
+            ))
+        };
+        let (innermost, consumers) = match &self.route.virtual_partitions {
+            Some((settings, count)) => {
+                let consumers: Vec<SharedConsumer> = (0..*count).map(|_| new_consumer()).collect();
+                let stacks = consumers.iter().map(service).collect();
+                let virtual_partitions =
+                    VirtualPartitionsService::new(stacks, Arc::clone(settings));
+                (ConsumerStack::new(virtual_partitions), consumers)
+            }
+            None => {
+                let consumer = new_consumer();
+                (service(&consumer), vec![consumer])
+            }
+        };
+        let stack = self
+            .route
             .layers
             .iter()
-            .fold(innermost, |stack, layer| layer(stack))
+            .fold(innermost, |stack, layer| layer(stack));
+        (stack, consumers)
     }
 
     async fn next_job(&self) -> Option<Job> {
@@ -133,6 +159,8 @@ impl Coordinator {
     async fn run_job(&self, stack: &mut ConsumerStack, job: &Job) -> Result<(), BoxError> {
         let consumer = self.route.consumer_name;
         let _running = self.scheduler.track(RunningJob {
+            subscription: Arc::clone(&self.subscription),
+            long_running: self.route.long_running_job,
             consumer,
             topic: self.partition.topic.clone(),
             partition: self.partition.partition,

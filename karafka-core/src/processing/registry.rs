@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{CommitMode, Consumer as _};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 use tokio::task::JoinHandle;
 
-use super::{Assignment, Coordinator, Scheduler};
+use super::{Assignment, Coordinator, RunningJob, Scheduler};
 use crate::connection::{KafkaConsumer, PartitionStream, RebalanceHandler};
 use crate::messages::Origin;
 use crate::producer::Producer;
@@ -29,7 +29,7 @@ struct Slot {
 /// Reacts to the rebalances of one subscription group's consumer.
 pub(crate) struct PartitionRegistry {
     subscription: Arc<Subscription>,
-    name: String,
+    name: Arc<str>,
     scheduler: Scheduler,
     producer: Producer,
     slots: Mutex<HashMap<TopicPartition, Slot>>,
@@ -42,7 +42,7 @@ impl PartitionRegistry {
         producer: Producer,
     ) -> Self {
         Self {
-            name: subscription.name(),
+            name: subscription.name().into(),
             subscription,
             scheduler,
             producer,
@@ -93,6 +93,7 @@ impl RebalanceHandler for PartitionRegistry {
             let stop = self.scheduler.shutdown_token().child_token();
             let assignment = Arc::new(Assignment::new(Arc::clone(&slot.stream), stop));
             let coordinator = Coordinator::new(
+                Arc::clone(&self.name),
                 Arc::clone(route),
                 Arc::clone(&assignment),
                 self.scheduler.clone(),
@@ -140,6 +141,12 @@ impl RebalanceHandler for PartitionRegistry {
                 list(&partitions)
             ),
         }
+    }
+
+    fn overdue(&self, limit: Duration) -> Option<RunningJob> {
+        self.scheduler.running().into_iter().find(|job| {
+            job.subscription == self.name && !job.long_running && job.started.elapsed() > limit
+        })
     }
 
     fn release(&self) {

@@ -17,6 +17,10 @@ use tokio_util::task::TaskTracker;
 /// A consume job that is running.
 #[derive(Debug, Clone)]
 pub struct RunningJob {
+    /// The subscription group (`<consumer group>/<subscription group>`) it belongs to.
+    pub subscription: Arc<str>,
+    /// Whether its route allows it to outlive `max.poll.interval.ms`.
+    pub long_running: bool,
     /// The consumer's type name.
     pub consumer: &'static str,
     /// The topic of the batch.

@@ -47,14 +47,6 @@ pub enum RoutingError {
         /// The topic.
         topic: String,
     },
-    /// A feature whose runtime has not landed yet; refused rather than silently ignored.
-    #[error("topic `{topic}`: `{feature}` is not available yet")]
-    NotYetAvailable {
-        /// The topic.
-        topic: String,
-        /// The feature.
-        feature: &'static str,
-    },
     /// A per-topic setting out of range.
     #[error("topic `{topic}`: `{key}` = {value}: {expected}")]
     InvalidSetting {

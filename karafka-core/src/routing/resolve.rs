@@ -13,7 +13,7 @@ use super::{ConsumerGroup, Routes, RoutingError, Topic, TopicConfig};
 use crate::config::{Config, InitialOffset, KafkaSettings};
 use crate::messages::PayloadDecoder;
 use crate::middleware::dead_letter_queue::Dispatcher;
-use crate::middleware::{stack_layer, DeadLetterQueueLayer, StackLayer};
+use crate::middleware::{stack_layer, DeadLetterQueueLayer, StackLayer, VirtualPartitions};
 use crate::processing::Backoff;
 
 /// One routed topic (or pattern of topics) with every setting decided.
@@ -35,6 +35,10 @@ pub(crate) struct TopicRoute {
     pub(crate) layers: Vec<StackLayer>,
     /// Where [`Context::dispatch_to_dlq`](crate::Context::dispatch_to_dlq) sends messages.
     pub(crate) dead_letter: Option<Arc<Dispatcher>>,
+    /// Virtual partitions, and how many run at once.
+    pub(crate) virtual_partitions: Option<(Arc<VirtualPartitions>, usize)>,
+    /// Jobs may outlive `max.poll.interval.ms`.
+    pub(crate) long_running_job: bool,
 }
 
 impl TopicRoute {
@@ -273,16 +277,6 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
             expected: "must be at least 1",
         });
     }
-    let pending = [
-        ("virtual_partitions", topic.virtual_partitions.is_some()),
-        ("long_running_job", topic.long_running_job.unwrap_or(false)),
-    ];
-    if let Some((feature, _)) = pending.iter().find(|(_, used)| *used) {
-        return Err(RoutingError::NotYetAvailable {
-            topic: topic.name,
-            feature,
-        });
-    }
     let pattern = topic.pattern.then(|| anchored(&topic.name)).transpose()?;
     let dead_letter = topic
         .dead_letter_queue
@@ -310,6 +304,11 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         decoder: topic.decoder.unwrap_or_default(),
         layers,
         dead_letter,
+        virtual_partitions: topic.virtual_partitions.map(|settings| {
+            let count = settings.max_partitions.unwrap_or(config.concurrency).max(1);
+            (Arc::new(settings), count)
+        }),
+        long_running_job: topic.long_running_job.unwrap_or(false),
     })
 }
 

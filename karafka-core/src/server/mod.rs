@@ -17,6 +17,7 @@ pub use shutdown::Shutdown;
 use crate::app::App;
 use crate::config::consumer_config;
 use crate::connection::Listener;
+use crate::middleware::Keyless;
 use crate::processing::{PartitionRegistry, Scheduler};
 use crate::routing::Subscription;
 use crate::Error;
@@ -139,6 +140,18 @@ fn start(
     )?;
     let name = subscription.name();
     let topics = subscription.subscriptions();
+    for route in &subscription.topics {
+        if let Some((settings, count)) = &route.virtual_partitions {
+            let keyless = match settings.keyless {
+                Keyless::Spread => "spread over them in turn",
+                Keyless::Together => "kept together in one of them, in order",
+            };
+            tracing::info!(
+                "Topic {} runs up to {count} virtual partitions; messages without a key are {keyless}",
+                route.name
+            );
+        }
+    }
     let registry = Arc::new(PartitionRegistry::new(
         Arc::new(subscription),
         scheduler.clone(),

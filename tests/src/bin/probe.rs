@@ -5,7 +5,8 @@
 //! `PROBE_PARTITIONS` partitions and the topic-level setting `PROBE_SETTING=key=value`, if set),
 //! `PROBE_SECOND_TOPIC` an optional second one. `PROBE_LOG` names a file that gets one
 //! `topic partition offset` line per handled message (written before the message is marked), and
-//! `PROBE_SLEEP_MS` an await per message that makes batches slow.
+//! `PROBE_SLEEP_MS` an await per message that makes batches slow. `PROBE_VIRTUAL=n` consumes with
+//! `n` virtual partitions by key.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use karafka::middleware::VirtualPartitions;
 use karafka::routing::{Routes, Topic, TopicConfig};
 use karafka::{async_trait, App, Config, Consumer, Context};
 
@@ -72,11 +74,15 @@ fn app() -> anyhow::Result<App> {
         log: Arc::clone(&log),
         sleep,
     };
-    let mut routes = Routes::new().topic(
-        Topic::new(topic)
-            .config(declared)
-            .consumer_with(probe.clone()),
-    );
+    let mut main = Topic::new(topic)
+        .config(declared)
+        .consumer_with(probe.clone());
+    if let Some(count) = var("PROBE_VIRTUAL") {
+        let by_key = VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec));
+        main =
+            main.virtual_partitions(by_key.max_partitions(count.parse().context("PROBE_VIRTUAL")?));
+    }
+    let mut routes = Routes::new().topic(main);
     if let Some(second) = var("PROBE_SECOND_TOPIC") {
         routes = routes.topic(Topic::new(second).consumer_with(probe));
     }

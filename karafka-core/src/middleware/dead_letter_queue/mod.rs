@@ -38,9 +38,6 @@ use crate::{BoxError, Context, Message, Messages};
 struct PartitionState {
     /// The offset that failed last, and how often in a row (for independent counting).
     failing: Option<(i64, u32)>,
-    /// The consumer was seen marking messages of a batch before it failed, so the first unmarked
-    /// message is the failing one and needs no search.
-    marks_as_it_goes: bool,
     guard: Option<DispatchGuard>,
 }
 
@@ -70,7 +67,6 @@ where
             dispatcher,
             state: Arc::new(Mutex::new(PartitionState {
                 failing: None,
-                marks_as_it_goes: false,
                 guard,
             })),
         }
@@ -140,9 +136,6 @@ where
             let Some(first) = rest.first() else {
                 return Err(error);
             };
-            if batch.first_offset() < rest.first_offset() {
-                self.state().marks_as_it_goes = true;
-            }
             let attempts = self.attempts(first.offset(), ctx.attempt());
             if self.decide(&error, attempts, first).is_none() {
                 return Err(error);
@@ -205,7 +198,7 @@ where
         error: BoxError,
         attempts: u32,
     ) -> Option<(Message, BoxError)> {
-        if rest.len() == 1 || self.state().marks_as_it_goes {
+        if rest.len() == 1 || ctx.marks_as_it_goes() {
             return rest.first().cloned().map(|message| (message, error));
         }
         for message in rest.iter() {

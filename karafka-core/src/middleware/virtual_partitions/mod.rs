@@ -1,60 +1,169 @@
 //! Virtual partitions: key-ordered parallelism inside one partition.
+//!
+//! A batch is split by the partitioner into virtual partitions, each handled by its own consumer
+//! instance, all at once (within the partition's one job slot), in offset order within each. What
+//! they mark goes through a virtual offset manager, which stores only the highest offset below
+//! which every message is handled, so a crash never commits past an unhandled message.
+//!
+//! When a virtual partition fails, the others finish; the partition then retries from the lowest
+//! unhandled offset *collapsed*: one consumer, partition order, skipping what was handled, until
+//! it is past the failed batch. Then parallelism resumes.
 
-use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
+mod settings;
 
-use crate::Message;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context as TaskContext, Poll};
 
-/// Maps a message to its virtual partition's key hash.
-type Partitioner = Arc<dyn Fn(&Message) -> Option<u64> + Send + Sync>;
+use futures_util::future::{join_all, BoxFuture};
+use tower::Service;
 
-/// Virtual partition settings of a topic: a partitioner that maps each message to a key (messages
-/// with one key stay in order), and how many virtual partitions run at once.
-///
-/// ```
-/// use karafka::middleware::VirtualPartitions;
-///
-/// let by_key = VirtualPartitions::new(|message| message.key().map(<[u8]>::to_vec)).max_partitions(10);
-/// ```
-#[derive(Clone)]
-pub struct VirtualPartitions {
-    // Read by the virtual partitions runtime, which routes refuse until it lands.
-    #[allow(dead_code)]
-    pub(crate) partitioner: Partitioner,
-    pub(crate) max_partitions: Option<usize>,
+pub use settings::{Keyless, VirtualPartitions};
+
+use super::{ConsumerStack, Shared};
+use crate::consumer::VirtualGroup;
+use crate::offsets::VirtualOffsets;
+use crate::{BoxError, Context, Messages};
+
+/// What a partition's virtual partitions remember between jobs.
+#[derive(Debug, Default)]
+struct State {
+    /// Run collapsed until a batch reaches this offset.
+    collapsed_until: Option<i64>,
+    /// Offsets handled in failed attempts, not covered by the stored offset yet.
+    handled: BTreeSet<i64>,
 }
 
-impl fmt::Debug for VirtualPartitions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VirtualPartitions")
-            .field("max_partitions", &self.max_partitions)
-            .finish_non_exhaustive()
-    }
+/// The virtual partitions of one partition: one consumer stack per virtual partition.
+pub(crate) struct VirtualPartitionsService {
+    stacks: Arc<[Shared<ConsumerStack>]>,
+    settings: Arc<VirtualPartitions>,
+    state: Arc<Mutex<State>>,
 }
 
-impl VirtualPartitions {
-    /// Splits batches by `partitioner`'s key; `None` marks a message without a key.
-    pub fn new<K, F>(partitioner: F) -> Self
-    where
-        K: Hash,
-        F: Fn(&Message) -> Option<K> + Send + Sync + 'static,
-    {
+impl VirtualPartitionsService {
+    /// Runs the virtual partitions through `stacks`, one each.
+    pub(crate) fn new(stacks: Vec<ConsumerStack>, settings: Arc<VirtualPartitions>) -> Self {
         Self {
-            partitioner: Arc::new(move |message| {
-                partitioner(message).map(|key| {
-                    let mut hasher = DefaultHasher::new();
-                    key.hash(&mut hasher);
-                    hasher.finish()
-                })
-            }),
-            max_partitions: None,
+            stacks: stacks.into_iter().map(Shared::new).collect(),
+            settings,
+            state: Arc::default(),
         }
     }
+}
 
-    /// At most this many virtual partitions per partition (default: `concurrency`).
-    pub fn max_partitions(mut self, max_partitions: usize) -> Self {
-        self.max_partitions = Some(max_partitions);
-        self
+impl Service<Context> for VirtualPartitionsService {
+    type Response = ();
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<(), BoxError>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+        // Each virtual partition's stack is awaited for readiness inside the call.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, ctx: Context) -> Self::Future {
+        let job = Job {
+            stacks: Arc::clone(&self.stacks),
+            settings: Arc::clone(&self.settings),
+            state: Arc::clone(&self.state),
+        };
+        Box::pin(job.run(ctx))
+    }
+}
+
+struct Job {
+    stacks: Arc<[Shared<ConsumerStack>]>,
+    settings: Arc<VirtualPartitions>,
+    state: Arc<Mutex<State>>,
+}
+
+impl Job {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A flag and a set, consistent whenever the lock is released.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn run(self, ctx: Context) -> Result<(), BoxError> {
+        let batch = ctx.messages().clone();
+        let (Some(first), Some(last)) = (batch.first_offset(), batch.last_offset()) else {
+            return Ok(());
+        };
+        let collapsed = self
+            .state()
+            .collapsed_until
+            .is_some_and(|until| first <= until);
+        let result = if collapsed {
+            self.collapsed(&ctx, &batch).await
+        } else {
+            self.parallel(&ctx, &batch).await
+        };
+        let mut state = self.state();
+        match &result {
+            Ok(()) if collapsed && state.collapsed_until.is_some_and(|until| last >= until) => {
+                state.collapsed_until = None;
+                state.handled.clear();
+            }
+            Ok(()) => {}
+            Err(_) if !collapsed => state.collapsed_until = Some(last),
+            Err(_) => {}
+        }
+        result
+    }
+
+    async fn parallel(&self, ctx: &Context, batch: &Messages) -> Result<(), BoxError> {
+        let groups = self.settings.assign(batch.iter(), self.stacks.len());
+        let offsets: Vec<i64> = batch.iter().map(|m| m.offset()).collect();
+        let marks = Arc::new(Mutex::new(VirtualOffsets::new(offsets.clone(), &groups)));
+        let calls = (0..self.stacks.len()).filter_map(|group| {
+            let members: Vec<i64> = offsets
+                .iter()
+                .zip(&groups)
+                .filter(|(_, g)| **g == group)
+                .map(|(offset, _)| *offset)
+                .collect();
+            if members.is_empty() {
+                return None;
+            }
+            let messages = batch.select(|m| members.binary_search(&m.offset()).is_ok());
+            let virtual_ctx = ctx.virtual_fork(
+                messages,
+                VirtualGroup::new(Arc::clone(&marks), group, false),
+            );
+            Some(self.stacks[group].call(virtual_ctx))
+        });
+        // Every virtual partition finishes, also when another fails.
+        let results = join_all(calls).await;
+        let failed = results.into_iter().find_map(Result::err);
+        if failed.is_some() {
+            let marks = marks.lock().unwrap_or_else(PoisonError::into_inner);
+            self.state().handled.extend(marks.handled_beyond_prefix());
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// One consumer, partition order, skipping what earlier attempts handled.
+    async fn collapsed(&self, ctx: &Context, batch: &Messages) -> Result<(), BoxError> {
+        let offsets: Vec<i64> = batch.iter().map(|m| m.offset()).collect();
+        let handled: BTreeSet<i64> = self.state().handled.clone();
+        let mut marks = VirtualOffsets::new(offsets.clone(), &vec![0; offsets.len()]);
+        let mut frontier = None;
+        for &offset in offsets.iter().filter(|o| handled.contains(o)) {
+            frontier = marks.mark_offset(offset).or(frontier);
+        }
+        if let Some(frontier) = frontier {
+            ctx.mark_offset(frontier);
+        }
+        let to_run = batch.select(|m| !handled.contains(&m.offset()));
+        if to_run.is_empty() {
+            return Ok(());
+        }
+        let marks = Arc::new(Mutex::new(marks));
+        let virtual_ctx = ctx.virtual_fork(to_run, VirtualGroup::new(Arc::clone(&marks), 0, true));
+        let result = self.stacks[0].call(virtual_ctx).await;
+        let marks = marks.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.state();
+        state.handled.extend(marks.handled_beyond_prefix());
+        result
     }
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use karafka::middleware::VirtualPartitions;
+use karafka::middleware::{Distribution, VirtualPartitions};
 use karafka::routing::{Routes, Topic};
 use karafka::{async_trait, Consumer, Context, Shutdown};
 use karafka_integration_tests::*;
@@ -63,7 +63,9 @@ async fn per_key_order_holds_over_batches_a_failure_collapses_then_parallelism_r
             Topic::new(&topic)
                 .max_messages(100)
                 .virtual_partitions(
-                    VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec)).max_partitions(8),
+                    VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec))
+                        .max_partitions(8)
+                        .distribution(Distribution::Consistent),
                 )
                 .consumer_with(move || Keyed {
                     instance: instances.fetch_add(1, Ordering::SeqCst),

@@ -162,6 +162,17 @@ const CONSUMER_FORCED: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// librdkafka defaults the runtime changes (users may still set them).
+///
+/// `fetch.queue.backoff.ms`: once a partition's prefetch queue is full, librdkafka waits this long
+/// before it fetches that partition again (1000 ms by default), so a consumer that drains the
+/// queue quickly would sit idle for up to a second. Memory stays bounded by the queue limits.
+const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
+    ("fetch.queue.backoff.ms", "50"),
+    ("fetch.wait.max.ms", "100"),
+    ("queued.max.messages.kbytes", "8192"),
+];
+
 /// librdkafka properties that only consumers understand; the producer does not receive them.
 const CONSUMER_ONLY: &[&str] = &[
     "group.",
@@ -223,6 +234,11 @@ pub(crate) fn consumer_config(
     }
     if settings.get("auto.offset.reset").is_none() {
         owned.set("auto.offset.reset", auto_offset_reset);
+    }
+    for (key, value) in CONSUMER_DEFAULTS {
+        if settings.get(key).is_none() {
+            owned.set(*key, value);
+        }
     }
     Ok(owned.to_client_config())
 }

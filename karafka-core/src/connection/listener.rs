@@ -89,6 +89,7 @@ impl Polling {
         let mut evicted = false;
         while !stop.load(Ordering::Acquire) {
             poll_once(name, &consumer);
+            consumer.context().handler().store_offsets();
             evicted = self.watch(&consumer, evicted);
         }
         close(name, consumer);

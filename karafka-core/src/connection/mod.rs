@@ -7,7 +7,9 @@
 mod context;
 mod convert;
 mod listener;
+mod native_queue;
 mod partition_stream;
+mod watermark;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +39,10 @@ pub(crate) trait RebalanceHandler: Send + Sync + 'static {
     /// A job that is not long-running and has run longer than `limit` (`max.poll.interval.ms`).
     fn overdue(&self, limit: Duration) -> Option<RunningJob>;
 
-    /// The listener is closing: drop every handle on the consumer so it can leave the group.
+    /// Hands the partitions' latest marks to librdkafka's offset store.
+    fn store_offsets(&self);
+
+    /// The listener is closing: store the latest marks, then drop every handle on the consumer so
+    /// it can leave the group.
     fn release(&self);
 }

@@ -5,18 +5,18 @@
 //! its prefetch limits and then stops fetching that partition, while the others flow on. No pause,
 //! no re-fetch, and no in-process buffer to bound.
 
+use std::ffi::CString;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::consumer::base_consumer::PartitionQueue;
 use rdkafka::consumer::{CommitMode, Consumer as _};
 use rdkafka::error::KafkaResult;
 use rdkafka::{Offset, TopicPartitionList};
-use tokio::sync::Notify;
 use tokio::time::{timeout, timeout_at, Instant};
 
-use super::convert::to_message;
-use super::{KafkaConsumer, ListenerContext};
+use super::native_queue::NativeQueue;
+use super::watermark::cached_high_watermark;
+use super::KafkaConsumer;
 use crate::messages::{Message, Origin};
 
 /// librdkafka signals a queue going from empty to non-empty; this bounds the wait should a
@@ -26,24 +26,23 @@ const WAKE_FALLBACK: Duration = Duration::from_secs(1);
 /// One partition's message queue and the offset operations on it.
 pub(crate) struct PartitionStream {
     consumer: Arc<KafkaConsumer>,
-    queue: PartitionQueue<ListenerContext>,
-    ready: Arc<Notify>,
+    queue: NativeQueue,
     origin: Arc<Origin>,
+    /// The topic as librdkafka's C API takes it.
+    topic: CString,
 }
 
 impl PartitionStream {
     /// Splits the partition's queue from the consumer queue. librdkafka keeps the split for the
     /// life of the consumer, so one stream serves every later assignment of the partition.
     pub(crate) fn split(consumer: &Arc<KafkaConsumer>, origin: Arc<Origin>) -> Option<Self> {
-        let mut queue = consumer.split_partition_queue(&origin.topic, origin.partition)?;
-        let ready = Arc::new(Notify::new());
-        let notify = Arc::clone(&ready);
-        queue.set_nonempty_callback(move || notify.notify_one());
+        let topic = CString::new(origin.topic.as_str()).ok()?;
+        let queue = NativeQueue::split(consumer, &topic, origin.partition)?;
         Some(Self {
             consumer: Arc::clone(consumer),
             queue,
-            ready,
             origin,
+            topic,
         })
     }
 
@@ -53,40 +52,52 @@ impl PartitionStream {
 
     /// The next batch: up to `max_messages`, gathered for at most `max_wait` from now (Karafka's
     /// poll budget). Whatever arrived by then is returned; when nothing did, the first message to
-    /// arrive later is returned at once, so an idle partition adds no batching delay.
+    /// arrive later is returned at once, so an idle partition adds no batching delay. Once the
+    /// batch reaches the end of what the broker holds, it is returned without waiting for more.
     pub(crate) async fn next_batch(&self, max_messages: usize, max_wait: Duration) -> Vec<Message> {
         let deadline = Instant::now() + max_wait;
         let mut batch = Vec::with_capacity(max_messages.min(1024));
         while batch.is_empty() {
             self.take_available(&mut batch, max_messages);
             if batch.is_empty() {
-                let _ = timeout(WAKE_FALLBACK, self.ready.notified()).await;
+                let _ = timeout(WAKE_FALLBACK, self.queue.ready().notified()).await;
             }
         }
-        while batch.len() < max_messages {
+        while batch.len() < max_messages && !self.caught_up(&batch) {
             let before = batch.len();
             self.take_available(&mut batch, max_messages);
-            if batch.len() == before && timeout_at(deadline, self.ready.notified()).await.is_err() {
+            if batch.len() == before
+                && timeout_at(deadline, self.queue.ready().notified())
+                    .await
+                    .is_err()
+            {
                 break;
             }
         }
         batch
     }
 
+    /// Whether `batch` ends at the partition's end as of the last fetch: waiting would only add
+    /// latency.
+    fn caught_up(&self, batch: &[Message]) -> bool {
+        let Some(last) = batch.last() else {
+            return false;
+        };
+        cached_high_watermark(&self.consumer, &self.topic, self.origin.partition)
+            .is_some_and(|high| last.offset() + 1 >= high)
+    }
+
     fn take_available(&self, batch: &mut Vec<Message>, max_messages: usize) {
-        while batch.len() < max_messages {
-            match self.queue.poll(Duration::ZERO) {
-                None => return,
-                Some(Ok(message)) => batch.push(to_message(&message, &self.origin)),
-                // A fetch error of this partition (e.g. its topic was deleted); librdkafka keeps
-                // fetching, so report it and read on.
-                Some(Err(error)) => tracing::error!(
-                    topic = %self.origin.topic,
-                    partition = self.origin.partition,
-                    %error,
-                    "fetching the partition failed"
-                ),
-            }
+        let room = max_messages.saturating_sub(batch.len());
+        // A fetch error of this partition (e.g. its topic was deleted); librdkafka keeps
+        // fetching, so report it and read on.
+        for error in self.queue.drain(room, &self.origin, batch) {
+            tracing::error!(
+                topic = %self.origin.topic,
+                partition = self.origin.partition,
+                error = %error.0,
+                "fetching the partition failed"
+            );
         }
     }
 

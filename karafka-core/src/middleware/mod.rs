@@ -15,7 +15,7 @@ pub use dead_letter_queue::{
 };
 pub use filter::{FilterLayer, Verdict};
 pub(crate) use shared::Shared;
-pub use virtual_partitions::{Keyless, VirtualPartitions};
+pub use virtual_partitions::{Distribution, Keyless, VirtualPartitions};
 
 use tower::util::BoxService;
 use tower::{Layer, Service, ServiceExt};

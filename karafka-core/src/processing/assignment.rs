@@ -1,15 +1,17 @@
 //! One assignment of a partition to this process: who owns it, what was marked, what the consumer
 //! asked for (pause, seek).
 //!
-//! Ownership and marks share one lock, so a mark and a revocation never interleave: once
+//! Marks are recorded here at once and handed to librdkafka's offset store in bulk: after each
+//! job, every listener poll (100 ms) and before any commit. Storing per mark would cost a
+//! librdkafka topic lookup per message; a mark not stored yet is only ever re-consumed, never
+//! lost. Ownership and marks share one lock, so a mark and a revocation never interleave: once
 //! [`Assignment::revoke`] returned, no later mark reaches librdkafka, and the commit made on
-//! revocation covers every mark that did.
+//! revocation covers every mark made before it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rdkafka::error::KafkaResult;
 use tokio_util::sync::CancellationToken;
 
 use crate::connection::PartitionStream;
@@ -32,6 +34,8 @@ struct State {
     control: Option<Control>,
     /// A layer finished with the failing message (e.g. dispatched it): attempts count anew.
     attempts_restarted: bool,
+    /// The mark moved since it was last stored.
+    unstored: bool,
 }
 
 /// One partition, owned by this process from an assignment until its revocation.
@@ -81,19 +85,36 @@ impl Assignment {
         if state.revoked {
             return false;
         }
-        let mut probe = state.offsets;
-        if !probe.mark(offset) {
-            return true;
+        if state.offsets.mark(offset) {
+            state.unstored = true;
         }
-        let stored = self.report(
-            self.stream.store(offset),
-            offset,
-            "offset not stored: the partition is no longer assigned",
-        );
-        if stored {
-            state.offsets = probe;
+        true
+    }
+
+    /// Hands the latest mark to librdkafka's offset store, which its next commit takes.
+    pub(crate) fn store(&self) {
+        let mut state = self.state();
+        Self::store_locked(&self.stream, &mut state);
+    }
+
+    fn store_locked(stream: &PartitionStream, state: &mut State) {
+        let Some(next) = state
+            .offsets
+            .next_unmarked()
+            .filter(|_| state.unstored && !state.revoked)
+        else {
+            return;
+        };
+        state.unstored = false;
+        if let Err(error) = stream.store(next - 1) {
+            tracing::warn!(
+                topic = %stream.origin().topic,
+                partition = stream.origin().partition,
+                offset = next - 1,
+                %error,
+                "offset not stored: the partition is no longer assigned"
+            );
         }
-        stored
     }
 
     /// Commits up to `offset` (inclusive) and waits for the broker. Blocks.
@@ -101,26 +122,20 @@ impl Assignment {
         if self.is_revoked() {
             return false;
         }
-        self.report(
-            self.stream.commit_sync(offset),
-            offset,
-            "synchronous commit failed",
-        )
-    }
-
-    /// `true` on success; logs `what` with the partition and offset on failure.
-    fn report(&self, result: KafkaResult<()>, offset: i64, what: &str) -> bool {
-        result
-            .inspect_err(|error| {
+        self.store();
+        match self.stream.commit_sync(offset) {
+            Ok(()) => true,
+            Err(error) => {
                 tracing::warn!(
                     topic = %self.origin().topic,
                     partition = self.origin().partition,
                     offset,
                     %error,
-                    "{what}"
+                    "synchronous commit failed"
                 );
-            })
-            .is_ok()
+                false
+            }
+        }
     }
 
     /// The first offset not marked in this assignment, if anything was marked.
@@ -128,9 +143,13 @@ impl Assignment {
         self.state().offsets.next_unmarked()
     }
 
-    /// The partition was taken away: refuse marks from now on and stop the coordinator.
+    /// The partition was taken away: store what was marked (the commit on revocation takes it),
+    /// then refuse marks and stop the coordinator.
     pub(crate) fn revoke(&self) {
-        self.state().revoked = true;
+        let mut state = self.state();
+        Self::store_locked(&self.stream, &mut state);
+        state.revoked = true;
+        drop(state);
         self.revoked.store(true, Ordering::Release);
         self.stop.cancel();
     }

@@ -87,6 +87,7 @@ impl Coordinator {
             let Some(permit) = permit else { break };
             let result = self.run_job(&mut stack, &job).await;
             drop(permit);
+            self.assignment.store();
             if let Err(error) = result {
                 match self.retry_after(job, &error).await {
                     Some(next) => retry = Some(next),

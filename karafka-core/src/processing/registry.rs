@@ -149,7 +149,18 @@ impl RebalanceHandler for PartitionRegistry {
         })
     }
 
+    fn store_offsets(&self) {
+        for assignment in self
+            .slots()
+            .values()
+            .filter_map(|slot| slot.assignment.as_ref())
+        {
+            assignment.store();
+        }
+    }
+
     fn release(&self) {
+        self.store_offsets();
         self.slots().clear();
     }
 }

@@ -18,7 +18,7 @@ use std::task::{Context as TaskContext, Poll};
 use futures_util::future::{join_all, BoxFuture};
 use tower::Service;
 
-pub use settings::{Keyless, VirtualPartitions};
+pub use settings::{Distribution, Keyless, VirtualPartitions};
 
 use super::{ConsumerStack, Shared};
 use crate::consumer::VirtualGroup;

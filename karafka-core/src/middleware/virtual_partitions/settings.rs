@@ -1,5 +1,7 @@
 //! What a topic's virtual partitions are: how messages map to them and how many there are.
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -15,11 +17,25 @@ type Reducer = Arc<dyn Fn(u64, usize) -> usize + Send + Sync>;
 /// Where messages without a key go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Keyless {
-    /// Spread over the virtual partitions in turn: they have no order to keep (the default).
+    /// Spread over the virtual partitions: they have no order to keep (the default).
     #[default]
     Spread,
     /// Keep them together, in order, in one virtual partition (serialised; logged at start).
     Together,
+}
+
+/// How keys are spread over the virtual partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Distribution {
+    /// Per batch, the keys with most messages first, each to the least loaded virtual partition,
+    /// so virtual partitions finish together instead of waiting for an unlucky hash (the
+    /// default). A key keeps to one virtual partition within a batch; batches run one after
+    /// another, so per-key order holds across them.
+    #[default]
+    Balanced,
+    /// `hash % count` (or the reducer's choice): a key always goes to the same virtual partition,
+    /// and so to the same consumer instance, also across batches.
+    Consistent,
 }
 
 /// Virtual partition settings of a topic: a partitioner that maps each message to a key (messages
@@ -36,6 +52,7 @@ pub struct VirtualPartitions {
     pub(crate) max_partitions: Option<usize>,
     pub(crate) reducer: Option<Reducer>,
     pub(crate) keyless: Keyless,
+    pub(crate) distribution: Distribution,
 }
 
 impl fmt::Debug for VirtualPartitions {
@@ -44,6 +61,7 @@ impl fmt::Debug for VirtualPartitions {
             .field("max_partitions", &self.max_partitions)
             .field("reducer", &self.reducer.is_some())
             .field("keyless", &self.keyless)
+            .field("distribution", &self.distribution)
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +84,7 @@ impl VirtualPartitions {
             max_partitions: None,
             reducer: None,
             keyless: Keyless::default(),
+            distribution: Distribution::default(),
         }
     }
 
@@ -75,18 +94,26 @@ impl VirtualPartitions {
         self
     }
 
-    /// Chooses the virtual partition of a key's hash among `count` (default: `hash % count`).
+    /// Chooses the virtual partition of a key's hash among `count`; implies
+    /// [`Distribution::Consistent`].
     pub fn reducer(
         mut self,
         reducer: impl Fn(u64, usize) -> usize + Send + Sync + 'static,
     ) -> Self {
         self.reducer = Some(Arc::new(reducer));
+        self.distribution = Distribution::Consistent;
         self
     }
 
     /// Where messages without a key go (default: [`Keyless::Spread`]).
     pub fn keyless(mut self, keyless: Keyless) -> Self {
         self.keyless = keyless;
+        self
+    }
+
+    /// How keys are spread over the virtual partitions (default: [`Distribution::Balanced`]).
+    pub fn distribution(mut self, distribution: Distribution) -> Self {
+        self.distribution = distribution;
         self
     }
 
@@ -97,23 +124,66 @@ impl VirtualPartitions {
         count: usize,
     ) -> Vec<usize> {
         let count = count.max(1);
-        let mut next_keyless = 0;
-        messages
+        // The unit each message moves with: its key, the keyless group, or itself alone.
+        let units: Vec<Unit> = messages
+            .enumerate()
             .map(
-                |message| match ((self.partitioner)(message), self.keyless) {
-                    (Some(hash), _) => match &self.reducer {
-                        Some(reducer) => reducer(hash, count) % count,
-                        None => (hash % count as u64) as usize,
-                    },
-                    (None, Keyless::Together) => 0,
-                    (None, Keyless::Spread) => {
-                        next_keyless += 1;
-                        (next_keyless - 1) % count
-                    }
+                |(index, message)| match ((self.partitioner)(message), self.keyless) {
+                    (Some(hash), _) => Unit::Key(hash),
+                    (None, Keyless::Together) => Unit::Keyless,
+                    (None, Keyless::Spread) => Unit::Alone(index),
                 },
             )
-            .collect()
+            .collect();
+        match self.distribution {
+            Distribution::Consistent => units
+                .iter()
+                .map(|unit| match unit {
+                    Unit::Key(hash) => match &self.reducer {
+                        Some(reducer) => reducer(*hash, count) % count,
+                        None => (hash % count as u64) as usize,
+                    },
+                    Unit::Keyless => 0,
+                    Unit::Alone(index) => index % count,
+                })
+                .collect(),
+            Distribution::Balanced => balance(&units, count),
+        }
     }
+}
+
+/// What a message moves with when virtual partitions are assigned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Unit {
+    Key(u64),
+    Keyless,
+    Alone(usize),
+}
+
+/// Largest units first, each to the least loaded of `count` groups (ties: the lower group).
+fn balance(units: &[Unit], count: usize) -> Vec<usize> {
+    let mut sizes: HashMap<Unit, (usize, usize)> = HashMap::new();
+    for (index, unit) in units.iter().enumerate() {
+        sizes.entry(*unit).or_insert((0, index)).0 += 1;
+    }
+    let mut order: Vec<(Unit, usize, usize)> = sizes
+        .into_iter()
+        .map(|(unit, (size, first))| (unit, size, first))
+        .collect();
+    order.sort_by_key(|&(_, size, first)| (Reverse(size), first));
+    let mut loads: BinaryHeap<Reverse<(usize, usize)>> =
+        (0..count).map(|group| Reverse((0, group))).collect();
+    let mut group_of: HashMap<Unit, usize> = HashMap::with_capacity(order.len());
+    for (unit, size, _) in order {
+        if let Some(Reverse((load, group))) = loads.pop() {
+            group_of.insert(unit, group);
+            loads.push(Reverse((load + size, group)));
+        }
+    }
+    units
+        .iter()
+        .map(|unit| group_of.get(unit).copied().unwrap_or(0))
+        .collect()
 }
 
 #[cfg(test)]
@@ -138,20 +208,53 @@ mod tests {
     }
 
     #[test]
-    fn one_key_always_lands_in_one_virtual_partition() {
+    fn consistently_one_key_always_lands_in_one_virtual_partition() {
         let batch = messages(&[Some("a"), Some("b"), Some("a"), Some("c"), Some("a")]);
+        let by_key = || by_key().distribution(Distribution::Consistent);
         let groups = by_key().assign(batch.iter(), 4);
         assert_eq!(groups[0], groups[2]);
         assert_eq!(groups[0], groups[4]);
         assert!(groups.iter().all(|&g| g < 4));
-        assert_eq!(by_key().assign(batch.iter(), 4), groups, "the same in every batch");
+        assert_eq!(
+            by_key().assign(batch.iter(), 4),
+            groups,
+            "the same in every batch"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn balanced_keeps_keys_together_and_no_group_runs_far_longer(
+            keys in proptest::collection::vec(0u8..40, 1..300),
+            count in 1usize..10,
+        ) {
+            let names: Vec<String> = keys.iter().map(|k| format!("k{k}")).collect();
+            let batch = messages(&names.iter().map(|n| Some(n.as_str())).collect::<Vec<_>>());
+            let groups = by_key().assign(batch.iter(), count);
+            let mut group_of_key: HashMap<&str, usize> = HashMap::new();
+            for (name, group) in names.iter().zip(&groups) {
+                proptest::prop_assert!(*group < count);
+                proptest::prop_assert_eq!(*group_of_key.entry(name).or_insert(*group), *group, "a key stays together");
+            }
+            // Largest first to the least loaded: no group exceeds the average by more than the
+            // largest key.
+            let mut loads = vec![0usize; count];
+            groups.iter().for_each(|g| loads[*g] += 1);
+            let largest = keys.iter().map(|k| keys.iter().filter(|x| *x == k).count()).max().unwrap_or(0);
+            let average = keys.len().div_ceil(count);
+            proptest::prop_assert!(loads.iter().all(|load| *load <= average + largest));
+        }
     }
 
     #[test]
     fn keyless_messages_spread_or_stay_together_as_configured() {
         let batch = messages(&[None, None, None, None]);
-        assert_eq!(by_key().assign(batch.iter(), 3), vec![0, 1, 2, 0]);
-        assert_eq!(by_key().keyless(Keyless::Together).assign(batch.iter(), 3), vec![0, 0, 0, 0]);
+        let spread = by_key().assign(batch.iter(), 3);
+        let mut loads = [0; 3];
+        spread.iter().for_each(|g| loads[*g] += 1);
+        assert_eq!(loads.iter().max(), Some(&2), "spread: {spread:?}");
+        let together = by_key().keyless(Keyless::Together).assign(batch.iter(), 3);
+        assert!(together.iter().all(|g| *g == together[0]));
     }
 
     #[test]

@@ -1,0 +1,119 @@
+//! Backlogs: topics filled once with a known number of messages and reused by later runs.
+
+use std::time::Instant;
+
+use anyhow::Context as _;
+use karafka::admin::Admin;
+use karafka::producer::DeliveryHandle;
+use karafka::{Config, Producer, Record};
+
+use crate::spec::{Item, Order};
+
+/// What the messages of a backlog carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Payload {
+    /// 100 bytes of filler.
+    Filler100,
+    /// A JSON order of about 1 KB.
+    OrderJson,
+}
+
+/// A topic holding `messages` messages over `partitions` partitions.
+#[derive(Debug, Clone)]
+pub(crate) struct Backlog {
+    pub(crate) name: &'static str,
+    pub(crate) partitions: i32,
+    pub(crate) messages: u64,
+    pub(crate) payload: Payload,
+    /// Keys `k0`..`k999`, for virtual partitions.
+    pub(crate) keyed: bool,
+}
+
+impl Backlog {
+    pub(crate) fn topic(&self) -> String {
+        format!("bench-{}-p{}-{}", self.name, self.partitions, self.messages)
+    }
+
+    /// Creates and fills the topic unless a previous run did.
+    pub(crate) async fn ensure(&self, config: &Config) -> anyhow::Result<()> {
+        let admin = Admin::new(config)?;
+        let topic = self.topic();
+        if let Ok(partitions) = admin.partition_count(&topic).await {
+            let mut held = 0;
+            for partition in 0..partitions {
+                let (low, high) = admin.watermarks(&topic, partition).await?;
+                held += high - low;
+            }
+            if held == self.messages as i64 {
+                return Ok(());
+            }
+            admin.delete_topic(&topic).await?;
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+        admin
+            .create_topic(&topic, self.partitions, 1)
+            .await
+            .with_context(|| format!("creating {topic}"))?;
+        let producing = Instant::now();
+        let producer = Producer::new(
+            &config
+                .clone()
+                .kafka("linger.ms", 20)
+                .kafka("batch.size", 1_000_000),
+        )?;
+        let mut pending: Vec<DeliveryHandle> = Vec::new();
+        for index in 0..self.messages {
+            let mut record = Record::new(&topic, self.payload(index));
+            if self.keyed {
+                record = record.key(format!("k{}", index % 1000));
+            }
+            pending.push(producer.produce_async(record).await?);
+            if pending.len() >= 50_000 {
+                for delivery in pending.drain(..) {
+                    delivery.await?;
+                }
+            }
+        }
+        for delivery in pending {
+            delivery.await?;
+        }
+        eprintln!(
+            "  produced {} messages to {topic} in {:.1} s",
+            self.messages,
+            producing.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+
+    fn payload(&self, index: u64) -> Vec<u8> {
+        match self.payload {
+            Payload::Filler100 => {
+                let mut payload = format!("{{\"n\":{index},\"pad\":\"").into_bytes();
+                payload.resize(98, b'x');
+                payload.extend_from_slice(b"\"}");
+                payload
+            }
+            Payload::OrderJson => serde_json::to_vec(&order(index)).unwrap_or_default(),
+        }
+    }
+}
+
+/// An order of about 1 KB of JSON.
+fn order(index: u64) -> Order {
+    Order {
+        id: index,
+        customer: format!("Customer {index} of the benchmark shop"),
+        email: format!("customer{index}@example.com"),
+        currency: "EUR".into(),
+        items: (0..8)
+            .map(|line| Item {
+                sku: format!("SKU-{:08}-{line}", index % 100_000),
+                quantity: (line % 3 + 1) as u32,
+                price_cents: 1_000 + line * 250,
+            })
+            .collect(),
+        note: "Leave the parcel with the neighbour if nobody answers the door; the customer asked \
+               for recyclable packaging and no printed invoice in the box, please."
+            .repeat(3),
+    }
+}

@@ -1,0 +1,161 @@
+//! The framework side: a karafka server whose consumer counts what it handles.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use karafka::middleware::VirtualPartitions;
+use karafka::routing::{Routes, Topic};
+use karafka::{async_trait, App, Config, Consumer, Context, TopicPartition};
+use tokio::sync::Notify;
+
+use crate::latency::{Percentiles, SteadyProducer};
+use crate::precise_io::io;
+use crate::spec::{peak_rss_kb, Order, Outcome, Run, Workload};
+
+/// What every consumer instance of a run adds to.
+struct Tally {
+    target: u64,
+    handled: AtomicU64,
+    bytes: AtomicU64,
+    first: OnceLock<Instant>,
+    last: Mutex<Option<Instant>>,
+    latencies: Mutex<Percentiles>,
+    assigned: Notify,
+    done: Notify,
+}
+
+struct Counting {
+    workload: Workload,
+    tally: Arc<Tally>,
+}
+
+#[async_trait]
+impl Consumer for Counting {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        self.tally.first.get_or_init(Instant::now);
+        let mut bytes = 0;
+        for message in ctx.messages() {
+            let payload = message.raw_payload().unwrap_or_default();
+            bytes += payload.len() as u64;
+            match self.workload {
+                Workload::Noop => {}
+                Workload::MarkEach => {
+                    ctx.mark_as_consumed(message);
+                }
+                Workload::DecodeJson => {
+                    let _: Order = message.payload()?;
+                }
+                Workload::Io { micros, .. } => io(Duration::from_micros(micros)).await,
+                Workload::Latency { .. } => self
+                    .tally
+                    .latencies
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .record_sent_at(payload),
+            }
+        }
+        self.tally.bytes.fetch_add(bytes, Ordering::Relaxed);
+        let count = ctx.messages().len() as u64;
+        let handled = self.tally.handled.fetch_add(count, Ordering::AcqRel) + count;
+        *self
+            .tally
+            .last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+        if handled >= self.tally.target {
+            self.tally.done.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn initialized(&mut self, _: &TopicPartition) -> anyhow::Result<()> {
+        self.tally.assigned.notify_one();
+        Ok(())
+    }
+}
+
+pub(crate) async fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
+    let mut config = Config::default()
+        .kafka("bootstrap.servers", &run.bootstrap)
+        .group_id(group);
+    if let Workload::Io {
+        concurrency,
+        max_messages,
+        ..
+    } = run.workload
+    {
+        config.concurrency = concurrency;
+        config.max_messages = max_messages;
+    }
+    if let Workload::Latency {
+        max_wait_ms,
+        no_delay,
+        ..
+    } = run.workload
+    {
+        config.max_wait_time = Duration::from_millis(max_wait_ms);
+        config = config.kafka("socket.nagle.disable", no_delay);
+    }
+    let tally = Arc::new(Tally {
+        target: run.messages,
+        handled: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        first: OnceLock::new(),
+        last: Mutex::new(None),
+        latencies: Mutex::default(),
+        assigned: Notify::new(),
+        done: Notify::new(),
+    });
+    let workload = run.workload;
+    let consumer_tally = Arc::clone(&tally);
+    let mut topic = Topic::new(&run.topic).consumer_with(move || Counting {
+        workload,
+        tally: Arc::clone(&consumer_tally),
+    });
+    if let Workload::Io {
+        virtual_partitions: Some(count),
+        ..
+    } = run.workload
+    {
+        topic = topic.virtual_partitions(
+            VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec)).max_partitions(count),
+        );
+    }
+    let app = App::builder()
+        .config(config)
+        .routes(Routes::new().topic(topic))
+        .build()?;
+    let done = Arc::clone(&tally);
+    let server = tokio::spawn(
+        app.server()
+            .run_until(async move { done.done.notified().await }),
+    );
+    if let Workload::Latency { rate, no_delay, .. } = run.workload {
+        tally.assigned.notified().await;
+        let producer =
+            SteadyProducer::start(&run.bootstrap, &run.topic, rate, run.messages, no_delay)?;
+        tokio::task::spawn_blocking(move || producer.join()).await?;
+    }
+    server.await??;
+    let seconds = match (
+        tally.first.get(),
+        *tally.last.lock().unwrap_or_else(PoisonError::into_inner),
+    ) {
+        (Some(first), Some(last)) => (last - *first).as_secs_f64(),
+        _ => 0.0,
+    };
+    let latencies = std::mem::take(
+        &mut *tally
+            .latencies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    );
+    Ok(Outcome {
+        messages: tally.handled.load(Ordering::Acquire),
+        bytes: tally.bytes.load(Ordering::Acquire),
+        seconds,
+        peak_rss_kb: peak_rss_kb(),
+        latency_us: latencies.summary(),
+    })
+}

@@ -1,0 +1,385 @@
+//! End-to-end benchmarks of karafka against the real broker, each next to a raw rust-rdkafka
+//! baseline measured in the same invocation on the same backlog.
+//!
+//! `cargo run --release -p karafka-bench -- [--quick] [--write BENCHMARKS.md]`
+//!
+//! Every measured run is a child process of this one (so its peak memory is its own), with a
+//! fresh consumer group, consuming a backlog produced once and reused by later invocations.
+
+mod backlog;
+mod baseline;
+mod karafka_run;
+mod latency;
+mod precise_io;
+mod report;
+mod spec;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+
+use backlog::{Backlog, Payload};
+use report::{Row, Table};
+use spec::{Implementation, Outcome, Run, Workload};
+
+#[derive(Debug, Parser)]
+#[command(about = "karafka benchmarks against the real broker, next to a raw librdkafka baseline")]
+struct Cli {
+    #[command(subcommand)]
+    child: Option<Child>,
+    /// Smaller backlogs and shorter runs: the whole suite in under two minutes.
+    #[arg(long)]
+    quick: bool,
+    /// Runs of each measurement (the median counts). Default 3, 1 with --quick.
+    #[arg(long)]
+    repeat: Option<usize>,
+    /// Also write the results as Markdown to this file.
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// The broker.
+    #[arg(
+        long,
+        env = "KAFKA_BOOTSTRAP_SERVERS",
+        default_value = "127.0.0.1:9092"
+    )]
+    bootstrap: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Child {
+    /// Runs one measurement (used by the suite itself).
+    #[command(hide = true)]
+    Measure {
+        /// The run, as JSON.
+        spec: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match &cli.child {
+        Some(Child::Measure { spec }) => {
+            if std::env::var_os("RUST_LOG").is_some() {
+                karafka::instrumentation::init_logging("warn");
+            }
+            let run: Run = serde_json::from_str(spec)?;
+            let group = format!("bench-{}-{}", std::process::id(), spec::now_micros());
+            let outcome = match run.implementation {
+                Implementation::Baseline => baseline::run(&run, &group)?,
+                Implementation::Karafka => runtime.block_on(karafka_run::run(&run, &group))?,
+            };
+            println!("{}", serde_json::to_string(&outcome)?);
+            // The server's threads may still hold librdkafka handles; the figures are printed.
+            std::process::exit(0);
+        }
+        None => runtime.block_on(suite(&cli)),
+    }
+}
+
+/// Sizes of one invocation.
+struct Sizes {
+    small: u64,
+    large: u64,
+    io_sequential: u64,
+    io_parallel: u64,
+    latency: u64,
+    repeat: usize,
+}
+
+async fn suite(cli: &Cli) -> anyhow::Result<()> {
+    let sizes = if cli.quick {
+        Sizes {
+            small: 200_000,
+            large: 100_000,
+            io_sequential: 1_000,
+            io_parallel: 20_000,
+            latency: 5_000,
+            repeat: 1,
+        }
+    } else {
+        Sizes {
+            small: 1_000_000,
+            large: 1_000_000,
+            io_sequential: 3_000,
+            io_parallel: 100_000,
+            latency: 30_000,
+            repeat: 3,
+        }
+    };
+    let repeat = cli.repeat.unwrap_or(sizes.repeat);
+    let config = karafka::Config::default().kafka("bootstrap.servers", &cli.bootstrap);
+    let small = |partitions| Backlog {
+        name: "100b",
+        partitions,
+        messages: sizes.small,
+        payload: Payload::Filler100,
+        keyed: false,
+    };
+    let orders = Backlog {
+        name: "1k-json",
+        partitions: 1,
+        messages: sizes.large,
+        payload: Payload::OrderJson,
+        keyed: false,
+    };
+    let keyed = Backlog {
+        name: "100b-keyed",
+        partitions: 1,
+        messages: sizes.io_parallel,
+        payload: Payload::Filler100,
+        keyed: true,
+    };
+    for backlog in [small(1), small(6), orders.clone(), keyed.clone()] {
+        backlog.ensure(&config).await?;
+    }
+
+    let mut table = Table::new(cli.quick, repeat);
+    let measure = |implementation, workload, topic: String, messages| Run {
+        implementation,
+        workload,
+        topic,
+        messages,
+        bootstrap: cli.bootstrap.clone(),
+    };
+
+    // 1 and 2: pass-through, automatic marking, then marking every message.
+    for partitions in [1, 6] {
+        let topic = small(partitions).topic();
+        let baseline = median(repeat, || {
+            measure(
+                Implementation::Baseline,
+                Workload::Noop,
+                topic.clone(),
+                sizes.small,
+            )
+        })?;
+        let karafka = median(repeat, || {
+            measure(
+                Implementation::Karafka,
+                Workload::Noop,
+                topic.clone(),
+                sizes.small,
+            )
+        })?;
+        table.push(Row::throughput(
+            format!("1. pass-through, 100 B, {partitions} partition(s)"),
+            &baseline,
+            &karafka,
+            "≥ 0.90 × baseline",
+            0.9,
+        ));
+        if partitions == 1 {
+            let marking = median(repeat, || {
+                measure(
+                    Implementation::Karafka,
+                    Workload::MarkEach,
+                    topic.clone(),
+                    sizes.small,
+                )
+            })?;
+            table.push(Row::relative(
+                "2. mark_as_consumed per message, 1 partition",
+                &karafka,
+                &marking,
+                "≥ 0.90 × scenario 1",
+                0.9,
+            ));
+        }
+    }
+
+    // 3: 1 KB JSON decoded into a struct, against the same backlog undecoded.
+    let topic = orders.topic();
+    let baseline = median(repeat, || {
+        measure(
+            Implementation::Baseline,
+            Workload::DecodeJson,
+            topic.clone(),
+            sizes.large,
+        )
+    })?;
+    let raw = median(repeat, || {
+        measure(
+            Implementation::Karafka,
+            Workload::Noop,
+            topic.clone(),
+            sizes.large,
+        )
+    })?;
+    let decoded = median(repeat, || {
+        measure(
+            Implementation::Karafka,
+            Workload::DecodeJson,
+            topic.clone(),
+            sizes.large,
+        )
+    })?;
+    table.push(Row::throughput(
+        "3. 1 KB JSON decoded into a struct (baseline decodes too)",
+        &baseline,
+        &decoded,
+        "report",
+        0.0,
+    ));
+    table.note(format!(
+        "Decoding cost: {:.2} µs per 1 KB message ({:.0} msg/s undecoded, {:.0} msg/s decoded).",
+        (1.0 / decoded.rate() - 1.0 / raw.rate()) * 1e6,
+        raw.rate(),
+        decoded.rate()
+    ));
+    table.push(Row::memory(
+        "6. peak RSS, 1 KB backlog, default settings",
+        &baseline,
+        &raw,
+        256,
+    ));
+
+    // 4: I/O-bound, 1 ms per message, concurrency 32, without and with virtual partitions.
+    let topic = keyed.topic();
+    let io = |virtual_partitions| Workload::Io {
+        micros: 1_000,
+        concurrency: 32,
+        max_messages: 1_000,
+        virtual_partitions,
+    };
+    let baseline = median(repeat, || {
+        measure(
+            Implementation::Baseline,
+            io(None),
+            topic.clone(),
+            sizes.io_sequential,
+        )
+    })?;
+    let sequential = median(repeat, || {
+        measure(
+            Implementation::Karafka,
+            io(None),
+            topic.clone(),
+            sizes.io_sequential,
+        )
+    })?;
+    let parallel = median(repeat, || {
+        measure(
+            Implementation::Karafka,
+            io(Some(32)),
+            topic.clone(),
+            sizes.io_parallel,
+        )
+    })?;
+    table.push(Row::throughput(
+        "4a. 1 ms I/O per message, 1 partition, no virtual partitions",
+        &baseline,
+        &sequential,
+        "report",
+        0.0,
+    ));
+    table.push(Row::throughput(
+        "4b. 1 ms I/O per message, 1 partition, 32 virtual partitions",
+        &baseline,
+        &parallel,
+        "≥ 25 × without",
+        25.0 * sequential.rate() / baseline.rate(),
+    ));
+    table.note(format!(
+        "Virtual partitions: {:.0} msg/s = {:.0}% of the ideal 32 × 1000 msg/s (target ≥ 80%), {:.1} × the rate without them (target ≥ 25 ×).",
+        parallel.rate(),
+        parallel.rate() / 32_000.0 * 100.0,
+        parallel.rate() / sequential.rate()
+    ));
+
+    // 5: end-to-end latency at a steady 1000 msg/s.
+    let settings = [
+        ("default settings", 1_000, false),
+        ("max_wait_time 0, socket.nagle.disable", 0, true),
+    ];
+    for (label, max_wait_ms, no_delay) in settings {
+        let latency = Workload::Latency {
+            rate: 1_000,
+            max_wait_ms,
+            no_delay,
+        };
+        let baseline = latency_run(
+            &config,
+            measure(
+                Implementation::Baseline,
+                latency,
+                String::new(),
+                sizes.latency,
+            ),
+        )
+        .await?;
+        let karafka = latency_run(
+            &config,
+            measure(
+                Implementation::Karafka,
+                latency,
+                String::new(),
+                sizes.latency,
+            ),
+        )
+        .await?;
+        table.push(Row::latency(
+            format!("5. latency at 1000 msg/s, {label}"),
+            &baseline,
+            &karafka,
+        ));
+    }
+
+    let markdown = table.markdown();
+    println!("\n{markdown}");
+    if let Some(path) = &cli.write {
+        std::fs::File::create(path)?.write_all(markdown.as_bytes())?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Runs a measurement `repeat` times in child processes; returns the run with the median rate.
+fn median(repeat: usize, run: impl Fn() -> Run) -> anyhow::Result<Outcome> {
+    let mut outcomes = (0..repeat.max(1))
+        .map(|_| measure(&run()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    outcomes.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
+    Ok(outcomes.swap_remove(outcomes.len() / 2))
+}
+
+/// A latency run on a fresh topic, produced to while it is consumed.
+async fn latency_run(config: &karafka::Config, run: Run) -> anyhow::Result<Outcome> {
+    let admin = karafka::admin::Admin::new(config)?;
+    let topic = format!("bench-latency-{}", spec::now_micros());
+    admin.create_topic(&topic, 1, 1).await?;
+    let outcome = measure(&Run {
+        topic: topic.clone(),
+        ..run
+    });
+    let _ = admin.delete_topic(&topic).await;
+    outcome
+}
+
+/// Runs one measurement in a child process.
+fn measure(run: &Run) -> anyhow::Result<Outcome> {
+    eprintln!(
+        "  measuring {:?} {:?} on {} ({} messages)",
+        run.implementation, run.workload, run.topic, run.messages
+    );
+    let output = Command::new(std::env::current_exe()?)
+        .arg("measure")
+        .arg(serde_json::to_string(run)?)
+        .env("KAFKA_BOOTSTRAP_SERVERS", &run.bootstrap)
+        .output()
+        .context("running a measurement")?;
+    if !output.status.success() {
+        bail!(
+            "a measurement failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(line).with_context(|| format!("reading a measurement: {line}"))
+}

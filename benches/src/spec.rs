@@ -1,0 +1,116 @@
+//! What one measured run does, and what it reports. Runs happen in child processes, so each
+//! one's peak memory is its own; specs and outcomes travel as JSON.
+
+use serde::{Deserialize, Serialize};
+
+/// Which consumer does the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Implementation {
+    /// A plain rust-rdkafka `BaseConsumer` poll loop storing each offset.
+    Baseline,
+    /// A karafka server.
+    Karafka,
+}
+
+/// What the handler does per message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Workload {
+    /// Nothing; karafka marks the batch after it.
+    Noop,
+    /// `mark_as_consumed` per message.
+    MarkEach,
+    /// Decode the JSON payload into an order struct.
+    DecodeJson,
+    /// Await this many microseconds of simulated I/O.
+    Io {
+        /// The I/O's duration.
+        micros: u64,
+        /// karafka's `concurrency`.
+        concurrency: usize,
+        /// karafka's `max_messages`.
+        max_messages: usize,
+        /// Virtual partitions (by key), if any.
+        virtual_partitions: Option<usize>,
+    },
+    /// Produce at `rate` per second for the run's message count and measure latency.
+    Latency {
+        /// Messages per second.
+        rate: u64,
+        /// karafka's `max_wait_time` in ms.
+        max_wait_ms: u64,
+        /// Disable Nagle's algorithm on every socket (producer and consumers).
+        no_delay: bool,
+    },
+}
+
+/// One measured run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Run {
+    pub(crate) implementation: Implementation,
+    pub(crate) workload: Workload,
+    pub(crate) topic: String,
+    pub(crate) messages: u64,
+    pub(crate) bootstrap: String,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Outcome {
+    pub(crate) messages: u64,
+    pub(crate) bytes: u64,
+    /// From the first message handled to the last.
+    pub(crate) seconds: f64,
+    /// The process's peak resident memory.
+    pub(crate) peak_rss_kb: u64,
+    /// Produce-to-handler latency percentiles in microseconds: p50, p99, max.
+    pub(crate) latency_us: Option<(u64, u64, u64)>,
+}
+
+impl Outcome {
+    pub(crate) fn rate(&self) -> f64 {
+        self.messages as f64 / self.seconds.max(f64::EPSILON)
+    }
+
+    pub(crate) fn megabytes_per_second(&self) -> f64 {
+        self.bytes as f64 / 1_000_000.0 / self.seconds.max(f64::EPSILON)
+    }
+}
+
+/// The process's peak resident memory, from `/proc/self/status`.
+pub(crate) fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or_default()
+}
+
+/// The payload of the JSON scenario: about 1 KB.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Order {
+    pub(crate) id: u64,
+    pub(crate) customer: String,
+    pub(crate) email: String,
+    pub(crate) currency: String,
+    pub(crate) items: Vec<Item>,
+    pub(crate) note: String,
+}
+
+/// A line of an order.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Item {
+    pub(crate) sku: String,
+    pub(crate) quantity: u32,
+    pub(crate) price_cents: u64,
+}
+
+/// Microseconds since the Unix epoch, the latency scenario's send stamp.
+pub(crate) fn now_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_micros() as u64)
+}

@@ -140,7 +140,8 @@ async fn manual_offset_management_commits_only_what_the_consumer_marks() {
     assert_eq!(committed_offsets(&group, &topic, 1), vec![Some(2)]);
 }
 
-/// Holds its first batch until the partition is revoked, then tries to mark it.
+/// Holds its first batch until the partition is revoked (a long-running job sees that while it
+/// runs), then tries to mark it.
 struct HoldsUntilRevoked {
     log: Log,
     marked_after_revocation: Arc<Mutex<Option<bool>>>,
@@ -181,11 +182,13 @@ async fn marks_after_a_revocation_are_refused_and_the_messages_consumed_again() 
         let (log, marked, held) = (log.clone(), Arc::clone(&marked), Arc::clone(&held));
         RunningServer::start(
             config(&group),
-            Routes::new().topic(Topic::new(&topic).consumer_with(move || HoldsUntilRevoked {
-                log: log.clone(),
-                marked_after_revocation: Arc::clone(&marked),
-                held: Arc::clone(&held),
-            })),
+            Routes::new().topic(Topic::new(&topic).long_running_job(true).consumer_with(
+                move || HoldsUntilRevoked {
+                    log: log.clone(),
+                    marked_after_revocation: Arc::clone(&marked),
+                    held: Arc::clone(&held),
+                },
+            )),
         )
     };
     let first = start();

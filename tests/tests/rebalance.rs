@@ -131,6 +131,71 @@ async fn split_and_hand_over(protocol: &[(&str, &str)]) {
         committed_offsets(&group, &topic, PARTITIONS),
         ends.iter().map(|&e| Some(e)).collect::<Vec<_>>()
     );
+    for (partition, offsets) in union(&a_log, &b_log) {
+        let unique: std::collections::BTreeSet<i64> = offsets.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            offsets.len(),
+            "partition {partition}: a graceful rebalance redoes nothing"
+        );
+    }
+}
+
+/// Takes a second per batch, so a batch is in flight when the group rebalances.
+struct Slow(Log);
+
+#[async_trait]
+impl Consumer for Slow {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        for message in ctx.messages() {
+            self.0.record(message, ctx.attempt());
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_in_flight_at_a_rebalance_finishes_and_is_committed_before_the_handover() {
+    let topic = unique("graceful");
+    let group = unique("graceful-group");
+    create_topic(&topic, 2).await;
+    let log = Log::default();
+    let start = || {
+        let log = log.clone();
+        RunningServer::start(
+            config(&group),
+            Routes::new().topic(Topic::new(&topic).consumer_with(move || Slow(log.clone()))),
+        )
+    };
+    let first = start();
+    produce_keyed(&topic, 200, 20).await;
+    // Wait until a batch is in flight, then make the (eager) group rebalance everything.
+    log.wait_until(Duration::from_secs(30), "the first batch", |h| {
+        !h.is_empty()
+    })
+    .await;
+    produce_keyed(&topic, 200, 20).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = start();
+    let ends = end_offsets(&topic, 2);
+    log.wait_until(Duration::from_secs(60), "every message", |h| {
+        (0..2).all(|p| {
+            (0..ends[p as usize]).all(|o| h.iter().any(|h| h.partition == p && h.offset == o))
+        })
+    })
+    .await;
+    assert!(matches!(first.stop().await, Shutdown::Graceful));
+    assert!(matches!(second.stop().await, Shutdown::Graceful));
+    let handled = log.offsets_by_partition();
+    for (partition, offsets) in &handled {
+        let unique: std::collections::BTreeSet<i64> = offsets.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            offsets.len(),
+            "partition {partition}: nothing handled twice"
+        );
+    }
 }
 
 async fn wait(mut done: impl FnMut() -> bool) {

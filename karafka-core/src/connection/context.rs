@@ -1,5 +1,6 @@
 //! The librdkafka callbacks of a listener's consumer: logs, errors, commits and rebalances.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 
 use rdkafka::client::ClientContext;
@@ -9,7 +10,7 @@ use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::TopicPartitionList;
 
-use super::{KafkaConsumer, RebalanceHandler};
+use super::{KafkaConsumer, RebalanceHandler, Revocation};
 use crate::TopicPartition;
 
 /// Callbacks of one subscription group's consumer.
@@ -18,6 +19,8 @@ pub(crate) struct ListenerContext {
     handler: Arc<dyn RebalanceHandler>,
     /// Set once the consumer exists; partition streams need an owning handle on it.
     consumer: OnceLock<Weak<KafkaConsumer>>,
+    /// The member is leaving because a job outran `max.poll.interval.ms`.
+    evicting: AtomicBool,
 }
 
 impl ListenerContext {
@@ -26,7 +29,13 @@ impl ListenerContext {
             name,
             handler,
             consumer: OnceLock::new(),
+            evicting: AtomicBool::new(false),
         }
+    }
+
+    /// Marks the member as leaving (or back) because of an overdue job.
+    pub(crate) fn set_evicting(&self, evicting: bool) {
+        self.evicting.store(evicting, Ordering::Release);
     }
 
     pub(crate) fn attach(&self, consumer: &Arc<KafkaConsumer>) {
@@ -67,8 +76,14 @@ impl ConsumerContext for ListenerContext {
                 }
             }
             Rebalance::Revoke(list) => {
-                self.handler
-                    .revoked(consumer, partitions(list), consumer.assignment_lost());
+                let how = if consumer.assignment_lost() {
+                    Revocation::Lost
+                } else if self.evicting.load(Ordering::Acquire) {
+                    Revocation::Evicted
+                } else {
+                    Revocation::Graceful
+                };
+                self.handler.revoked(consumer, partitions(list), how);
             }
             Rebalance::Error(error) => {
                 tracing::error!(group = %self.name, %error, "rebalance failed");

@@ -111,6 +111,7 @@ impl Polling {
                      long_running_job if its jobs may run this long",
                     self.max_poll_interval.as_millis()
                 );
+                consumer.context().set_evicting(true);
                 consumer.unsubscribe();
                 true
             }
@@ -118,6 +119,7 @@ impl Polling {
                 let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
                 match consumer.subscribe(&topics) {
                     Ok(()) => {
+                        consumer.context().set_evicting(false);
                         tracing::info!(group = name, "the overdue job ended; rejoined the group");
                         false
                     }

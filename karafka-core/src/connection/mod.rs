@@ -26,6 +26,17 @@ pub(crate) use partition_stream::PartitionStream;
 /// The librdkafka consumer of one subscription group.
 pub(crate) type KafkaConsumer = BaseConsumer<ListenerContext>;
 
+/// Why partitions are taken away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Revocation {
+    /// A rebalance: their running jobs may finish first, then their marks are committed.
+    Graceful,
+    /// The group already gave them to another member: commits would be refused.
+    Lost,
+    /// This member leaves because a job outran `max.poll.interval.ms`: nothing waits for it.
+    Evicted,
+}
+
 /// What the processing side does when librdkafka changes the assignment. Both methods run on the
 /// listener thread inside librdkafka's rebalance callback, so they must not wait on consume jobs.
 pub(crate) trait RebalanceHandler: Send + Sync + 'static {
@@ -33,8 +44,7 @@ pub(crate) trait RebalanceHandler: Send + Sync + 'static {
     fn assigned(&self, consumer: &Arc<KafkaConsumer>, partitions: Vec<TopicPartition>);
 
     /// `partitions` are being taken away; librdkafka stops fetching them when this returns.
-    /// `lost` means the group already gave them to another member (commits would be refused).
-    fn revoked(&self, consumer: &KafkaConsumer, partitions: Vec<TopicPartition>, lost: bool);
+    fn revoked(&self, consumer: &KafkaConsumer, partitions: Vec<TopicPartition>, how: Revocation);
 
     /// A job that is not long-running and has run longer than `limit` (`max.poll.interval.ms`).
     fn overdue(&self, limit: Duration) -> Option<RunningJob>;

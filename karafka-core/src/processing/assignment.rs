@@ -9,8 +9,8 @@
 //! revocation covers every mark made before it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
@@ -36,12 +36,18 @@ struct State {
     attempts_restarted: bool,
     /// The mark moved since it was last stored.
     unstored: bool,
+    /// A job of this assignment is running.
+    job_running: bool,
+    /// No new job may start: the partition is being handed over.
+    winding_down: bool,
 }
 
 /// One partition, owned by this process from an assignment until its revocation.
 pub(crate) struct Assignment {
     stream: Arc<PartitionStream>,
     state: Mutex<State>,
+    /// Signals the end of a job, for [`Assignment::wind_down`].
+    job_ended: Condvar,
     /// Mirrors `state.revoked` for lock-free reads by long jobs.
     revoked: AtomicBool,
     /// The consumer was seen marking messages before it failed.
@@ -55,6 +61,7 @@ impl Assignment {
         Self {
             stream,
             state: Mutex::new(State::default()),
+            job_ended: Condvar::new(),
             revoked: AtomicBool::new(false),
             marks_as_it_goes: AtomicBool::new(false),
             stop,
@@ -141,6 +148,43 @@ impl Assignment {
     /// The first offset not marked in this assignment, if anything was marked.
     pub(crate) fn next_unmarked(&self) -> Option<i64> {
         self.state().offsets.next_unmarked()
+    }
+
+    /// A job may start: the partition is neither being handed over nor stopped. Pair with
+    /// [`Assignment::end_job`].
+    pub(crate) fn begin_job(&self) -> bool {
+        let mut state = self.state();
+        if state.winding_down || state.revoked || self.stop.is_cancelled() {
+            return false;
+        }
+        state.job_running = true;
+        true
+    }
+
+    pub(crate) fn end_job(&self) {
+        self.state().job_running = false;
+        self.job_ended.notify_all();
+    }
+
+    /// Starts no new job and waits up to `grace` for the running one to finish, so its marks are
+    /// stored and committed before the partition changes owner. `true` when nothing runs any more.
+    /// Blocks: runs on the listener thread, inside the rebalance.
+    pub(crate) fn wind_down(&self, grace: Duration) -> bool {
+        let deadline = Instant::now() + grace;
+        let mut state = self.state();
+        state.winding_down = true;
+        self.stop.cancel();
+        while state.job_running {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            state = self
+                .job_ended
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
     }
 
     /// The partition was taken away: store what was marked (the commit on revocation takes it),

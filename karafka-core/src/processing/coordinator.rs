@@ -85,7 +85,11 @@ impl Coordinator {
                 permit = self.scheduler.permit() => permit,
             };
             let Some(permit) = permit else { break };
+            if !self.assignment.begin_job() {
+                break;
+            }
             let result = self.run_job(&mut stack, &job).await;
+            self.assignment.end_job();
             drop(permit);
             self.assignment.store();
             if let Err(error) = result {

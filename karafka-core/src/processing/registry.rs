@@ -12,7 +12,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use tokio::task::JoinHandle;
 
 use super::{Assignment, Coordinator, RunningJob, Scheduler};
-use crate::connection::{KafkaConsumer, PartitionStream, RebalanceHandler};
+use crate::connection::{KafkaConsumer, PartitionStream, RebalanceHandler, Revocation};
 use crate::messages::Origin;
 use crate::producer::Producer;
 use crate::routing::Subscription;
@@ -30,6 +30,8 @@ struct Slot {
 pub(crate) struct PartitionRegistry {
     subscription: Arc<Subscription>,
     name: Arc<str>,
+    /// How long running jobs of revoked partitions may take to finish.
+    revoke_grace: Duration,
     scheduler: Scheduler,
     producer: Producer,
     slots: Mutex<HashMap<TopicPartition, Slot>>,
@@ -40,10 +42,12 @@ impl PartitionRegistry {
         subscription: Arc<Subscription>,
         scheduler: Scheduler,
         producer: Producer,
+        revoke_grace: Duration,
     ) -> Self {
         Self {
             name: subscription.name().into(),
             subscription,
+            revoke_grace,
             scheduler,
             producer,
             slots: Mutex::new(HashMap::new()),
@@ -106,19 +110,42 @@ impl RebalanceHandler for PartitionRegistry {
         tracing::info!(group = %self.name, "Assigned partitions: {}", list(&partitions));
     }
 
-    fn revoked(&self, consumer: &KafkaConsumer, partitions: Vec<TopicPartition>, lost: bool) {
-        {
+    fn revoked(&self, consumer: &KafkaConsumer, partitions: Vec<TopicPartition>, how: Revocation) {
+        let assignments: Vec<(Arc<Assignment>, bool)> = {
             let slots = self.slots();
-            for partition in &partitions {
-                if let Some(assignment) = slots
-                    .get(partition)
-                    .and_then(|slot| slot.assignment.as_ref())
-                {
-                    assignment.revoke();
+            partitions
+                .iter()
+                .filter_map(|partition| {
+                    let assignment = slots.get(partition)?.assignment.clone()?;
+                    let long_running = self
+                        .subscription
+                        .route_for(&partition.topic)
+                        .is_some_and(|route| route.long_running_job);
+                    Some((assignment, long_running))
+                })
+                .collect()
+        };
+        // On a rebalance, running jobs finish first (long-running ones see `revoked()` instead),
+        // so what they handled is committed and the next owner does not redo it.
+        if how == Revocation::Graceful {
+            let waiting = Instant::now();
+            for (assignment, _) in assignments.iter().filter(|(_, long_running)| !long_running) {
+                let left = self.revoke_grace.saturating_sub(waiting.elapsed());
+                if !assignment.wind_down(left) {
+                    tracing::warn!(
+                        group = %self.name,
+                        "A job of {}/{} did not finish within {} ms of its revocation; its results will not be committed",
+                        assignment.origin().topic,
+                        assignment.origin().partition,
+                        self.revoke_grace.as_millis()
+                    );
                 }
             }
         }
-        if lost {
+        for (assignment, _) in &assignments {
+            assignment.revoke();
+        }
+        if how == Revocation::Lost {
             tracing::warn!(
                 group = %self.name,
                 "Lost partitions: {} (another member owns them now; marks not committed are dropped)",

@@ -15,7 +15,7 @@ pub use selection::Selection;
 pub use shutdown::Shutdown;
 
 use crate::app::App;
-use crate::config::consumer_config;
+use crate::config::{consumer_config, Config};
 use crate::connection::Listener;
 use crate::middleware::Keyless;
 use crate::processing::{PartitionRegistry, Scheduler};
@@ -71,7 +71,7 @@ impl Server {
         let scheduler = Scheduler::new(config.concurrency, Handle::current());
         let mut listeners = Vec::with_capacity(subscriptions.len());
         for subscription in subscriptions {
-            match start(subscription, &config.client_id, &scheduler, &producer) {
+            match start(subscription, &config, &scheduler, &producer) {
                 Ok(listener) => listeners.push(listener),
                 Err(error) => {
                     scheduler.drain(Duration::ZERO).await;
@@ -128,14 +128,14 @@ impl Server {
 /// Starts the listener of one subscription.
 fn start(
     subscription: Subscription,
-    client_id: &str,
+    config: &Config,
     scheduler: &Scheduler,
     producer: &crate::Producer,
 ) -> Result<Listener, Error> {
     let client = consumer_config(
         &subscription.kafka,
         &subscription.group_id,
-        client_id,
+        &config.client_id,
         subscription.initial_offset.as_auto_offset_reset(),
     )?;
     let name = subscription.name();
@@ -152,10 +152,12 @@ fn start(
             );
         }
     }
+    // Jobs of revoked partitions get as long to finish as at shutdown.
     let registry = Arc::new(PartitionRegistry::new(
         Arc::new(subscription),
         scheduler.clone(),
         producer.clone(),
+        config.shutdown_timeout,
     ));
     Listener::start(name.clone(), &client, &topics, registry)
         .map_err(|error| Error::Connection { group: name, error })

@@ -9,6 +9,8 @@ use std::time::Duration;
 use karafka::routing::{Routes, Topic};
 use karafka::{async_trait, Config, Consumer, Context, Shutdown, TopicPartition};
 use karafka_integration_tests::*;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::ClientConfig;
 
 const PARTITIONS: i32 = 4;
 const WAVE: usize = 400;
@@ -204,6 +206,47 @@ async fn wait(mut done: impl FnMut() -> bool) {
         assert!(started.elapsed() < Duration::from_secs(60), "timed out");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// How many members the coordinator lists for `group` once it is stable.
+fn stable_members(group: &str) -> Option<usize> {
+    let client: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .create()
+        .expect("client");
+    let groups = client
+        .fetch_group_list(Some(group), Duration::from_secs(5))
+        .ok()?;
+    let described = groups.groups().first()?;
+    (described.state() == "Stable").then(|| described.members().len())
+}
+
+/// librdkafka's close sends no LeaveGroup for a cooperative-sticky member that owns no
+/// partitions, so the coordinator kept it until `session.timeout.ms` and every rebalance of
+/// the group waited for it (found by the reliability suite's storm-cooperative scenario).
+/// The runtime unsubscribes before closing, so the idle member leaves at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_cooperative_member_leaves_its_group_at_shutdown() {
+    logs();
+    let topic = unique("idle-leave");
+    let group = unique("idle-leave-group");
+    create_topic(&topic, 1).await;
+    // Longer than `wait` waits: only a LeaveGroup removes the member in time.
+    let settings = config(&group)
+        .kafka("partition.assignment.strategy", "cooperative-sticky")
+        .kafka("session.timeout.ms", "90000");
+    let (a, a_log, _) = member(settings.clone(), &topic);
+    produce_keyed(&topic, 10, 2).await;
+    a_log
+        .wait_until(Duration::from_secs(60), "A consumes", |h| h.len() >= 10)
+        .await;
+    let (b, b_log, _) = member(settings, &topic);
+    wait(|| stable_members(&group) == Some(2)).await;
+
+    assert!(matches!(b.stop().await, Shutdown::Graceful));
+    assert!(b_log.is_empty(), "B owned no partition");
+    wait(|| stable_members(&group) == Some(1)).await;
+    assert!(matches!(a.stop().await, Shutdown::Graceful));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

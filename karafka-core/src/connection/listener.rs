@@ -15,12 +15,15 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
 use rdkafka::{ClientConfig, Message as _};
 
+use super::member_id::member_id;
 use super::{KafkaConsumer, ListenerContext, RebalanceHandler};
 
 /// How long one poll of the consumer queue blocks; bounds how late a close request is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// librdkafka's default `max.poll.interval.ms`.
 const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_millis(300_000);
+/// librdkafka's default `session.timeout.ms`.
+const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_millis(45_000);
 
 /// A running listener thread.
 pub(crate) struct Listener {
@@ -43,10 +46,17 @@ impl Listener {
         let subscription: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&subscription)?;
         tracing::info!(group = %name, topics = ?subscription, "subscribed");
-        let max_poll_interval = config
-            .get("max.poll.interval.ms")
-            .and_then(|ms| ms.parse().ok())
-            .map_or(DEFAULT_MAX_POLL_INTERVAL, Duration::from_millis);
+        let millis = |key: &str, default: Duration| {
+            config
+                .get(key)
+                .and_then(|ms| ms.parse().ok())
+                .map_or(default, Duration::from_millis)
+        };
+        let max_poll_interval = millis("max.poll.interval.ms", DEFAULT_MAX_POLL_INTERVAL);
+        let session_timeout = millis("session.timeout.ms", DEFAULT_SESSION_TIMEOUT);
+        let classic = !config
+            .get("group.protocol")
+            .is_some_and(|protocol| protocol.eq_ignore_ascii_case("consumer"));
 
         let stop = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
@@ -57,6 +67,8 @@ impl Listener {
                     name: name.clone(),
                     topics: topics.to_vec(),
                     max_poll_interval,
+                    classic,
+                    session_timeout,
                 };
                 move || polling.run(consumer, &stop)
             })
@@ -81,6 +93,9 @@ struct Polling {
     name: String,
     topics: Vec<String>,
     max_poll_interval: Duration,
+    /// The classic group protocol (not KIP-848's `consumer`).
+    classic: bool,
+    session_timeout: Duration,
 }
 
 impl Polling {
@@ -92,7 +107,7 @@ impl Polling {
             consumer.context().handler().store_offsets();
             evicted = self.watch(&consumer, evicted);
         }
-        close(name, consumer);
+        close(name, consumer, self.classic, self.session_timeout);
     }
 
     /// Kafka's clients leave their group when the app does not poll within
@@ -159,20 +174,20 @@ fn poll_once(name: &str, consumer: &KafkaConsumer) {
     }
 }
 
-/// Commits what was stored and leaves the group.
-fn close(name: &str, consumer: Arc<KafkaConsumer>) {
+/// Commits what was stored, leaves the group and closes the consumer.
+fn close(name: &str, consumer: Arc<KafkaConsumer>, classic: bool, session_timeout: Duration) {
     let started = Instant::now();
     consumer.context().handler().release();
     match consumer.commit_consumer_state(CommitMode::Sync) {
         Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
         Err(error) => tracing::error!(group = name, %error, "final offset commit failed"),
     }
+    leave(name, &consumer, classic, session_timeout);
     match Arc::try_unwrap(consumer) {
-        // Dropping the last handle closes the consumer: librdkafka revokes the assignment and
-        // leaves the group.
+        // Dropping the last handle closes the consumer.
         Ok(consumer) => drop(consumer),
-        // A job outlived the shutdown timeout and still holds the consumer; leave the group
-        // anyway, its results are no longer stored.
+        // A job outlived the shutdown timeout and still holds the consumer; close it anyway,
+        // the job's results are no longer stored.
         Err(consumer) => {
             tracing::warn!(
                 group = name,
@@ -191,4 +206,30 @@ fn close(name: &str, consumer: Arc<KafkaConsumer>) {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "left the consumer group"
     );
+}
+
+/// Leaves the group before closing. librdkafka's close sends no LeaveGroup for a member of a
+/// classic group whose cooperative unassignment is empty or still in progress, so the
+/// coordinator would keep it until `session.timeout.ms` and stall every rebalance meanwhile.
+/// Unsubscribing first revokes what the member owns (through the rebalance callback, served
+/// here) and then leaves; librdkafka clears the member id as it sends LeaveGroup. Waiting longer
+/// than `session.timeout.ms` is pointless: the coordinator drops the member by then. KIP-848
+/// members leave through their close's final heartbeat.
+fn leave(name: &str, consumer: &KafkaConsumer, classic: bool, session_timeout: Duration) {
+    if !classic {
+        return;
+    }
+    consumer.unsubscribe();
+    let started = Instant::now();
+    while !member_id(consumer).is_empty() {
+        if started.elapsed() > session_timeout {
+            tracing::warn!(
+                group = name,
+                "still a member {} ms after unsubscribing; closing anyway",
+                session_timeout.as_millis()
+            );
+            return;
+        }
+        poll_once(name, consumer);
+    }
 }

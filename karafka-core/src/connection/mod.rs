@@ -7,6 +7,7 @@
 mod context;
 mod convert;
 mod listener;
+mod member_id;
 mod native_queue;
 mod partition_stream;
 mod watermark;

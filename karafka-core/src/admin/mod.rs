@@ -20,7 +20,7 @@ pub use error::AdminError;
 pub use offsets::{PartitionLag, SeekTarget};
 pub use plan::{plan, ClusterTopic, TopicChange};
 
-use crate::config::{producer_config, Config};
+use crate::config::{admin_config, Config};
 
 /// How long an admin request waits for the cluster.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,7 +41,7 @@ impl Admin {
     /// # Errors
     /// [`AdminError::Create`] when the settings are refused.
     pub fn new(config: &Config) -> Result<Self, AdminError> {
-        let base = producer_config(&config.kafka, &Default::default(), &config.client_id)
+        let base = admin_config(&config.kafka, &config.client_id)
             .map_err(|error| AdminError::Create(error.to_string()))?;
         let create = |error: KafkaError| AdminError::Create(error.to_string());
         Ok(Self {

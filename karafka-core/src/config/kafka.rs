@@ -250,21 +250,40 @@ pub(crate) fn producer_config(
     overrides: &KafkaSettings,
     client_id: &str,
 ) -> Result<ClientConfig, ConfigError> {
-    let mut shared: KafkaSettings = settings
-        .iter()
-        .filter(|(key, _)| !CONSUMER_ONLY.iter().any(|prefix| key.starts_with(prefix)))
-        .collect();
+    let mut shared = shared_settings(settings, client_id);
     for (key, value) in [("acks", "all"), ("enable.idempotence", "true")] {
         if shared.get(key).is_none() {
             shared.set(key, value);
         }
     }
-    if shared.get("client.id").is_none() {
-        shared.set("client.id", client_id);
-    }
     let merged = shared.merged(overrides);
     require_bootstrap(&merged)?;
     Ok(merged.to_client_config())
+}
+
+/// The librdkafka configuration of admin clients, which are used both as admin clients and as
+/// group-less consumers: the shared settings without consumer-only properties and without the
+/// producer's defaults, which a consumer would warn about.
+pub(crate) fn admin_config(
+    settings: &KafkaSettings,
+    client_id: &str,
+) -> Result<ClientConfig, ConfigError> {
+    let shared = shared_settings(settings, client_id);
+    require_bootstrap(&shared)?;
+    Ok(shared.to_client_config())
+}
+
+/// The settings every client shares: the user's, without consumer-only properties, named
+/// `client_id` unless they name themselves.
+fn shared_settings(settings: &KafkaSettings, client_id: &str) -> KafkaSettings {
+    let mut shared: KafkaSettings = settings
+        .iter()
+        .filter(|(key, _)| !CONSUMER_ONLY.iter().any(|prefix| key.starts_with(prefix)))
+        .collect();
+    if shared.get("client.id").is_none() {
+        shared.set("client.id", client_id);
+    }
+    shared
 }
 
 fn require_bootstrap(settings: &KafkaSettings) -> Result<(), ConfigError> {
@@ -345,6 +364,17 @@ mod tests {
         assert_eq!(config.get("fetch.max.bytes"), None);
         assert_eq!(config.get("acks"), Some("all"));
         assert_eq!(config.get("enable.idempotence"), Some("true"));
+    }
+
+    #[test]
+    fn admin_config_has_neither_consumer_nor_producer_properties() {
+        let mut settings = base();
+        settings.set("session.timeout.ms", 6000);
+        let config = admin_config(&settings, "c").unwrap();
+        assert_eq!(config.get("session.timeout.ms"), None);
+        assert_eq!(config.get("acks"), None);
+        assert_eq!(config.get("enable.idempotence"), None);
+        assert_eq!(config.get("client.id"), Some("c"));
     }
 
     #[test]

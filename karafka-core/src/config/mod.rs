@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
 pub use kafka::KafkaSettings;
-pub(crate) use kafka::{check_with_librdkafka, consumer_config, producer_config};
+pub(crate) use kafka::{admin_config, check_with_librdkafka, consumer_config, producer_config};
 
 /// Where a consumer group starts reading a partition that has no committed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 pub enum ConfigError {
     /// The sources could not be read or did not match the settings' shape: an unknown key, a
     /// value of the wrong type, a malformed `karafka.toml`. The message names the key and source.
-    #[error("invalid configuration: {0}")]
+    #[error("invalid configuration: {}", describe_load(.0))]
     Load(Box<figment::Error>),
 
     /// A value is of the right type but outside what the framework allows.
@@ -32,6 +32,16 @@ pub enum ConfigError {
     /// librdkafka refused a setting (unknown property or bad value).
     #[error("invalid configuration: librdkafka refused the `kafka` settings: {0}")]
     Kafka(rdkafka::error::KafkaError),
+}
+
+/// figment names the key as its source spells it (`MAX_WAIT_TIME` for a variable); lead with
+/// the setting's own name, as `karafka.toml` and the README write it.
+fn describe_load(error: &figment::Error) -> String {
+    if error.path.is_empty() {
+        error.to_string()
+    } else {
+        format!("`{}`: {error}", error.path.join("."))
+    }
 }
 
 impl From<Box<figment::Error>> for ConfigError {

@@ -116,4 +116,16 @@ mod tests {
         );
         assert!(message.contains("enable.auto.offset.store"), "{message}");
     }
+
+    #[test]
+    fn a_bad_variable_is_named_by_its_setting() {
+        Jail::expect_with(|jail| {
+            jail.set_env("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", "h:1");
+            jail.set_env("KARAFKA_MAX_WAIT_TIME", "later");
+            let message = Config::load().expect_err("refused").to_string();
+            assert!(message.contains("`max_wait_time`"), "{message}");
+            assert!(message.contains("later"), "{message}");
+            Ok(())
+        });
+    }
 }

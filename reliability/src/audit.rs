@@ -1,0 +1,565 @@
+//! The auditor: checks a run's history against the framework's promises.
+//!
+//! 1. No loss: every acknowledged message is handled, or dead-lettered if no handling can
+//!    succeed; a good message is never dead-lettered.
+//! 2. A committed offset never passes an unhandled message.
+//! 3. No handling for a partition after it was revoked (until it is assigned again).
+//! 4. An assignment starts exactly at the committed offset and has no gaps.
+//! 5. Order per partition (per key under virtual partitions), retries excepted.
+//! 6. Duplicates only where a kill, an eviction or a retry explains them.
+//! 7. Committed offsets never decrease.
+//! 8. Liveness: every partition is committed to its end at the end.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::history::{EventKind, Expectations, Handled, History};
+
+/// What an audit found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Messages produced (acknowledged).
+    pub produced: usize,
+    /// Distinct messages handled.
+    pub handled: usize,
+    /// Handlings beyond the first of a message.
+    pub duplicates: usize,
+    /// Broken promises, one line each.
+    pub violations: Vec<String>,
+}
+
+/// One line of a subject's log for a partition, in the order the subject wrote it.
+#[derive(Debug, Clone, Copy)]
+enum Line {
+    Handled(Handled),
+    Assigned(Option<i64>),
+    Left,
+}
+
+/// Audits `history` under `expect`.
+pub fn audit(history: &History, expect: &Expectations) -> Report {
+    let mut report = Report {
+        produced: history.produced.len(),
+        ..Report::default()
+    };
+    let handled_at = first_handlings(history);
+    report.handled = handled_at.len();
+    no_loss(history, &handled_at, &mut report);
+    commits_follow_handling(history, &handled_at, &mut report);
+    commits_never_decrease(history, &mut report);
+    assignments(history, expect, &mut report);
+    duplicates(history, expect, &mut report);
+    liveness(history, &mut report);
+    report
+}
+
+/// When each message was first handled.
+fn first_handlings(history: &History) -> HashMap<(i32, i64), u64> {
+    let mut first: HashMap<(i32, i64), u64> = HashMap::new();
+    for handled in &history.handled {
+        let at = first
+            .entry((handled.partition, handled.offset))
+            .or_insert(handled.at);
+        *at = (*at).min(handled.at);
+    }
+    first
+}
+
+fn no_loss(history: &History, handled: &HashMap<(i32, i64), u64>, report: &mut Report) {
+    for message in &history.produced {
+        let key = (message.partition, message.offset);
+        let (was_handled, dead_lettered) = (
+            handled.contains_key(&key),
+            history.dead_letters.contains(&key),
+        );
+        let problem = match (message.doomed, was_handled, dead_lettered) {
+            (false, false, false) => "was never handled",
+            (false, _, true) => "is good but was dead-lettered",
+            (true, _, false) => "cannot be handled but was not dead-lettered",
+            _ => continue,
+        };
+        report.violations.push(format!(
+            "1 loss: partition {} offset {} (key {} seq {}) {problem}",
+            message.partition, message.offset, message.key, message.seq
+        ));
+    }
+}
+
+fn commits_follow_handling(
+    history: &History,
+    handled: &HashMap<(i32, i64), u64>,
+    report: &mut Report,
+) {
+    let mut offsets: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
+    for message in &history.produced {
+        offsets
+            .entry(message.partition)
+            .or_default()
+            .push(message.offset);
+    }
+    offsets.values_mut().for_each(|o| o.sort_unstable());
+    for sample in &history.commits {
+        let Some(offsets) = offsets.get(&sample.partition) else {
+            continue;
+        };
+        let unhandled = offsets
+            .iter()
+            .take_while(|&&o| o < sample.offset)
+            .find(|&&o| {
+                let key = (sample.partition, o);
+                !history.dead_letters.contains(&key)
+                    && handled.get(&key).is_none_or(|&at| at > sample.at)
+            });
+        if let Some(offset) = unhandled {
+            report.violations.push(format!(
+                "2 commit ahead: partition {} committed {} while offset {offset} was not handled yet",
+                sample.partition, sample.offset
+            ));
+        }
+    }
+}
+
+fn commits_never_decrease(history: &History, report: &mut Report) {
+    let mut samples = history.commits.clone();
+    samples.sort_by_key(|sample| sample.at);
+    let mut last: HashMap<i32, i64> = HashMap::new();
+    for sample in samples {
+        if let Some(&before) = last.get(&sample.partition) {
+            if sample.offset < before {
+                report.violations.push(format!(
+                    "7 commit went back: partition {} from {before} to {}",
+                    sample.partition, sample.offset
+                ));
+            }
+        }
+        last.insert(sample.partition, sample.offset);
+    }
+}
+
+/// Every subject's lines per partition, in the subject's order.
+fn lines(history: &History) -> BTreeMap<(u32, i32), Vec<(u64, Line)>> {
+    let mut lines: BTreeMap<(u32, i32), Vec<(u64, Line)>> = BTreeMap::new();
+    for handled in &history.handled {
+        lines
+            .entry((handled.pid, handled.partition))
+            .or_default()
+            .push((handled.at, Line::Handled(*handled)));
+    }
+    for event in &history.events {
+        let line = match event.kind {
+            EventKind::Assigned(committed) => Line::Assigned(committed),
+            EventKind::Revoked | EventKind::Shutdown => Line::Left,
+        };
+        lines
+            .entry((event.pid, event.partition))
+            .or_default()
+            .push((event.at, line));
+    }
+    // Timestamps come from one clock per subject; a stable sort keeps equal ones in log order.
+    lines
+        .values_mut()
+        .for_each(|l| l.sort_by_key(|(at, _)| *at));
+    lines
+}
+
+fn assignments(history: &History, expect: &Expectations, report: &mut Report) {
+    for ((pid, partition), lines) in lines(history) {
+        let mut current: Option<Vec<Handled>> = None;
+        let mut start: Option<i64> = None;
+        let finish = |handled: Vec<Handled>, start: Option<i64>, report: &mut Report| {
+            check_assignment(pid, partition, start, &handled, history, expect, report);
+        };
+        for (_, line) in lines {
+            match line {
+                Line::Assigned(committed) => {
+                    if let Some(handled) = current.take() {
+                        finish(handled, start, report);
+                    }
+                    current = Some(Vec::new());
+                    start = committed;
+                }
+                Line::Left => {
+                    if let Some(handled) = current.take() {
+                        finish(handled, start, report);
+                    }
+                }
+                Line::Handled(handled) => match current.as_mut() {
+                    Some(assignment) => assignment.push(handled),
+                    None => report.violations.push(format!(
+                        "3 handled after revocation: subject {pid} handled partition {partition} offset {} while not assigned",
+                        handled.offset
+                    )),
+                },
+            }
+        }
+        if let Some(handled) = current.take() {
+            finish(handled, start, report);
+        }
+    }
+}
+
+/// Whether every offset in `from..to` of `partition` went to the dead-letter topic.
+fn dead_lettered(history: &History, partition: i32, from: i64, to: i64) -> bool {
+    (from..to).all(|offset| history.dead_letters.contains(&(partition, offset)))
+}
+
+fn check_assignment(
+    pid: u32,
+    partition: i32,
+    committed: Option<i64>,
+    handled: &[Handled],
+    history: &History,
+    expect: &Expectations,
+    report: &mut Report,
+) {
+    let Some(lowest) = handled.iter().map(|h| h.offset).min() else {
+        return;
+    };
+    let start = committed.unwrap_or(0);
+    if lowest != start && !(lowest > start && dead_lettered(history, partition, start, lowest)) {
+        report.violations.push(format!(
+            "4 wrong start: subject {pid} began partition {partition} at offset {lowest}, the committed offset was {start}"
+        ));
+    }
+    if expect.per_key_order {
+        let mut last: HashMap<u32, &Handled> = HashMap::new();
+        for handled in handled {
+            if let Some(previous) = last.get(&handled.key) {
+                let next = handled.seq == previous.seq + 1;
+                let retried = handled.attempt > 1 && handled.seq <= previous.seq + 1;
+                if !next && !retried && !dead_lettered_key_gap(history, previous, handled) {
+                    report.violations.push(format!(
+                        "5 key order: subject {pid} handled key {} seq {} after seq {} on partition {partition}",
+                        handled.key, handled.seq, previous.seq
+                    ));
+                }
+            }
+            last.insert(handled.key, handled);
+        }
+    } else {
+        for pair in handled.windows(2) {
+            let (previous, next) = (pair[0], pair[1]);
+            let consecutive = next.offset == previous.offset + 1;
+            let retried =
+                next.attempt > 1 && next.offset <= previous.offset + 1 && next.offset >= start;
+            let gap_dead_lettered = next.offset > previous.offset + 1
+                && dead_lettered(history, partition, previous.offset + 1, next.offset);
+            if !consecutive && !retried && !gap_dead_lettered {
+                report.violations.push(format!(
+                    "4/5 gap or jump: subject {pid} handled partition {partition} offset {} after {}",
+                    next.offset, previous.offset
+                ));
+            }
+        }
+    }
+}
+
+/// Under virtual partitions a key's sequence may skip messages that went to the dead-letter topic.
+fn dead_lettered_key_gap(history: &History, previous: &Handled, next: &Handled) -> bool {
+    next.seq > previous.seq + 1
+        && history
+            .produced
+            .iter()
+            .filter(|m| {
+                m.partition == next.partition
+                    && m.key == next.key
+                    && m.seq > previous.seq
+                    && m.seq < next.seq
+            })
+            .all(|m| history.dead_letters.contains(&(m.partition, m.offset)))
+}
+
+fn duplicates(history: &History, expect: &Expectations, report: &mut Report) {
+    let mut seen: HashMap<(i32, i64), &Handled> = HashMap::new();
+    let excused: HashSet<u32> = expect.killed.union(&expect.evicted).copied().collect();
+    // Logs are read in no particular order; who handled a message first is a matter of time.
+    let mut by_time: Vec<&Handled> = history.handled.iter().collect();
+    by_time.sort_by_key(|handled| handled.at);
+    for handled in by_time {
+        let key = (handled.partition, handled.offset);
+        match seen.get(&key) {
+            None => {
+                seen.insert(key, handled);
+            }
+            Some(first) => {
+                report.duplicates += 1;
+                let retried = handled.pid == first.pid && handled.attempt > 1;
+                if !retried && !excused.contains(&first.pid) {
+                    report.violations.push(format!(
+                        "6 duplicate: partition {} offset {} handled by subject {} and again by subject {} (attempt {})",
+                        handled.partition, handled.offset, first.pid, handled.pid, handled.attempt
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn liveness(history: &History, report: &mut Report) {
+    for (partition, end) in history.ends.iter().enumerate() {
+        let committed = history.final_commits.get(partition).copied().flatten();
+        if committed != Some(*end) && *end > 0 {
+            report.violations.push(format!(
+                "8 liveness: partition {partition} ended committed at {committed:?}, its end is {end}"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{CommitSample, Event, Produced};
+
+    fn produced(partition: i32, count: i64) -> Vec<Produced> {
+        (0..count)
+            .map(|offset| Produced {
+                partition,
+                offset,
+                key: (offset % 3) as u32,
+                seq: (offset / 3) as u64,
+                doomed: false,
+            })
+            .collect()
+    }
+
+    fn handled(
+        pid: u32,
+        partition: i32,
+        offsets: impl IntoIterator<Item = i64>,
+        at: u64,
+    ) -> Vec<Handled> {
+        offsets
+            .into_iter()
+            .enumerate()
+            .map(|(i, offset)| Handled {
+                at: at + i as u64,
+                pid,
+                partition,
+                offset,
+                key: (offset % 3) as u32,
+                seq: (offset / 3) as u64,
+                attempt: 1,
+            })
+            .collect()
+    }
+
+    fn assigned(pid: u32, partition: i32, committed: Option<i64>, at: u64) -> Event {
+        Event {
+            at,
+            pid,
+            partition,
+            kind: EventKind::Assigned(committed),
+        }
+    }
+
+    fn left(pid: u32, partition: i32, at: u64) -> Event {
+        Event {
+            at,
+            pid,
+            partition,
+            kind: EventKind::Revoked,
+        }
+    }
+
+    /// One subject handles 0..10 cleanly and commits 10.
+    fn clean() -> History {
+        History {
+            produced: produced(0, 10),
+            handled: handled(1, 0, 0..10, 100),
+            events: vec![assigned(1, 0, None, 50), left(1, 0, 1_000)],
+            commits: vec![CommitSample {
+                at: 500,
+                partition: 0,
+                offset: 10,
+            }],
+            final_commits: vec![Some(10)],
+            ends: vec![10],
+            ..History::default()
+        }
+    }
+
+    fn violations(history: &History, expect: &Expectations) -> Vec<String> {
+        audit(history, expect).violations
+    }
+
+    #[test]
+    fn a_clean_run_passes() {
+        let report = audit(&clean(), &Expectations::default());
+        assert_eq!(report.violations, Vec::<String>::new());
+        assert_eq!(
+            (report.produced, report.handled, report.duplicates),
+            (10, 10, 0)
+        );
+    }
+
+    #[test]
+    fn each_broken_promise_is_reported() {
+        let expect = Expectations::default();
+        let check = |history: History, invariant: &str| {
+            let found = violations(&history, &expect);
+            assert!(
+                found.iter().any(|v| v.starts_with(invariant)),
+                "{invariant}: {found:?}"
+            );
+        };
+        let mut lost = clean();
+        lost.handled.retain(|h| h.offset != 4);
+        check(lost, "1 loss");
+
+        let mut ahead = clean();
+        ahead.commits = vec![CommitSample {
+            at: 103,
+            partition: 0,
+            offset: 8,
+        }];
+        check(ahead, "2 commit ahead");
+
+        let mut after = clean();
+        after.handled.push(handled(1, 0, [9], 2_000)[0]);
+        check(after, "3 handled after revocation");
+
+        let mut wrong_start = clean();
+        wrong_start.events[0] = assigned(1, 0, Some(2), 50);
+        check(wrong_start, "4 wrong start");
+
+        let mut gap = clean();
+        gap.handled.retain(|h| h.offset != 5);
+        check(gap, "4/5 gap or jump");
+
+        let mut back = clean();
+        back.commits.push(CommitSample {
+            at: 600,
+            partition: 0,
+            offset: 9,
+        });
+        check(back, "7 commit went back");
+
+        let mut stuck = clean();
+        stuck.final_commits = vec![Some(9)];
+        check(stuck, "8 liveness");
+    }
+
+    #[test]
+    fn duplicates_are_excused_only_by_kills_evictions_and_retries() {
+        let mut history = clean();
+        history.events.push(assigned(2, 0, Some(5), 2_000));
+        history.handled.extend(handled(2, 0, 5..10, 2_100));
+        let found = violations(&history, &Expectations::default());
+        assert!(
+            found.iter().any(|v| v.starts_with("6 duplicate")),
+            "{found:?}"
+        );
+        let killed = Expectations {
+            killed: [1].into(),
+            ..Expectations::default()
+        };
+        assert_eq!(violations(&history, &killed), Vec::<String>::new());
+        assert_eq!(audit(&history, &killed).duplicates, 5);
+        // The killed subject's log may be read last: it still handled those messages first.
+        history.handled.rotate_left(10);
+        assert_eq!(violations(&history, &killed), Vec::<String>::new());
+
+        let mut retried = clean();
+        let mut again = handled(1, 0, 3..10, 200);
+        again.iter_mut().for_each(|h| h.attempt = 2);
+        retried.handled.truncate(5);
+        retried.handled.extend(again);
+        assert_eq!(
+            violations(&retried, &Expectations::default()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn doomed_messages_must_be_dead_lettered_and_good_ones_must_not() {
+        let mut history = clean();
+        history.produced[5].doomed = true;
+        history.handled.retain(|h| h.offset != 5);
+        let found = violations(&history, &Expectations::default());
+        assert!(
+            found.iter().any(|v| v.contains("was not dead-lettered")),
+            "{found:?}"
+        );
+        history.dead_letters.insert((0, 5));
+        assert_eq!(
+            violations(&history, &Expectations::default()),
+            Vec::<String>::new()
+        );
+        history.dead_letters.insert((0, 6));
+        let found = violations(&history, &Expectations::default());
+        assert!(
+            found
+                .iter()
+                .any(|v| v.contains("is good but was dead-lettered")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn per_key_order_is_checked_under_virtual_partitions() {
+        let expect = Expectations {
+            per_key_order: true,
+            ..Expectations::default()
+        };
+        let mut history = clean();
+        // Keys interleave across virtual partitions; per key the sequence holds.
+        history.handled = handled(1, 0, [0, 3, 1, 6, 4, 2, 9, 7, 5, 8], 100);
+        assert_eq!(violations(&history, &expect), Vec::<String>::new());
+        history.handled = handled(1, 0, [0, 6, 3, 1, 4, 7, 2, 5, 8, 9], 100);
+        let found = violations(&history, &expect);
+        assert!(
+            found.iter().any(|v| v.starts_with("5 key order")),
+            "{found:?}"
+        );
+    }
+
+    /// A consumer that keeps its promises, killed after each session: every session starts at
+    /// the committed offset, handles in order, and commits no further than it handled.
+    fn sessions(end: i64, stops: &[(i64, i64)]) -> (History, Expectations) {
+        let mut history = History {
+            produced: produced(0, end),
+            ends: vec![end],
+            ..History::default()
+        };
+        let mut expect = Expectations::default();
+        let (mut committed, mut at) = (0, 0);
+        let last = [(end, end)];
+        for (pid, (stop, commit)) in stops.iter().chain(&last).enumerate() {
+            let pid = pid as u32 + 1;
+            let stop = committed + (stop - committed).rem_euclid(end - committed + 1);
+            let commit = committed + (commit - committed).rem_euclid(stop - committed + 1);
+            history
+                .events
+                .push(assigned(pid, 0, (committed > 0).then_some(committed), at));
+            history
+                .handled
+                .extend(handled(pid, 0, committed..stop, at + 1));
+            at += 1_000;
+            history.commits.push(CommitSample {
+                at,
+                partition: 0,
+                offset: commit,
+            });
+            expect.killed.insert(pid);
+            committed = commit;
+        }
+        history.final_commits = vec![Some(end)];
+        (history, expect)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_consumer_that_keeps_its_promises_passes(end in 1i64..200, stops in proptest::collection::vec((0i64..200, 0i64..200), 0..6)) {
+            let (history, expect) = sessions(end, &stops);
+            proptest::prop_assert_eq!(violations(&history, &expect), Vec::<String>::new());
+        }
+
+        #[test]
+        fn losing_any_message_is_found(end in 1i64..200, stops in proptest::collection::vec((0i64..200, 0i64..200), 0..6), pick in 0usize..1_000) {
+            let (mut history, expect) = sessions(end, &stops);
+            let lost = history.handled[pick % history.handled.len()].offset;
+            history.handled.retain(|h| h.offset != lost);
+            proptest::prop_assert!(!violations(&history, &expect).is_empty());
+        }
+    }
+}

@@ -1,0 +1,953 @@
+//! The driver of the reliability suite: for each scenario it creates a topic, starts subject
+//! processes, produces a known set of keyed messages (acks=all), injects the scenario's faults,
+//! samples the group's committed offsets, lets the group settle, stops the subjects, and audits
+//! the run. Every run prints its seed, so a failure can be replayed with `--seed`.
+//!
+//! `scripts/chaos [--quick] [--runs N] [--scenario NAME]...` builds and runs it.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context as _};
+use clap::Parser;
+use karafka::admin::Admin;
+use karafka::middleware::dead_letter_queue::headers;
+use karafka::{Config, Producer, Record};
+use karafka_reliability::audit::{audit, Report};
+use karafka_reliability::history::{CommitSample, Expectations, History, Produced};
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "Fault injection against the real broker, audited for loss, order and duplicates"
+)]
+struct Cli {
+    /// Scenarios to run (default: all).
+    #[arg(long = "scenario")]
+    scenarios: Vec<String>,
+    /// Runs of each scenario.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+    /// The first run's seed (each further run adds 1); default: from the clock.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// 1,200 messages per run instead of 3,000, for CI.
+    #[arg(long)]
+    quick: bool,
+    /// The subjects' `RUST_LOG` (their stderr is kept with their logs).
+    #[arg(long, default_value = "warn")]
+    subject_log: String,
+    /// Keep every run's subject logs, not only those of failed runs.
+    #[arg(long)]
+    keep_logs: bool,
+    /// Also write the summary as Markdown to this file.
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// The broker.
+    #[arg(
+        long,
+        env = "KAFKA_BOOTSTRAP_SERVERS",
+        default_value = "127.0.0.1:9092"
+    )]
+    bootstrap: String,
+}
+
+/// What a scenario breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// SIGKILL a random subject every second or two, and start another.
+    Kill,
+    /// SIGTERM a random subject every second or two, and start another.
+    Terminate,
+    /// Restart the three subjects one after another, five times over.
+    Rolling,
+    /// Subjects join and leave every few hundred milliseconds.
+    Storm,
+    /// One handling outruns max.poll.interval.ms: the member leaves, then rejoins.
+    Stall,
+    /// The broker is down when the subjects start, and stops and restarts mid-run.
+    BrokerRestart,
+    /// The dead-letter topic refuses writes for a while; poison messages wait, then go there.
+    DeadLetterOutage,
+    /// Handler errors and panics at random; retries.
+    Errors,
+    /// Invalid, empty and near-1 MB payloads, null keys, unexpected headers; a dead-letter topic.
+    BadInput,
+    /// A second routed topic is deleted while it is consumed.
+    TopicDeleted,
+}
+
+struct Scenario {
+    name: &'static str,
+    fault: Fault,
+    /// Extra subject settings.
+    env: &'static [(&'static str, &'static str)],
+    virtual_partitions: bool,
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "kill",
+        fault: Fault::Kill,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "kill-virtual",
+        fault: Fault::Kill,
+        env: &[("RELIABILITY_VIRTUAL", "8")],
+        virtual_partitions: true,
+    },
+    Scenario {
+        name: "terminate",
+        fault: Fault::Terminate,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "rolling-restart",
+        fault: Fault::Rolling,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "storm-eager",
+        fault: Fault::Storm,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "storm-cooperative",
+        fault: Fault::Storm,
+        env: &[(
+            "KARAFKA_KAFKA__PARTITION_ASSIGNMENT_STRATEGY",
+            "cooperative-sticky",
+        )],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "storm-kip848",
+        fault: Fault::Storm,
+        env: &[("KARAFKA_KAFKA__GROUP_PROTOCOL", "consumer")],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "max-poll-interval",
+        fault: Fault::Stall,
+        env: &[
+            ("KARAFKA_KAFKA__MAX_POLL_INTERVAL_MS", "3000"),
+            ("KARAFKA_KAFKA__SESSION_TIMEOUT_MS", "1000"),
+            ("KARAFKA_KAFKA__HEARTBEAT_INTERVAL_MS", "300"),
+        ],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "broker-restart",
+        fault: Fault::BrokerRestart,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "dlq-outage",
+        fault: Fault::DeadLetterOutage,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "errors-and-panics",
+        fault: Fault::Errors,
+        env: &[
+            ("RELIABILITY_ERROR_RATE", "0.05"),
+            ("RELIABILITY_PANIC_RATE", "0.01"),
+        ],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "bad-input",
+        fault: Fault::BadInput,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "topic-deleted",
+        fault: Fault::TopicDeleted,
+        // librdkafka notices a deleted topic at its next metadata refresh (default: 5 minutes).
+        env: &[("KARAFKA_KAFKA__TOPIC_METADATA_REFRESH_INTERVAL_MS", "500")],
+        virtual_partitions: false,
+    },
+];
+
+const PARTITIONS: i32 = 4;
+const SUBJECTS: usize = 3;
+const KEYS: u32 = 64;
+/// Close to the producer's `message.max.bytes` (1,000,000) without exceeding it.
+const BIG_PAYLOAD: usize = 990_000;
+
+/// A small deterministic generator (xorshift), so fault timing replays from the seed.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn millis(&mut self, from: u64, to: u64) -> Duration {
+        Duration::from_millis(from + self.next() % (to - from).max(1))
+    }
+}
+
+fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// The subject processes of a run.
+struct Subjects {
+    binary: PathBuf,
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+    running: Vec<Child>,
+    started: usize,
+    killed: HashSet<u32>,
+    all: HashSet<u32>,
+    /// Broken promises seen outside the logs: bad exits, unclear errors.
+    problems: Vec<String>,
+}
+
+impl Subjects {
+    fn spawn(&mut self) -> anyhow::Result<()> {
+        self.started += 1;
+        let log = self.dir.join(format!("subject-{}.log", self.started));
+        let stderr =
+            std::fs::File::create(self.dir.join(format!("subject-{}.stderr", self.started)))?;
+        let child = Command::new(&self.binary)
+            .arg("server")
+            .current_dir(&self.dir)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("RELIABILITY_LOG", log)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .context("starting a subject")?;
+        self.all.insert(child.id());
+        self.running.push(child);
+        Ok(())
+    }
+
+    fn signal(child: &Child, signal: &str) {
+        let _ = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status();
+    }
+
+    /// SIGKILLs the `index`-th running subject.
+    fn kill(&mut self, index: usize) {
+        let mut child = self.running.remove(index);
+        Self::signal(&child, "KILL");
+        let _ = child.wait();
+        self.killed.insert(child.id());
+    }
+
+    /// SIGTERMs the `index`-th running subject and waits for it; a non-zero exit is noted.
+    async fn terminate(&mut self, index: usize) {
+        let mut child = self.running.remove(index);
+        Self::signal(&child, "TERM");
+        let started = Instant::now();
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    if status.code() != Some(0) {
+                        self.problems
+                            .push(format!("subject {} exited with {status}", child.id()));
+                    }
+                    return;
+                }
+                Ok(None) if started.elapsed() < Duration::from_secs(60) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                _ => {
+                    self.problems
+                        .push(format!("subject {} did not stop within 60 s", child.id()));
+                    let _ = child.kill();
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn terminate_all(&mut self) {
+        while !self.running.is_empty() {
+            self.terminate(0).await;
+        }
+    }
+}
+
+impl Drop for Subjects {
+    /// A run that fails half-way leaves no subject behind.
+    fn drop(&mut self) {
+        for child in &mut self.running {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Samples the group's committed offsets every 200 ms on a thread of its own, until dropped.
+struct Sampler {
+    samples: Arc<Mutex<Vec<CommitSample>>>,
+    sampling: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Sampler {
+    fn start(bootstrap: &str, group: &str, topic: &str) -> anyhow::Result<Self> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("group.id", group)
+            .create()?;
+        let (samples, sampling) = (
+            Arc::<Mutex<Vec<CommitSample>>>::default(),
+            Arc::new(AtomicBool::new(true)),
+        );
+        let thread = {
+            let (samples, sampling, topic) = (
+                Arc::clone(&samples),
+                Arc::clone(&sampling),
+                topic.to_owned(),
+            );
+            std::thread::spawn(move || {
+                while sampling.load(Ordering::Relaxed) {
+                    if let Some(offsets) = committed(&consumer, &topic) {
+                        // Stamped on arrival: an answer delayed by a broker restart shows
+                        // commits made while it was pending.
+                        let at = now_micros();
+                        let mut samples = samples.lock().unwrap_or_else(PoisonError::into_inner);
+                        samples.extend(offsets.iter().enumerate().filter_map(|(p, o)| {
+                            o.map(|offset| CommitSample {
+                                at,
+                                partition: p as i32,
+                                offset,
+                            })
+                        }));
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            })
+        };
+        Ok(Self {
+            samples,
+            sampling,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops sampling and returns the samples.
+    fn finish(mut self) -> Vec<CommitSample> {
+        self.stop();
+        std::mem::take(&mut *self.samples.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn stop(&mut self) {
+        self.sampling.store(false, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Committed offsets of `group` on `topic`, read from the broker.
+fn committed(consumer: &BaseConsumer, topic: &str) -> Option<Vec<Option<i64>>> {
+    let mut list = TopicPartitionList::new();
+    for partition in 0..PARTITIONS {
+        list.add_partition(topic, partition);
+    }
+    let committed = consumer
+        .committed_offsets(list, Duration::from_secs(5))
+        .ok()?;
+    Some(
+        (0..PARTITIONS)
+            .map(
+                |p| match committed.find_partition(topic, p).map(|e| e.offset()) {
+                    Some(Offset::Offset(offset)) => Some(offset),
+                    _ => None,
+                },
+            )
+            .collect(),
+    )
+}
+
+struct Run<'a> {
+    scenario: &'a Scenario,
+    seed: u64,
+    messages: usize,
+    rate: u64,
+    config: Config,
+    root: PathBuf,
+    subject_log: String,
+}
+
+impl Run<'_> {
+    async fn execute(&self, bootstrap: &str) -> anyhow::Result<(Report, PathBuf)> {
+        // Unique per execution: a replayed seed must not meet the previous run's group.
+        let name = format!(
+            "rel-{}-{}-{:x}",
+            self.scenario.name,
+            self.seed,
+            now_micros() % 0x10_0000
+        );
+        let (topic, group, dlq, extra) = (
+            name.clone(),
+            format!("{name}-group"),
+            format!("{name}-dlq"),
+            format!("{name}-extra"),
+        );
+        let admin = Admin::new(&self.config)?;
+        admin.create_topic(&topic, PARTITIONS, 1).await?;
+        let uses_dlq = matches!(
+            self.scenario.fault,
+            Fault::DeadLetterOutage | Fault::BadInput
+        );
+        if uses_dlq {
+            admin.create_topic(&dlq, PARTITIONS, 1).await?;
+        }
+        if self.scenario.fault == Fault::DeadLetterOutage {
+            admin
+                .alter_topic_settings(
+                    &dlq,
+                    &[("max.message.bytes".to_owned(), "64".to_owned())].into(),
+                )
+                .await?;
+        }
+        if self.scenario.fault == Fault::TopicDeleted {
+            admin.create_topic(&extra, 1, 1).await?;
+        }
+        let dir = std::env::temp_dir().join(format!("karafka-chaos-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+
+        let mut env: Vec<(String, String)> = vec![
+            ("KARAFKA_KAFKA__BOOTSTRAP_SERVERS".into(), bootstrap.into()),
+            ("KARAFKA_GROUP_ID".into(), group.clone()),
+            ("KARAFKA_MAX_WAIT_TIME".into(), "100".into()),
+            ("KARAFKA_PAUSE_TIMEOUT".into(), "100".into()),
+            ("KARAFKA_PAUSE_MAX_TIMEOUT".into(), "1000".into()),
+            ("KARAFKA_SHUTDOWN_TIMEOUT".into(), "20000".into()),
+            (
+                "KARAFKA_KAFKA__AUTO_COMMIT_INTERVAL_MS".into(),
+                "500".into(),
+            ),
+            ("RELIABILITY_TOPIC".into(), topic.clone()),
+            ("RELIABILITY_SEED".into(), self.seed.to_string()),
+            ("RELIABILITY_SLOW_MS".into(), "1".into()),
+            ("RUST_LOG".into(), self.subject_log.clone()),
+        ];
+        // How long a killed member's partitions wait for a new owner. Under KIP-848 the broker
+        // owns this setting and librdkafka refuses it.
+        if !self
+            .scenario
+            .env
+            .contains(&("KARAFKA_KAFKA__GROUP_PROTOCOL", "consumer"))
+        {
+            env.push(("KARAFKA_KAFKA__SESSION_TIMEOUT_MS".into(), "6000".into()));
+            env.push(("KARAFKA_KAFKA__HEARTBEAT_INTERVAL_MS".into(), "1000".into()));
+        }
+        env.extend(
+            self.scenario
+                .env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        if uses_dlq {
+            env.push(("RELIABILITY_DLQ".into(), dlq.clone()));
+        }
+        if self.scenario.fault == Fault::TopicDeleted {
+            env.push(("RELIABILITY_EXTRA_TOPIC".into(), extra.clone()));
+        }
+        if self.scenario.fault == Fault::Stall {
+            let offset = self.messages as i64 / i64::from(PARTITIONS) / 3;
+            env.push(("RELIABILITY_STALL".into(), format!("{offset}:5000")));
+        }
+        let binary = std::env::current_exe()?.with_file_name("subject");
+        let subjects = Arc::new(tokio::sync::Mutex::new(Subjects {
+            binary,
+            dir: dir.clone(),
+            env,
+            running: Vec::new(),
+            started: 0,
+            killed: HashSet::new(),
+            all: HashSet::new(),
+            problems: Vec::new(),
+        }));
+
+        if self.scenario.fault == Fault::BrokerRestart {
+            self.kafka("down")?;
+        }
+        for _ in 0..SUBJECTS {
+            subjects.lock().await.spawn()?;
+        }
+        if self.scenario.fault == Fault::BrokerRestart {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            self.kafka("up")?;
+        }
+
+        let sampler = Sampler::start(bootstrap, &group, &topic)?;
+        let producing = tokio::spawn(produce(
+            self.config.clone(),
+            topic.clone(),
+            self.messages,
+            self.rate,
+            self.scenario.fault,
+        ));
+        let fault = self.fault(Arc::clone(&subjects), &admin, &dlq, &extra);
+        let (produced, faulted) = tokio::join!(async { producing.await? }, fault);
+        let produced = produced?;
+        faulted.context("injecting the fault")?;
+
+        // Let the group settle: every partition committed to its end.
+        {
+            let mut subjects = subjects.lock().await;
+            while subjects.running.len() < SUBJECTS {
+                subjects.spawn()?;
+            }
+        }
+        let ends = ends(&produced);
+        let checker: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("group.id", &group)
+            .create()?;
+        let settled = Instant::now();
+        let mut final_commits = Vec::new();
+        while settled.elapsed() < Duration::from_secs(90) {
+            final_commits = committed(&checker, &topic).unwrap_or_default();
+            if final_commits
+                .iter()
+                .zip(&ends)
+                .all(|(c, e)| *e == 0 || *c == Some(*e))
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let (killed, mut problems, all) = {
+            let mut subjects = subjects.lock().await;
+            subjects.terminate_all().await;
+            (
+                subjects.killed.clone(),
+                subjects.problems.clone(),
+                subjects.all.clone(),
+            )
+        };
+        // A member that stops gracefully leaves its group; one left behind would stall the
+        // group's next rebalance until session.timeout.ms.
+        if killed.is_empty() {
+            if let Some(members) = lingering_members(&checker, &group).await {
+                problems.push(format!(
+                    "{members} member(s) still in the group after every subject stopped"
+                ));
+            }
+        }
+        let mut history = History {
+            produced,
+            commits: sampler.finish(),
+            final_commits,
+            ends,
+            ..History::default()
+        };
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "log") {
+                history.read_log(&std::fs::read_to_string(&path)?)?;
+            }
+        }
+        if uses_dlq {
+            history.dead_letters = dead_letters(&admin, &dlq).await?;
+        }
+        let expect = Expectations {
+            per_key_order: self.scenario.virtual_partitions,
+            killed,
+            // The member that stalled left its group; what it handled meanwhile may repeat.
+            evicted: if self.scenario.fault == Fault::Stall {
+                all
+            } else {
+                HashSet::new()
+            },
+        };
+        let mut report = audit(&history, &expect);
+        report.violations.extend(problems);
+        let _ = admin.delete_topic(&topic).await;
+        if uses_dlq {
+            let _ = admin.delete_topic(&dlq).await;
+        }
+        Ok((report, dir))
+    }
+
+    fn kafka(&self, command: &str) -> anyhow::Result<()> {
+        let status = Command::new(self.root.join("scripts/kafka"))
+            .arg(command)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("scripts/kafka {command} failed");
+        }
+        Ok(())
+    }
+
+    /// Injects the scenario's faults while the messages are produced.
+    async fn fault(
+        &self,
+        subjects: Arc<tokio::sync::Mutex<Subjects>>,
+        admin: &Admin,
+        dlq: &str,
+        extra: &str,
+    ) -> anyhow::Result<()> {
+        let mut dice = Dice(self.seed.max(1));
+        let span = Duration::from_millis(self.messages as u64 * 1_000 / self.rate.max(1));
+        let started = Instant::now();
+        match self.scenario.fault {
+            Fault::Kill | Fault::Terminate => {
+                while started.elapsed() < span {
+                    tokio::time::sleep(dice.millis(800, 2_000)).await;
+                    let mut subjects = subjects.lock().await;
+                    let index = (dice.next() % subjects.running.len().max(1) as u64) as usize;
+                    if subjects.running.is_empty() {
+                        continue;
+                    }
+                    if self.scenario.fault == Fault::Kill {
+                        subjects.kill(index);
+                    } else {
+                        subjects.terminate(index).await;
+                    }
+                    subjects.spawn()?;
+                }
+            }
+            Fault::Rolling => {
+                for _ in 0..5 {
+                    for _ in 0..SUBJECTS {
+                        tokio::time::sleep(dice.millis(300, 700)).await;
+                        let mut subjects = subjects.lock().await;
+                        subjects.terminate(0).await;
+                        subjects.spawn()?;
+                    }
+                }
+            }
+            Fault::Storm => {
+                while started.elapsed() < span {
+                    tokio::time::sleep(dice.millis(300, 600)).await;
+                    let mut subjects = subjects.lock().await;
+                    if subjects.running.len() > SUBJECTS && dice.next().is_multiple_of(2) {
+                        let index = SUBJECTS
+                            + (dice.next() % (subjects.running.len() - SUBJECTS) as u64) as usize;
+                        subjects.terminate(index).await;
+                    } else if subjects.running.len() < SUBJECTS + 2 {
+                        subjects.spawn()?;
+                    }
+                }
+            }
+            Fault::BrokerRestart => {
+                tokio::time::sleep(span / 3).await;
+                self.kafka("down")?;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                self.kafka("up")?;
+            }
+            Fault::DeadLetterOutage => {
+                tokio::time::sleep(span / 2).await;
+                admin
+                    .alter_topic_settings(
+                        dlq,
+                        &[("max.message.bytes".to_owned(), "1048588".to_owned())].into(),
+                    )
+                    .await?;
+            }
+            Fault::TopicDeleted => {
+                tokio::time::sleep(span / 2).await;
+                admin.delete_topic(extra).await?;
+            }
+            Fault::BadInput => {
+                let problems = tokio::task::spawn_blocking({
+                    let subjects = Arc::clone(&subjects);
+                    move || invalid_settings(&subjects.blocking_lock())
+                })
+                .await??;
+                subjects.lock().await.problems.extend(problems);
+            }
+            Fault::Stall | Fault::Errors => {}
+        }
+        Ok(())
+    }
+}
+
+/// Settings a subject must refuse at start, and the name its error must give.
+const INVALID_SETTINGS: &[(&str, &str, &str)] = &[
+    (
+        "KARAFKA_KAFKA__SESSION_TIMEOUT_MS",
+        "soon",
+        "session.timeout.ms",
+    ),
+    (
+        "KARAFKA_KAFKA__ENABLE_AUTO_OFFSET_STORE",
+        "true",
+        "enable.auto.offset.store",
+    ),
+    ("KARAFKA_CONCURRENCY", "0", "concurrency"),
+    ("KARAFKA_MAX_WAIT_TIME", "later", "max_wait_time"),
+];
+
+/// Starts a subject with each invalid setting; each must exit at once with code 1 and an error
+/// naming the setting.
+fn invalid_settings(subjects: &Subjects) -> anyhow::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (name, value, named) in INVALID_SETTINGS {
+        let output = Command::new(&subjects.binary)
+            .arg("server")
+            .current_dir(&subjects.dir)
+            .envs(subjects.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env(name, value)
+            .env("RELIABILITY_LOG", subjects.dir.join("refused.log"))
+            .output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.code() != Some(1) || !stderr.contains(named) {
+            problems.push(format!(
+                "bad input: {name}={value} gave {} and {stderr:?}, not an error naming `{named}`",
+                output.status
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Produces `count` keyed messages at `rate` per second. For the dead-letter scenarios every
+/// 97th message is poison (it always fails); for bad input every 50th is bad in one of several
+/// ways. Returns what the broker acknowledged.
+async fn produce(
+    config: Config,
+    topic: String,
+    count: usize,
+    rate: u64,
+    fault: Fault,
+) -> anyhow::Result<Vec<Produced>> {
+    let bad_input = fault == Fault::BadInput;
+    let producer = Producer::new(&config)?;
+    let started = Instant::now();
+    let mut seqs: HashMap<u32, u64> = HashMap::new();
+    let mut pending = Vec::new();
+    for index in 0..count {
+        let due = started + Duration::from_micros(index as u64 * 1_000_000 / rate.max(1));
+        tokio::time::sleep_until(due.into()).await;
+        let key = (index as u32 * 7919) % KEYS;
+        let seq = {
+            let seq = seqs.entry(key).or_insert(0);
+            *seq += 1;
+            *seq - 1
+        };
+        let poisoned =
+            matches!(fault, Fault::BadInput | Fault::DeadLetterOutage) && index % 97 == 13;
+        let keyed = |record: Record| record.key(format!("k{key}"));
+        let good = || {
+            Record::json(
+                &topic,
+                &serde_json::json!({"key": key, "seq": seq, "poison": poisoned}),
+            )
+            .map(keyed)
+        };
+        let (record, doomed) = match (bad_input && index % 50 == 7).then_some((index / 50) % 4) {
+            Some(0) => (keyed(Record::new(&topic, "{not json")), true),
+            Some(1) => (keyed(Record::new(&topic, "")), true),
+            // Near 1 MB, and without a key.
+            Some(2) => (
+                Record::json(
+                    &topic,
+                    &serde_json::json!({"key": key, "seq": seq, "pad": "x".repeat(BIG_PAYLOAD)}),
+                )?,
+                false,
+            ),
+            Some(_) => (
+                good()?
+                    .header("unexpected", "header")
+                    .header("also", vec![0u8, 159, 146, 150]),
+                poisoned,
+            ),
+            None => (good()?, poisoned),
+        };
+        pending.push((key, seq, doomed, producer.produce_async(record).await?));
+    }
+    let mut produced = Vec::with_capacity(pending.len());
+    for (key, seq, doomed, delivery) in pending {
+        let delivery = delivery.await?;
+        produced.push(Produced {
+            partition: delivery.partition,
+            offset: delivery.offset,
+            key,
+            seq,
+            doomed,
+        });
+    }
+    Ok(produced)
+}
+
+/// How many members `group` still lists, if any, two seconds after its last member stopped.
+async fn lingering_members(client: &BaseConsumer, group: &str) -> Option<usize> {
+    let members = || {
+        client
+            .fetch_group_list(Some(group), Duration::from_secs(5))
+            .ok()
+            .and_then(|list| list.groups().first().map(|g| g.members().len()))
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while members() > 0 {
+        if started.elapsed() > Duration::from_secs(2) {
+            return Some(members());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+fn ends(produced: &[Produced]) -> Vec<i64> {
+    (0..PARTITIONS)
+        .map(|p| {
+            produced
+                .iter()
+                .filter(|m| m.partition == p)
+                .map(|m| m.offset + 1)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// `(partition, offset)` of the messages in the dead-letter topic, from their headers.
+async fn dead_letters(admin: &Admin, dlq: &str) -> anyhow::Result<HashSet<(i32, i64)>> {
+    let mut letters = HashSet::new();
+    for partition in 0..PARTITIONS {
+        let (_, end) = admin.watermarks(dlq, partition).await?;
+        for message in admin.read_topic(dlq, partition, 0, end as usize).await? {
+            let field = |name| {
+                message
+                    .headers()
+                    .get_str(name)
+                    .and_then(|v| v.parse::<i64>().ok())
+            };
+            if let (Some(p), Some(o)) = (field(headers::PARTITION), field(headers::OFFSET)) {
+                letters.insert((p as i32, o));
+            }
+        }
+    }
+    Ok(letters)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // The workspace, for scripts/kafka; the binary is built from it.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let config = Config::default().kafka("bootstrap.servers", &cli.bootstrap);
+    // Quick: 2 s of production per run; full: 7.5 s, so more faults land mid-stream.
+    let (messages, rate) = if cli.quick {
+        (1_200, 600)
+    } else {
+        (3_000, 400)
+    };
+    let selected: Vec<&Scenario> = SCENARIOS
+        .iter()
+        .filter(|s| cli.scenarios.is_empty() || cli.scenarios.iter().any(|n| n == s.name))
+        .collect();
+    if selected.is_empty() {
+        bail!(
+            "no such scenario; known: {}",
+            SCENARIOS
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let first_seed = cli.seed.unwrap_or_else(|| now_micros() % 1_000_000);
+    let mut summary = String::new();
+    let _ = writeln!(
+        summary,
+        "| scenario | runs | produced | handled | duplicates | violations | seeds |"
+    );
+    let _ = writeln!(summary, "|---|---|---|---|---|---|---|");
+    let mut failed = false;
+    for scenario in selected {
+        let mut totals = (0, 0, 0, 0);
+        let mut seeds = Vec::new();
+        for run in 0..cli.runs {
+            let seed = first_seed + run as u64;
+            let started = Instant::now();
+            let execution = Run {
+                scenario,
+                seed,
+                messages,
+                rate,
+                config: config.clone(),
+                root: root.clone(),
+                subject_log: cli.subject_log.clone(),
+            };
+            let (report, dir) = execution
+                .execute(&cli.bootstrap)
+                .await
+                .with_context(|| format!("{} seed {seed}", scenario.name))?;
+            println!(
+                "{:<20} seed {seed:>7}: produced {:>5}, handled {:>5}, duplicates {:>4}, violations {} ({:.0} s)",
+                scenario.name,
+                report.produced,
+                report.handled,
+                report.duplicates,
+                report.violations.len(),
+                started.elapsed().as_secs_f64()
+            );
+            for violation in report.violations.iter().take(10) {
+                println!("    {violation}");
+            }
+            failed |= !report.violations.is_empty();
+            if report.violations.is_empty() && !cli.keep_logs {
+                let _ = std::fs::remove_dir_all(&dir);
+            } else {
+                println!("    logs kept in {}", dir.display());
+            }
+            totals.0 += report.produced;
+            totals.1 += report.handled;
+            totals.2 += report.duplicates;
+            totals.3 += report.violations.len();
+            seeds.push(seed);
+        }
+        let seeds = match (seeds.first(), seeds.last()) {
+            (Some(first), Some(last)) if first != last => format!("{first}–{last}"),
+            (Some(first), _) => first.to_string(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            summary,
+            "| {} | {} | {} | {} | {} | {} | {seeds} |",
+            scenario.name, cli.runs, totals.0, totals.1, totals.2, totals.3
+        );
+    }
+    println!("\n{summary}");
+    if let Some(path) = &cli.write {
+        std::fs::write(path, &summary)?;
+    }
+    if failed {
+        bail!("violations found");
+    }
+    Ok(())
+}

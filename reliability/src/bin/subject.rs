@@ -1,0 +1,200 @@
+//! The subject of the reliability suite: a karafka app, built on the public API only, that
+//! consumes keyed messages `{"key": k, "seq": n}` and logs every message it handles (before
+//! marking it) and every partition it gets, loses or shuts down.
+//!
+//! Settings: `KARAFKA_*` as for any app; `RELIABILITY_TOPIC`, `RELIABILITY_LOG` (its log file),
+//! `RELIABILITY_SEED`, `RELIABILITY_ERROR_RATE` and `RELIABILITY_PANIC_RATE` (per attempt),
+//! `RELIABILITY_SLOW_MS` (an await per message), `RELIABILITY_VIRTUAL` (virtual partitions),
+//! `RELIABILITY_DLQ` (a dead-letter topic, 1 retry), `RELIABILITY_STALL` (`offset:ms`, one
+//! handling of that offset of partition 0 stalls, once per process), `RELIABILITY_EXTRA_TOPIC` (a
+//! second topic, which the driver may delete while it is consumed).
+
+use std::fs::{File, OpenOptions};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use karafka::admin::Admin;
+use karafka::middleware::{DeadLetterQueue, VirtualPartitions};
+use karafka::routing::{Routes, Topic};
+use karafka::{async_trait, App, Config, Consumer, Context, TopicPartition};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Payload {
+    key: u32,
+    seq: u64,
+    /// A message no retry can handle.
+    #[serde(default)]
+    poison: bool,
+}
+
+struct Settings {
+    log: File,
+    seed: u64,
+    error_rate: f64,
+    panic_rate: f64,
+    slow: Duration,
+    stall: Option<(i64, Duration)>,
+    stalled: AtomicBool,
+    admin: Admin,
+    group: String,
+}
+
+struct Subject(Arc<Settings>);
+
+fn now() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros())
+}
+
+impl Settings {
+    /// Appends `kind at pid partition rest` (see `History::read_log`).
+    fn log(&self, kind: char, partition: i32, rest: &str) -> std::io::Result<()> {
+        let line = format!(
+            "{kind} {} {} {partition}{rest}\n",
+            now(),
+            std::process::id()
+        );
+        // One write per line: lines of concurrent jobs never mix.
+        (&self.log).write_all(line.as_bytes())
+    }
+
+    /// A number in 0..1 fixed by the seed, the message and the attempt, so a run can be replayed.
+    fn chance(&self, partition: i32, offset: i64, attempt: u32) -> f64 {
+        let mut hasher = DefaultHasher::new();
+        (self.seed, partition, offset, attempt).hash(&mut hasher);
+        (hasher.finish() % 1_000_000) as f64 / 1_000_000.0
+    }
+}
+
+#[async_trait]
+impl Consumer for Subject {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        let settings = &self.0;
+        for message in ctx.messages() {
+            let payload: Payload = message.payload()?;
+            anyhow::ensure!(
+                !payload.poison,
+                "poison message at {}/{}",
+                message.partition(),
+                message.offset()
+            );
+            let (partition, offset, attempt) =
+                (message.partition(), message.offset(), ctx.attempt());
+            if let Some((at, stall)) = settings.stall {
+                if partition == 0 && offset == at && !settings.stalled.swap(true, Ordering::SeqCst)
+                {
+                    tokio::time::sleep(stall).await;
+                }
+            }
+            tokio::time::sleep(settings.slow).await;
+            let chance = settings.chance(partition, offset, attempt);
+            if chance < settings.panic_rate {
+                panic!("injected panic at {partition}/{offset}");
+            }
+            anyhow::ensure!(
+                chance >= settings.panic_rate + settings.error_rate,
+                "injected error at {partition}/{offset}"
+            );
+            let rest = format!(" {offset} {} {} {attempt}", payload.key, payload.seq);
+            settings.log('H', partition, &rest)?;
+            ctx.mark_as_consumed(message);
+        }
+        Ok(())
+    }
+
+    async fn initialized(&mut self, partition: &TopicPartition) -> anyhow::Result<()> {
+        let settings = &self.0;
+        let lag = settings
+            .admin
+            .lag(&settings.group, &partition.topic)
+            .await?;
+        let committed = lag
+            .iter()
+            .find(|lag| lag.partition == partition.partition)
+            .and_then(|lag| lag.committed)
+            .map_or_else(|| "-".to_owned(), |c| c.to_string());
+        settings.log('A', partition.partition, &format!(" {committed}"))?;
+        Ok(())
+    }
+
+    async fn revoked(&mut self, partition: &TopicPartition) -> anyhow::Result<()> {
+        self.0.log('R', partition.partition, "")?;
+        Ok(())
+    }
+
+    async fn shutdown(&mut self, partition: &TopicPartition) -> anyhow::Result<()> {
+        self.0.log('S', partition.partition, "")?;
+        Ok(())
+    }
+}
+
+/// Consumes the extra topic without looking at it.
+#[derive(Default)]
+struct Ignore;
+
+#[async_trait]
+impl Consumer for Ignore {
+    async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    var(name).map_or(Ok(default), |value| {
+        value
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} is not a number: {value}"))
+    })
+}
+
+fn app() -> anyhow::Result<App> {
+    let config = Config::load()?;
+    let topic = var("RELIABILITY_TOPIC").context("RELIABILITY_TOPIC is required")?;
+    let path = var("RELIABILITY_LOG").context("RELIABILITY_LOG is required")?;
+    let stall = var("RELIABILITY_STALL").and_then(|stall| {
+        let (offset, ms) = stall.split_once(':')?;
+        Some((
+            offset.parse().ok()?,
+            Duration::from_millis(ms.parse().ok()?),
+        ))
+    });
+    let settings = Arc::new(Settings {
+        log: OpenOptions::new().create(true).append(true).open(&path)?,
+        seed: number("RELIABILITY_SEED", 0)?,
+        error_rate: number("RELIABILITY_ERROR_RATE", 0.0)?,
+        panic_rate: number("RELIABILITY_PANIC_RATE", 0.0)?,
+        slow: Duration::from_millis(number("RELIABILITY_SLOW_MS", 0)?),
+        stall,
+        stalled: AtomicBool::new(false),
+        admin: Admin::new(&config)?,
+        group: config.group_id.clone(),
+    });
+    let mut route = Topic::new(topic).consumer_with(move || Subject(Arc::clone(&settings)));
+    if let Some(count) = var("RELIABILITY_VIRTUAL") {
+        let by_key = VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec));
+        route = route.virtual_partitions(by_key.max_partitions(count.parse()?));
+    }
+    if let Some(dlq) = var("RELIABILITY_DLQ") {
+        route = route.dead_letter_queue(DeadLetterQueue::new(dlq).max_retries(1));
+    }
+    let mut routes = Routes::new().topic(route);
+    if let Some(extra) = var("RELIABILITY_EXTRA_TOPIC") {
+        routes = routes.topic(Topic::new(extra).consumer::<Ignore>());
+    }
+    Ok(App::builder().config(config).routes(routes).build()?)
+}
+
+fn main() -> ExitCode {
+    karafka::cli::run(app)
+}

@@ -170,6 +170,9 @@ fn poll_once(name: &str, consumer: &KafkaConsumer) {
                 tracing::error!(group = name, %error, "seek back failed");
             }
         }
+        Some(Err(error)) if crate::instrumentation::recovers_by_itself(&error) => {
+            tracing::warn!(group = name, %error, "consumer error; librdkafka retries by itself")
+        }
         Some(Err(error)) => tracing::error!(group = name, %error, "consumer error"),
     }
 }

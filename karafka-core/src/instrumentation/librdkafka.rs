@@ -24,9 +24,9 @@ pub(crate) fn librdkafka_log(client: &str, level: RDKafkaLogLevel, facility: &st
     }
 }
 
-/// librdkafka's error events: connection trouble it recovers from is a warning, the rest errors.
-pub(crate) fn librdkafka_error(client: &str, error: &KafkaError, reason: &str) {
-    let transient = matches!(
+/// Whether `error` is connection trouble librdkafka recovers from by itself.
+pub(crate) fn recovers_by_itself(error: &KafkaError) -> bool {
+    matches!(
         error.rdkafka_error_code(),
         Some(
             RDKafkaErrorCode::BrokerTransportFailure
@@ -35,10 +35,33 @@ pub(crate) fn librdkafka_error(client: &str, error: &KafkaError, reason: &str) {
                 | RDKafkaErrorCode::OperationTimedOut
                 | RDKafkaErrorCode::RequestTimedOut
         )
-    );
-    if transient {
+    )
+}
+
+/// librdkafka's error events: connection trouble it recovers from is a warning, the rest errors.
+pub(crate) fn librdkafka_error(client: &str, error: &KafkaError, reason: &str) {
+    if recovers_by_itself(error) {
         tracing::warn!(target: "librdkafka", client, %error, "{reason}");
     } else {
         tracing::error!(target: "librdkafka", client, %error, "{reason}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_trouble_recovers_by_itself_and_a_missing_topic_does_not() {
+        let consuming = KafkaError::MessageConsumption;
+        assert!(recovers_by_itself(&consuming(
+            RDKafkaErrorCode::BrokerTransportFailure
+        )));
+        assert!(recovers_by_itself(&consuming(
+            RDKafkaErrorCode::AllBrokersDown
+        )));
+        assert!(!recovers_by_itself(&consuming(
+            RDKafkaErrorCode::UnknownTopicOrPartition
+        )));
     }
 }

@@ -7,5 +7,5 @@
 mod librdkafka;
 mod subscriber;
 
-pub(crate) use librdkafka::{librdkafka_error, librdkafka_log};
+pub(crate) use librdkafka::{librdkafka_error, librdkafka_log, recovers_by_itself};
 pub use subscriber::init_logging;

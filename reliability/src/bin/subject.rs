@@ -111,10 +111,16 @@ impl Consumer for Subject {
 
     async fn initialized(&mut self, partition: &TopicPartition) -> anyhow::Result<()> {
         let settings = &self.0;
-        let lag = settings
-            .admin
-            .lag(&settings.group, &partition.topic)
-            .await?;
+        // Read from the broker, which may be electing new leaders after a broker died.
+        let mut tries = 1;
+        let lag = loop {
+            match settings.admin.lag(&settings.group, &partition.topic).await {
+                Ok(lag) => break lag,
+                Err(_) if tries < 10 => tries += 1,
+                Err(error) => return Err(error.into()),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        };
         let committed = lag
             .iter()
             .find(|lag| lag.partition == partition.partition)

@@ -93,6 +93,11 @@ struct Scenario {
     virtual_partitions: bool,
 }
 
+/// librdkafka's default session timeout. Members keep their partitions through a broker restart
+/// or a coordinator failover (10–20 s here), so nothing may repeat; with the suite's 6 s they
+/// drop them and redo what was not committed yet.
+const OUTLAST_BROKER_OUTAGES: (&str, &str) = ("KARAFKA_KAFKA__SESSION_TIMEOUT_MS", "45000");
+
 const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "kill",
@@ -152,15 +157,13 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "broker-restart",
         fault: Fault::BrokerRestart,
-        // librdkafka's default: members keep their partitions through a restart this short,
-        // so nothing may repeat. (With 6 s they drop them and redo what was not committed.)
-        env: &[("KARAFKA_KAFKA__SESSION_TIMEOUT_MS", "45000")],
+        env: &[OUTLAST_BROKER_OUTAGES],
         virtual_partitions: false,
     },
     Scenario {
         name: "cluster-broker-kill",
         fault: Fault::ClusterBrokerKill,
-        env: &[],
+        env: &[OUTLAST_BROKER_OUTAGES],
         virtual_partitions: false,
     },
     Scenario {

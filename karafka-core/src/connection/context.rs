@@ -38,6 +38,11 @@ impl ListenerContext {
         self.evicting.store(evicting, Ordering::Release);
     }
 
+    /// The member left its group because of an overdue job and has not rejoined yet.
+    pub(crate) fn evicting(&self) -> bool {
+        self.evicting.load(Ordering::Acquire)
+    }
+
     pub(crate) fn attach(&self, consumer: &Arc<KafkaConsumer>) {
         // Only the listener that created the consumer attaches it, once.
         let _ = self.consumer.set(Arc::downgrade(consumer));
@@ -78,7 +83,7 @@ impl ConsumerContext for ListenerContext {
             Rebalance::Revoke(list) => {
                 let how = if consumer.assignment_lost() {
                     Revocation::Lost
-                } else if self.evicting.load(Ordering::Acquire) {
+                } else if self.evicting() {
                     Revocation::Evicted
                 } else {
                     Revocation::Graceful

@@ -101,11 +101,10 @@ struct Polling {
 impl Polling {
     fn run(self, consumer: Arc<KafkaConsumer>, stop: &AtomicBool) {
         let name = self.name.as_str();
-        let mut evicted = false;
         while !stop.load(Ordering::Acquire) {
             poll_once(name, &consumer);
             consumer.context().handler().store_offsets();
-            evicted = self.watch(&consumer, evicted);
+            self.watch(&consumer);
         }
         close(name, consumer, self.classic, self.session_timeout);
     }
@@ -113,11 +112,14 @@ impl Polling {
     /// Kafka's clients leave their group when the app does not poll within
     /// `max.poll.interval.ms`; here the listener always polls, so it leaves on its own when a job
     /// that is not long-running runs that long (its partitions go to other members, its marks are
-    /// refused), and rejoins once the job ended. Returns whether the member is out of its group.
-    fn watch(&self, consumer: &KafkaConsumer, evicted: bool) -> bool {
+    /// refused), and rejoins once the job ended. The context keeps whether the member is out.
+    fn watch(&self, consumer: &KafkaConsumer) {
         let name = self.name.as_str();
-        let overdue = consumer.context().handler().overdue(self.max_poll_interval);
-        match (evicted, overdue) {
+        let context = consumer.context();
+        match (
+            context.evicting(),
+            context.handler().overdue(self.max_poll_interval),
+        ) {
             (false, Some(job)) => {
                 tracing::error!(
                     group = name,
@@ -126,25 +128,22 @@ impl Polling {
                      long_running_job if its jobs may run this long",
                     self.max_poll_interval.as_millis()
                 );
-                consumer.context().set_evicting(true);
+                context.set_evicting(true);
                 consumer.unsubscribe();
-                true
             }
             (true, None) => {
                 let topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
                 match consumer.subscribe(&topics) {
                     Ok(()) => {
-                        consumer.context().set_evicting(false);
+                        context.set_evicting(false);
                         tracing::info!(group = name, "the overdue job ended; rejoined the group");
-                        false
                     }
                     Err(error) => {
                         tracing::error!(group = name, %error, "rejoining the group failed; retrying");
-                        true
                     }
                 }
             }
-            (evicted, _) => evicted,
+            _ => {}
         }
     }
 }

@@ -3,8 +3,9 @@
 //! rust-rdkafka reads a partition queue one message per call, wrapping each in an event and an
 //! `Arc` and reading the clock each time; `rd_kafka_consume_batch_queue` hands out a whole batch
 //! per call. On the consumer's hot path that is the difference between keeping up with a raw
-//! librdkafka loop and falling behind it, so this module talks to librdkafka directly. It is the
-//! only place that does; every pointer stays inside it.
+//! librdkafka loop and falling behind it, so this module talks to librdkafka directly; every
+//! pointer stays inside it. (`watermark` and `member_id` read two values rust-rdkafka does not
+//! expose; nothing else in the crate calls librdkafka's C API.)
 
 use std::ffi::{c_void, CStr};
 use std::ptr::{self, NonNull};

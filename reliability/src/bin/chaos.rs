@@ -586,7 +586,7 @@ impl Run<'_> {
         // A member that stops gracefully leaves its group; one left behind would stall the
         // group's next rebalance until session.timeout.ms.
         if killed.is_empty() {
-            if let Some(members) = lingering_members(&checker, &group).await {
+            if let Some(members) = lingering_members(&admin, &group).await {
                 problems.push(format!(
                     "{members} member(s) still in the group after every subject stopped"
                 ));
@@ -844,22 +844,18 @@ async fn produce(
 }
 
 /// How many members `group` still lists, if any, two seconds after its last member stopped.
-async fn lingering_members(client: &BaseConsumer, group: &str) -> Option<usize> {
-    let members = || {
-        client
-            .fetch_group_list(Some(group), Duration::from_secs(5))
-            .ok()
-            .and_then(|list| list.groups().first().map(|g| g.members().len()))
-            .unwrap_or(0)
-    };
+async fn lingering_members(admin: &Admin, group: &str) -> Option<usize> {
     let started = Instant::now();
-    while members() > 0 {
+    loop {
+        let members = admin.active_members(group).await.unwrap_or(0);
+        if members == 0 {
+            return None;
+        }
         if started.elapsed() > Duration::from_secs(2) {
-            return Some(members());
+            return Some(members);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    None
 }
 
 fn ends(produced: &[Produced]) -> Vec<i64> {

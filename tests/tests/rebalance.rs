@@ -15,9 +15,16 @@ use rdkafka::ClientConfig;
 const PARTITIONS: i32 = 4;
 const WAVE: usize = 400;
 
+/// How often a member's `revoked` and `shutdown` hooks ran.
+#[derive(Default)]
+struct Hooks {
+    revoked: AtomicUsize,
+    shutdown: AtomicUsize,
+}
+
 struct Member {
     log: Log,
-    revocations: Arc<AtomicUsize>,
+    hooks: Arc<Hooks>,
 }
 
 #[async_trait]
@@ -30,23 +37,28 @@ impl Consumer for Member {
     }
 
     async fn revoked(&mut self, _: &TopicPartition) -> anyhow::Result<()> {
-        self.revocations.fetch_add(1, Ordering::SeqCst);
+        self.hooks.revoked.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn shutdown(&mut self, _: &TopicPartition) -> anyhow::Result<()> {
+        self.hooks.shutdown.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 }
 
-fn member(config: Config, topic: &str) -> (RunningServer, Log, Arc<AtomicUsize>) {
+fn member(config: Config, topic: &str) -> (RunningServer, Log, Arc<Hooks>) {
     let log = Log::default();
-    let revocations = Arc::new(AtomicUsize::new(0));
-    let (consumer_log, consumer_revocations) = (log.clone(), Arc::clone(&revocations));
+    let hooks = Arc::new(Hooks::default());
+    let (consumer_log, consumer_hooks) = (log.clone(), Arc::clone(&hooks));
     let server = RunningServer::start(
         config,
         Routes::new().topic(Topic::new(topic).consumer_with(move || Member {
             log: consumer_log.clone(),
-            revocations: Arc::clone(&consumer_revocations),
+            hooks: Arc::clone(&consumer_hooks),
         })),
     );
-    (server, log, revocations)
+    (server, log, hooks)
 }
 
 /// Offsets handled per partition by both members together.
@@ -69,7 +81,7 @@ async fn split_and_hand_over(protocol: &[(&str, &str)]) {
             config.kafka(*key, *value)
         });
 
-    let (a, a_log, a_revocations) = member(settings.clone(), &topic);
+    let (a, a_log, a_hooks) = member(settings.clone(), &topic);
     produce_keyed(&topic, WAVE, 40).await;
     a_log
         .wait_until(Duration::from_secs(60), "first wave by A", |h| {
@@ -98,9 +110,15 @@ async fn split_and_hand_over(protocol: &[(&str, &str)]) {
     };
     wait(|| covered(&a_log, &b_log, &ends)).await;
     assert!(a_log.len() > a_before, "A still consumes after B joined");
+    // The hook of a handover is `revoked`, never `shutdown` (a race once ran the wrong one).
     assert!(
-        a_revocations.load(Ordering::SeqCst) > 0,
+        a_hooks.revoked.load(Ordering::SeqCst) > 0,
         "A's revoked hook ran"
+    );
+    assert_eq!(
+        a_hooks.shutdown.load(Ordering::SeqCst),
+        0,
+        "A's shutdown hook ran before A stopped"
     );
 
     // B leaves gracefully; A takes B's partitions over from the committed offsets.

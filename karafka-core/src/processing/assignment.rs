@@ -202,6 +202,14 @@ impl Assignment {
         self.revoked.load(Ordering::Acquire)
     }
 
+    /// The partition is being handed over or was taken away, as opposed to a shutdown. Unlike
+    /// [`Assignment::is_revoked`] it holds from the start of [`Assignment::wind_down`], which
+    /// already stops the coordinator while the revocation is still to come.
+    pub(crate) fn is_leaving(&self) -> bool {
+        let state = self.state();
+        state.winding_down || state.revoked
+    }
+
     pub(crate) fn request(&self, control: Control) {
         self.state().control = Some(control);
     }

@@ -279,7 +279,7 @@ impl Coordinator {
 
     async fn finish(&self, consumer: &SharedConsumer) {
         let mut consumer = consumer.lock().await;
-        let (hook, result) = if self.assignment.is_revoked() {
+        let (hook, result) = if self.assignment.is_leaving() {
             ("revoked", consumer.revoked(&self.partition).await)
         } else {
             ("shutdown", consumer.shutdown(&self.partition).await)

@@ -6,16 +6,20 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use karafka::admin::Admin;
+use karafka::instrumentation::{AcknowledgedCommit, COMMITS_TARGET};
 use karafka::routing::Routes;
 use karafka::{App, Config, Producer, Record, Shutdown};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt as _};
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// The broker the tests use: `KAFKA_BOOTSTRAP_SERVERS`, or the one `scripts/kafka up` starts.
 pub fn bootstrap_servers() -> String {
@@ -250,14 +254,50 @@ pub fn end_offsets(topic: &str, partitions: i32) -> Vec<i64> {
         .collect()
 }
 
-/// Prints the runtime's logs in test output when `RUST_LOG` is set.
-pub fn logs() {
-    if std::env::var_os("RUST_LOG").is_some() {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
+/// Every commit acknowledgement the runtime reported in this test process.
+static ACKNOWLEDGED: Mutex<Vec<AcknowledgedCommit>> = Mutex::new(Vec::new());
+
+struct RecordAcknowledged;
+
+impl<S: tracing::Subscriber> Layer<S> for RecordAcknowledged {
+    fn on_event(&self, event: &tracing::Event<'_>, _: LayerContext<'_, S>) {
+        if let Some(commit) = AcknowledgedCommit::from_event(event) {
+            ACKNOWLEDGED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(commit);
+        }
     }
+}
+
+/// Prints the runtime's logs in test output when `RUST_LOG` is set, and records the commits
+/// the broker acknowledged for [`acknowledged_commits`].
+pub fn logs() {
+    let printed = std::env::var_os("RUST_LOG").is_some().then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_test_writer()
+            .with_filter(tracing_subscriber::EnvFilter::from_default_env())
+    });
+    let commits = Targets::new().with_target(COMMITS_TARGET, tracing::Level::DEBUG);
+    let _ = tracing_subscriber::registry()
+        .with(printed)
+        .with(RecordAcknowledged.with_filter(commits))
+        .try_init();
+}
+
+/// The highest acknowledged commit of each partition of `topic` so far (needs [`logs`]).
+pub fn acknowledged_commits(topic: &str) -> BTreeMap<i32, i64> {
+    let mut highest = BTreeMap::new();
+    for commit in ACKNOWLEDGED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter(|commit| commit.topic == topic)
+    {
+        let offset = highest.entry(commit.partition).or_insert(commit.offset);
+        *offset = (*offset).max(commit.offset);
+    }
+    highest
 }
 
 /// A test app process (the `probe` binary) consuming one topic.

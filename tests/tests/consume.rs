@@ -90,10 +90,22 @@ async fn every_message_is_consumed_once_in_partition_order_and_committed() {
         handled.len() >= 2_000
     })
     .await;
-    assert!(matches!(server.stop().await, Shutdown::Graceful));
-
     let ends = end_offsets(&topic, 4);
     assert_eq!(ends.iter().sum::<i64>(), 2_000);
+    // The runtime reports each commit the broker acknowledged, up to the partitions' ends.
+    let reported = || acknowledged_commits(&topic);
+    let all_ends: BTreeMap<i32, i64> = (0..4).zip(ends.iter().copied()).collect();
+    let started = std::time::Instant::now();
+    while reported() != all_ends {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "acknowledged commits reported: {:?}, ends {all_ends:?}",
+            reported()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(matches!(server.stop().await, Shutdown::Graceful));
+
     let by_partition = log.offsets_by_partition();
     for (partition, end) in ends.iter().enumerate() {
         let expected: Vec<i64> = (0..*end).collect();

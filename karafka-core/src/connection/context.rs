@@ -98,7 +98,7 @@ impl ConsumerContext for ListenerContext {
 
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
         match result {
-            Ok(()) => tracing::trace!(group = %self.name, ?offsets, "offsets committed"),
+            Ok(()) => crate::instrumentation::offsets_committed(&self.name, offsets),
             // The interval commit found nothing new to commit.
             Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
             Err(error) => {

@@ -2,10 +2,14 @@
 //!
 //! The runtime reports what happens in Karafka's spirit: how many messages a partition polled and
 //! how long that took, when each consume job started and how long it ran, pauses, retries,
-//! rebalances and shutdown, each with the partitions involved.
+//! rebalances and shutdown, each with the partitions involved; at DEBUG, every commit the broker
+//! acknowledged ([`COMMITS_TARGET`]).
 
+mod commits;
 mod librdkafka;
 mod subscriber;
 
+pub(crate) use commits::offsets_committed;
+pub use commits::{AcknowledgedCommit, COMMITS_TARGET};
 pub(crate) use librdkafka::{librdkafka_error, librdkafka_log, recovers_by_itself};
 pub use subscriber::init_logging;

@@ -1,5 +1,6 @@
-//! What a run leaves behind: the messages produced, the subjects' logs of what they handled and
-//! when partitions came and went, and the committed offsets sampled from the broker.
+//! What a run leaves behind: the messages produced, the subjects' logs of what they handled,
+//! when partitions came and went and which commits the broker acknowledged, and the committed
+//! offsets sampled from the broker.
 
 use std::collections::HashSet;
 
@@ -62,10 +63,10 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// A committed offset read back from the broker.
+/// A committed offset: read back from the broker, or acknowledged by it to a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommitSample {
-    /// Microseconds since the Unix epoch.
+    /// Microseconds since the Unix epoch when the answer arrived.
     pub at: u64,
     /// The partition.
     pub partition: i32,
@@ -95,6 +96,8 @@ pub struct History {
     pub events: Vec<Event>,
     /// Committed offsets sampled during the run.
     pub commits: Vec<CommitSample>,
+    /// Commits the broker acknowledged to a subject.
+    pub acknowledged: Vec<CommitSample>,
     /// `(partition, offset)` of messages acknowledged into the dead-letter topic.
     pub dead_letters: HashSet<(i32, i64)>,
     /// The committed offset of every partition at the end.
@@ -111,7 +114,8 @@ pub struct BadLine(pub String);
 impl History {
     /// Adds the lines of one subject's log:
     /// `H at pid partition offset key seq attempt`, `A at pid partition committed|-`,
-    /// `R at pid partition` and `S at pid partition`.
+    /// `R at pid partition`, `S at pid partition` and `C at pid partition offset` (a commit
+    /// the broker acknowledged).
     pub fn read_log(&mut self, text: &str) -> Result<(), BadLine> {
         for line in text.lines() {
             let fields: Vec<&str> = line.split(' ').collect();
@@ -134,6 +138,11 @@ impl History {
                     key: number(5)? as u32,
                     seq: number(6)? as u64,
                     attempt: number(7)? as u32,
+                }),
+                Some("C") => self.acknowledged.push(CommitSample {
+                    at,
+                    partition,
+                    offset: number(4)?,
                 }),
                 Some(kind @ ("A" | "R" | "S")) => self.events.push(Event {
                     at,

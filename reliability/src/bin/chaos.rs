@@ -44,7 +44,7 @@ struct Cli {
     /// The subjects' `RUST_LOG` (their stderr is kept with their logs).
     #[arg(long, default_value = "warn")]
     subject_log: String,
-    /// Keep every run's subject logs, not only those of failed runs.
+    /// Keep every run's subject logs, not only those of runs with violations or notes.
     #[arg(long)]
     keep_logs: bool,
     /// Also write the summary as Markdown to this file.
@@ -972,8 +972,11 @@ async fn main() -> anyhow::Result<()> {
             for violation in report.violations.iter().take(10) {
                 println!("    {violation}");
             }
+            for note in &report.notes {
+                println!("    note: {note}");
+            }
             failed |= !report.violations.is_empty();
-            if report.violations.is_empty() && !cli.keep_logs {
+            if report.violations.is_empty() && report.notes.is_empty() && !cli.keep_logs {
                 let _ = std::fs::remove_dir_all(&dir);
             } else {
                 println!("    logs kept in {}", dir.display());

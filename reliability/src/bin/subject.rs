@@ -1,6 +1,7 @@
 //! The subject of the reliability suite: a karafka app, built on the public API only, that
 //! consumes keyed messages `{"key": k, "seq": n}` and logs every message it handles (before
-//! marking it) and every partition it gets, loses or shuts down.
+//! marking it), every partition it gets, loses or shuts down, and every commit the broker
+//! acknowledged (the runtime's events under [`karafka::instrumentation::COMMITS_TARGET`]).
 //!
 //! Settings: `KARAFKA_*` as for any app; `RELIABILITY_TOPIC`, `RELIABILITY_LOG` (its log file),
 //! `RELIABILITY_SEED`, `RELIABILITY_ERROR_RATE` and `RELIABILITY_PANIC_RATE` (per attempt),
@@ -19,10 +20,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use karafka::admin::Admin;
+use karafka::instrumentation::{AcknowledgedCommit, COMMITS_TARGET};
 use karafka::middleware::{DeadLetterQueue, VirtualPartitions};
 use karafka::routing::{Routes, Topic};
 use karafka::{async_trait, App, Config, Consumer, Context, TopicPartition};
 use serde::Deserialize;
+use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt as _};
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::Layer;
 
 #[derive(Deserialize)]
 struct Payload {
@@ -33,8 +39,24 @@ struct Payload {
     poison: bool,
 }
 
+/// The subject's log: one line per event, read by `History::read_log`.
+struct EventLog(File);
+
+impl EventLog {
+    /// Appends `kind at pid partition rest`.
+    fn write(&self, kind: char, partition: i32, rest: &str) -> std::io::Result<()> {
+        let line = format!(
+            "{kind} {} {} {partition}{rest}\n",
+            now(),
+            std::process::id()
+        );
+        // One write per line: lines of concurrent jobs never mix.
+        (&self.0).write_all(line.as_bytes())
+    }
+}
+
 struct Settings {
-    log: File,
+    log: Arc<EventLog>,
     seed: u64,
     error_rate: f64,
     panic_rate: f64,
@@ -54,15 +76,8 @@ fn now() -> u128 {
 }
 
 impl Settings {
-    /// Appends `kind at pid partition rest` (see `History::read_log`).
     fn log(&self, kind: char, partition: i32, rest: &str) -> std::io::Result<()> {
-        let line = format!(
-            "{kind} {} {} {partition}{rest}\n",
-            now(),
-            std::process::id()
-        );
-        // One write per line: lines of concurrent jobs never mix.
-        (&self.log).write_all(line.as_bytes())
+        self.log.write(kind, partition, rest)
     }
 
     /// A number in 0..1 fixed by the seed, the message and the attempt, so a run can be replayed.
@@ -164,10 +179,8 @@ fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
     })
 }
 
-fn app() -> anyhow::Result<App> {
+fn app(topic: String, log: Arc<EventLog>) -> anyhow::Result<App> {
     let config = Config::load()?;
-    let topic = var("RELIABILITY_TOPIC").context("RELIABILITY_TOPIC is required")?;
-    let path = var("RELIABILITY_LOG").context("RELIABILITY_LOG is required")?;
     let stall = var("RELIABILITY_STALL").and_then(|stall| {
         let (offset, ms) = stall.split_once(':')?;
         Some((
@@ -176,7 +189,7 @@ fn app() -> anyhow::Result<App> {
         ))
     });
     let settings = Arc::new(Settings {
-        log: OpenOptions::new().create(true).append(true).open(&path)?,
+        log,
         seed: number("RELIABILITY_SEED", 0)?,
         error_rate: number("RELIABILITY_ERROR_RATE", 0.0)?,
         panic_rate: number("RELIABILITY_PANIC_RATE", 0.0)?,
@@ -201,6 +214,65 @@ fn app() -> anyhow::Result<App> {
     Ok(App::builder().config(config).routes(routes).build()?)
 }
 
+/// Writes `C at pid partition offset` for each commit of `topic` the broker acknowledged.
+struct AcknowledgedCommits {
+    topic: String,
+    log: Arc<EventLog>,
+}
+
+impl<S: tracing::Subscriber> Layer<S> for AcknowledgedCommits {
+    fn on_event(&self, event: &tracing::Event<'_>, _: LayerContext<'_, S>) {
+        if let Some(commit) = AcknowledgedCommit::from_event(event) {
+            if commit.topic == self.topic {
+                // A lost line shows as a missing acknowledgement, which the audit tolerates.
+                let _ = self
+                    .log
+                    .write('C', commit.partition, &format!(" {}", commit.offset));
+            }
+        }
+    }
+}
+
+/// The usual stderr output (`RUST_LOG`, else info), and the commits of `topic` into `log`
+/// whatever `RUST_LOG` says. `karafka::cli::run` then keeps this subscriber.
+fn init_logging(topic: &str, log: &Arc<EventLog>) {
+    let stderr = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let commits = Targets::new().with_target(COMMITS_TARGET, tracing::Level::DEBUG);
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(stderr),
+        )
+        .with(
+            AcknowledgedCommits {
+                topic: topic.to_owned(),
+                log: Arc::clone(log),
+            }
+            .with_filter(commits),
+        )
+        .init();
+}
+
+fn event_log() -> anyhow::Result<(String, Arc<EventLog>)> {
+    let topic = var("RELIABILITY_TOPIC").context("RELIABILITY_TOPIC is required")?;
+    let path = var("RELIABILITY_LOG").context("RELIABILITY_LOG is required")?;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening RELIABILITY_LOG {path}"))?;
+    Ok((topic, Arc::new(EventLog(file))))
+}
+
 fn main() -> ExitCode {
-    karafka::cli::run(app)
+    let (topic, log) = match event_log() {
+        Ok(opened) => opened,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(&topic, &log);
+    karafka::cli::run(move || app(topic, log))
 }

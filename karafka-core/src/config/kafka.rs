@@ -151,9 +151,10 @@ const CONSUMER_FORCED: &[(&str, &str, &str)] = &[
     ),
     (
         "enable.auto.commit",
-        "true",
-        "must stay true: the runtime relies on librdkafka's interval commit of the offsets it \
-         stored; use `mark_as_consumed_sync` where a commit must happen at once",
+        "false",
+        "must stay false: the runtime commits the offsets it stored every \
+         `auto.commit.interval.ms`, one commit at a time, so the broker never gets an older \
+         offset after a newer one; use `mark_as_consumed_sync` where a commit must happen at once",
     ),
     (
         "enable.partition.eof",
@@ -327,6 +328,7 @@ mod tests {
     fn consumer_config_forces_manual_offset_store() {
         let config = consumer_config(&base(), "g", "c", "earliest").unwrap();
         assert_eq!(config.get("enable.auto.offset.store"), Some("false"));
+        assert_eq!(config.get("enable.auto.commit"), Some("false"));
         assert_eq!(config.get("group.id"), Some("g"));
         assert_eq!(config.get("auto.offset.reset"), Some("earliest"));
     }

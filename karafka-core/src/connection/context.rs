@@ -1,4 +1,4 @@
-//! The librdkafka callbacks of a listener's consumer: logs, errors, commits and rebalances.
+//! The librdkafka callbacks of a listener's consumer: logs, errors and rebalances.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
@@ -6,11 +6,10 @@ use std::sync::{Arc, OnceLock, Weak};
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer as _, ConsumerContext, Rebalance};
-use rdkafka::error::{KafkaError, KafkaResult};
-use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::error::KafkaError;
 use rdkafka::TopicPartitionList;
 
-use super::{KafkaConsumer, RebalanceHandler, Revocation};
+use super::{CommitTurn, KafkaConsumer, RebalanceHandler, Revocation};
 use crate::TopicPartition;
 
 /// Callbacks of one subscription group's consumer.
@@ -21,6 +20,7 @@ pub(crate) struct ListenerContext {
     consumer: OnceLock<Weak<KafkaConsumer>>,
     /// The member is leaving because a job outran `max.poll.interval.ms`.
     evicting: AtomicBool,
+    commit_turn: CommitTurn,
 }
 
 impl ListenerContext {
@@ -30,7 +30,18 @@ impl ListenerContext {
             handler,
             consumer: OnceLock::new(),
             evicting: AtomicBool::new(false),
+            commit_turn: CommitTurn::default(),
         }
+    }
+
+    /// The subscription group's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Taken by every commit of this consumer (see [`super::commit`]).
+    pub(crate) fn commit_turn(&self) -> &CommitTurn {
+        &self.commit_turn
     }
 
     /// Marks the member as leaving (or back) because of an overdue job.
@@ -92,17 +103,6 @@ impl ConsumerContext for ListenerContext {
             }
             Rebalance::Error(error) => {
                 tracing::error!(group = %self.name, %error, "rebalance failed");
-            }
-        }
-    }
-
-    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
-        match result {
-            Ok(()) => crate::instrumentation::offsets_committed(&self.name, offsets),
-            // The interval commit found nothing new to commit.
-            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
-            Err(error) => {
-                tracing::warn!(group = %self.name, %error, "offset commit failed; librdkafka retries on its next interval")
             }
         }
     }

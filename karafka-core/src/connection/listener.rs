@@ -1,20 +1,21 @@
 //! The listener: one thread per subscription group that polls its librdkafka consumer.
 //!
 //! Messages travel through per-partition streams; this thread serves everything else on the
-//! consumer queue (rebalances, errors, commit results) and keeps the member alive in the group,
-//! also while jobs run for long. On close it commits and leaves the group.
+//! consumer queue (rebalances, errors, commit results), commits the stored offsets every
+//! `auto.commit.interval.ms` and keeps the member alive in the group, also while jobs run for
+//! long. On close it commits and leaves the group.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{CommitMode, Consumer as _};
+use rdkafka::consumer::Consumer as _;
 use rdkafka::error::KafkaError;
-use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
 use rdkafka::{ClientConfig, Message as _};
 
+use super::commit::{commit, CommitInterval};
 use super::member_id::member_id;
 use super::{KafkaConsumer, ListenerContext, RebalanceHandler};
 
@@ -24,6 +25,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_millis(300_000);
 /// librdkafka's default `session.timeout.ms`.
 const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_millis(45_000);
+/// librdkafka's default `auto.commit.interval.ms`.
+const DEFAULT_COMMIT_INTERVAL: Duration = Duration::from_millis(5_000);
 
 /// A running listener thread.
 pub(crate) struct Listener {
@@ -54,6 +57,7 @@ impl Listener {
         };
         let max_poll_interval = millis("max.poll.interval.ms", DEFAULT_MAX_POLL_INTERVAL);
         let session_timeout = millis("session.timeout.ms", DEFAULT_SESSION_TIMEOUT);
+        let commit_interval = millis("auto.commit.interval.ms", DEFAULT_COMMIT_INTERVAL);
         let classic = !config
             .get("group.protocol")
             .is_some_and(|protocol| protocol.eq_ignore_ascii_case("consumer"));
@@ -69,6 +73,7 @@ impl Listener {
                     max_poll_interval,
                     classic,
                     session_timeout,
+                    commit_interval,
                 };
                 move || polling.run(consumer, &stop)
             })
@@ -96,14 +101,21 @@ struct Polling {
     /// The classic group protocol (not KIP-848's `consumer`).
     classic: bool,
     session_timeout: Duration,
+    commit_interval: Duration,
 }
 
 impl Polling {
     fn run(self, consumer: Arc<KafkaConsumer>, stop: &AtomicBool) {
         let name = self.name.as_str();
+        let mut commits = CommitInterval::new(self.commit_interval, Instant::now());
         while !stop.load(Ordering::Acquire) {
             poll_once(name, &consumer);
             consumer.context().handler().store_offsets();
+            if commits.due(Instant::now()) {
+                // A failure is reported by the commit callback; the offsets stay stored, so
+                // the next commit carries them.
+                let _ = commit(&consumer, None);
+            }
             self.watch(&consumer);
         }
         close(name, consumer, self.classic, self.session_timeout);
@@ -180,9 +192,8 @@ fn poll_once(name: &str, consumer: &KafkaConsumer) {
 fn close(name: &str, consumer: Arc<KafkaConsumer>, classic: bool, session_timeout: Duration) {
     let started = Instant::now();
     consumer.context().handler().release();
-    match consumer.commit_consumer_state(CommitMode::Sync) {
-        Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
-        Err(error) => tracing::error!(group = name, %error, "final offset commit failed"),
+    if let Err(error) = commit(&consumer, None) {
+        tracing::error!(group = name, %error, "final offset commit failed");
     }
     leave(name, &consumer, classic, session_timeout);
     match Arc::try_unwrap(consumer) {

@@ -4,6 +4,7 @@
 //! Nothing here decides what happens to a message; rebalances are handed to a
 //! [`RebalanceHandler`] (implemented by the processing side), so the two stay apart.
 
+mod commit;
 mod context;
 mod convert;
 mod listener;
@@ -19,6 +20,7 @@ use rdkafka::consumer::BaseConsumer;
 
 use crate::{RunningJob, TopicPartition};
 
+pub(crate) use commit::{commit, CommitTurn};
 pub(crate) use context::ListenerContext;
 pub(crate) use convert::to_message;
 pub(crate) use listener::Listener;

@@ -5,7 +5,8 @@
 //! per call. On the consumer's hot path that is the difference between keeping up with a raw
 //! librdkafka loop and falling behind it, so this module talks to librdkafka directly; every
 //! pointer stays inside it. (`watermark` and `member_id` read two values rust-rdkafka does not
-//! expose; nothing else in the crate calls librdkafka's C API.)
+//! expose and `commit` learns what a synchronous commit committed; nothing else in the crate
+//! calls librdkafka's C API.)
 
 use std::ffi::{c_void, CStr};
 use std::ptr::{self, NonNull};

@@ -9,7 +9,7 @@ use std::ffi::CString;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::consumer::{CommitMode, Consumer as _};
+use rdkafka::consumer::Consumer as _;
 use rdkafka::error::KafkaResult;
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::time::{timeout, timeout_at, Instant};
@@ -117,7 +117,7 @@ impl PartitionStream {
             self.origin.partition,
             Offset::Offset(offset + 1),
         )?;
-        self.consumer.commit(&list, CommitMode::Sync)
+        super::commit(&self.consumer, Some(&list))
     }
 
     /// Moves the fetch position to `offset`; messages fetched before are discarded by librdkafka.

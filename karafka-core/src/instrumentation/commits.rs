@@ -1,6 +1,6 @@
 //! The broker's acknowledgements of offset commits, one `tracing` event per partition.
 
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaErrorCode;
 use tracing::field::{Field, Visit};
 
 /// The target of the events that report an acknowledged commit, at DEBUG level with the fields
@@ -84,31 +84,28 @@ impl Visit for Fields {
     fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
 }
 
-/// Reports each partition of an acknowledged commit request; a partition the broker refused is
-/// a warning naming its error.
-pub(crate) fn offsets_committed(group: &str, offsets: &TopicPartitionList) {
-    for element in offsets.elements() {
-        let (topic, partition) = (element.topic(), element.partition());
-        match (element.error(), element.offset()) {
-            (Ok(()), Offset::Offset(offset)) => tracing::debug!(
-                target: COMMITS_TARGET,
-                group,
-                topic,
-                partition,
-                offset,
-                "Committed offset {offset} of {topic}/{partition}"
-            ),
-            (Ok(()), _) => {}
-            (Err(error), _) => tracing::warn!(
-                target: COMMITS_TARGET,
-                group,
-                topic,
-                partition,
-                %error,
-                "The commit of {topic}/{partition} was refused; librdkafka commits it again on its next interval"
-            ),
-        }
-    }
+/// Reports that the broker acknowledged `offset` as `group`'s commit of `topic`/`partition`.
+pub(crate) fn commit_acknowledged(group: &str, topic: &str, partition: i32, offset: i64) {
+    tracing::debug!(
+        target: COMMITS_TARGET,
+        group,
+        topic,
+        partition,
+        offset,
+        "Committed offset {offset} of {topic}/{partition}"
+    );
+}
+
+/// Reports that the broker refused `group`'s commit of `topic`/`partition`.
+pub(crate) fn commit_refused(group: &str, topic: &str, partition: i32, error: RDKafkaErrorCode) {
+    tracing::warn!(
+        target: COMMITS_TARGET,
+        group,
+        topic,
+        partition,
+        %error,
+        "The commit of {topic}/{partition} was refused; the runtime commits it again on its next interval"
+    );
 }
 
 #[cfg(test)]
@@ -135,17 +132,17 @@ mod tests {
     }
 
     #[test]
-    fn each_acknowledged_partition_is_reported_and_read_back() {
-        let mut offsets = TopicPartitionList::new();
-        for (partition, offset) in [(0, Offset::Offset(42)), (1, Offset::Invalid)] {
-            offsets
-                .add_partition_offset("orders", partition, offset)
-                .unwrap();
-        }
+    fn an_acknowledged_commit_is_reported_and_read_back() {
         let recorder = Recorder::default();
         let subscriber = tracing_subscriber::registry().with(recorder.clone());
         tracing::subscriber::with_default(subscriber, || {
-            offsets_committed("app/default", &offsets);
+            commit_acknowledged("app/default", "orders", 0, 42);
+            commit_refused(
+                "app/default",
+                "orders",
+                1,
+                RDKafkaErrorCode::RebalanceInProgress,
+            );
             tracing::debug!(target: COMMITS_TARGET, partition = 3, "not a commit");
             tracing::debug!(group = "app", topic = "orders", partition = 3, offset = 1);
         });

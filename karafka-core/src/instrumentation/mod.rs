@@ -9,7 +9,7 @@ mod commits;
 mod librdkafka;
 mod subscriber;
 
-pub(crate) use commits::offsets_committed;
+pub(crate) use commits::{commit_acknowledged, commit_refused};
 pub use commits::{AcknowledgedCommit, COMMITS_TARGET};
 pub(crate) use librdkafka::{librdkafka_error, librdkafka_log, recovers_by_itself};
 pub use subscriber::init_logging;

@@ -6,13 +6,10 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{CommitMode, Consumer as _};
-use rdkafka::error::KafkaError;
-use rdkafka::types::RDKafkaErrorCode;
 use tokio::task::JoinHandle;
 
 use super::{Assignment, Coordinator, RunningJob, Scheduler};
-use crate::connection::{KafkaConsumer, PartitionStream, RebalanceHandler, Revocation};
+use crate::connection::{commit, KafkaConsumer, PartitionStream, RebalanceHandler, Revocation};
 use crate::messages::Origin;
 use crate::producer::Producer;
 use crate::routing::Subscription;
@@ -154,8 +151,8 @@ impl RebalanceHandler for PartitionRegistry {
             return;
         }
         let started = Instant::now();
-        match consumer.commit_consumer_state(CommitMode::Sync) {
-            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => tracing::info!(
+        match commit(consumer, None) {
+            Ok(()) => tracing::info!(
                 group = %self.name,
                 "Revoked partitions: {}; offsets committed in {} ms",
                 list(&partitions),

@@ -37,8 +37,7 @@ struct Cli {
     /// The first run's seed (each further run adds 1); default: from the clock.
     #[arg(long)]
     seed: Option<u64>,
-    /// 1,200 messages per run instead of 3,000, for CI; without --scenario, leaves out
-    /// cluster-broker-kill (see RELIABILITY.md).
+    /// 1,200 messages per run instead of 3,000, for CI.
     #[arg(long)]
     quick: bool,
     /// The subjects' `RUST_LOG` (their stderr is kept with their logs).
@@ -98,10 +97,6 @@ struct Scenario {
 /// or a coordinator failover (10–20 s here), so nothing may repeat; with the suite's 6 s they
 /// drop them and redo what was not committed yet.
 const OUTLAST_BROKER_OUTAGES: (&str, &str) = ("KARAFKA_KAFKA__SESSION_TIMEOUT_MS", "45000");
-
-/// Left out of `--quick` (CI) unless named: cluster-broker-kill has an open finding, one
-/// commit-regression sample in 20 runs (RELIABILITY.md), and would fail CI at random.
-const NOT_QUICK: &[&str] = &["cluster-broker-kill"];
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -904,17 +899,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let selected: Vec<&Scenario> = SCENARIOS
         .iter()
-        .filter(|s| {
-            if cli.scenarios.is_empty() {
-                !(cli.quick && NOT_QUICK.contains(&s.name))
-            } else {
-                cli.scenarios.iter().any(|n| n == s.name)
-            }
-        })
+        .filter(|s| cli.scenarios.is_empty() || cli.scenarios.iter().any(|n| n == s.name))
         .collect();
-    if cli.quick && cli.scenarios.is_empty() {
-        println!("not in --quick: {}", NOT_QUICK.join(", "));
-    }
     if selected.is_empty() {
         bail!(
             "no such scenario; known: {}",

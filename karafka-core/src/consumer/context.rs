@@ -135,8 +135,8 @@ impl Context {
     }
 
     /// Marks `message` (and every earlier one of the partition) as handled: its offset is stored
-    /// and committed on librdkafka's next interval commit. Marking an offset at or below an
-    /// earlier mark changes nothing.
+    /// and committed by the next interval commit (`auto.commit.interval.ms`). Marking an offset
+    /// at or below an earlier mark changes nothing.
     ///
     /// Returns `false` when the partition is no longer owned (revoked or lost): the mark is not
     /// stored and another member will consume the message again.

@@ -1,7 +1,7 @@
 //! The listener: one thread per subscription group that polls its librdkafka consumer.
 //!
 //! Messages travel through per-partition streams; this thread serves everything else on the
-//! consumer queue (rebalances, errors, commit results), commits the stored offsets every
+//! consumer queue (rebalances, errors), commits the stored offsets every
 //! `auto.commit.interval.ms` and keeps the member alive in the group, also while jobs run for
 //! long. On close it commits and leaves the group.
 
@@ -112,9 +112,10 @@ impl Polling {
             poll_once(name, &consumer);
             consumer.context().handler().store_offsets();
             if commits.due(Instant::now()) {
-                // A failure is reported by the commit callback; the offsets stay stored, so
-                // the next commit carries them.
-                let _ = commit(&consumer, None);
+                if let Err(error) = commit(&consumer, None) {
+                    // The offsets stay stored, so the next commit carries them.
+                    tracing::warn!(group = name, %error, "offset commit failed; committing again in {} ms", self.commit_interval.as_millis());
+                }
             }
             self.watch(&consumer);
         }

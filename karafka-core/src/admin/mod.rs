@@ -29,10 +29,20 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct Admin {
     admin: Arc<AdminClient<DefaultClientContext>>,
-    /// A consumer outside any group, for metadata, watermarks and reads.
+    /// A consumer outside any group, for metadata, watermarks and reads; it reads committed
+    /// records only, so a partition's end is its last stable offset, as a consumer group sees it.
     metadata: Arc<BaseConsumer>,
     base: ClientConfig,
     servers: String,
+}
+
+/// `base` for a consumer that reads only committed records, as the runtime's consumers do:
+/// watermarks then end at the last stable offset, so an open transaction is no lag, and reads
+/// skip aborted records.
+fn read_committed(base: &ClientConfig) -> ClientConfig {
+    let mut config = base.clone();
+    config.set("isolation.level", "read_committed");
+    config
 }
 
 impl Admin {
@@ -46,7 +56,7 @@ impl Admin {
         let create = |error: KafkaError| AdminError::Create(error.to_string());
         Ok(Self {
             admin: Arc::new(base.create().map_err(create)?),
-            metadata: Arc::new(base.create().map_err(create)?),
+            metadata: Arc::new(read_committed(&base).create().map_err(create)?),
             servers: base.get("bootstrap.servers").unwrap_or_default().to_owned(),
             base,
         })
@@ -60,7 +70,7 @@ impl Admin {
 
     /// A consumer in `group` (not subscribed), to read and commit the group's offsets.
     fn group_consumer(&self, group: &str) -> Result<BaseConsumer, AdminError> {
-        let mut config = self.base.clone();
+        let mut config = read_committed(&self.base);
         config
             .set("group.id", group)
             .set("enable.auto.commit", "false");

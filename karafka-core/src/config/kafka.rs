@@ -168,10 +168,16 @@ const CONSUMER_FORCED: &[(&str, &str, &str)] = &[
 /// `fetch.queue.backoff.ms`: once a partition's prefetch queue is full, librdkafka waits this long
 /// before it fetches that partition again (1000 ms by default), so a consumer that drains the
 /// queue quickly would sit idle for up to a second. Memory stays bounded by the queue limits.
+///
+/// `topic.metadata.refresh.interval.ms`: a member of a classic group learns of partitions added
+/// to a subscribed topic, and of new topics matching a pattern route, only when it refreshes
+/// metadata (every 300 s by default), and their messages wait until then. Every 10 s costs one
+/// small metadata request per subscription group (for pattern routes, one for all topics).
 const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     ("fetch.queue.backoff.ms", "50"),
     ("fetch.wait.max.ms", "100"),
     ("queued.max.messages.kbytes", "8192"),
+    ("topic.metadata.refresh.interval.ms", "10000"),
 ];
 
 /// librdkafka properties that only consumers understand; the producer does not receive them.
@@ -331,6 +337,22 @@ mod tests {
         assert_eq!(config.get("enable.auto.commit"), Some("false"));
         assert_eq!(config.get("group.id"), Some("g"));
         assert_eq!(config.get("auto.offset.reset"), Some("earliest"));
+    }
+
+    #[test]
+    fn consumers_refresh_metadata_every_ten_seconds_unless_told_otherwise() {
+        let config = consumer_config(&base(), "g", "c", "earliest").unwrap();
+        assert_eq!(
+            config.get("topic.metadata.refresh.interval.ms"),
+            Some("10000")
+        );
+        let mut settings = base();
+        settings.set("topic.metadata.refresh.interval.ms", 60_000);
+        let config = consumer_config(&settings, "g", "c", "earliest").unwrap();
+        assert_eq!(
+            config.get("topic.metadata.refresh.interval.ms"),
+            Some("60000")
+        );
     }
 
     #[test]

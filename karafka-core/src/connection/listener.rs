@@ -17,16 +17,10 @@ use rdkafka::{ClientConfig, Message as _};
 
 use super::commit::{commit, CommitInterval};
 use super::member_id::member_id;
-use super::{KafkaConsumer, ListenerContext, RebalanceHandler};
+use super::{GroupTimeouts, KafkaConsumer, ListenerContext, RebalanceHandler};
 
 /// How long one poll of the consumer queue blocks; bounds how late a close request is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
-/// librdkafka's default `max.poll.interval.ms`.
-const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_millis(300_000);
-/// librdkafka's default `session.timeout.ms`.
-const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_millis(45_000);
-/// librdkafka's default `auto.commit.interval.ms`.
-const DEFAULT_COMMIT_INTERVAL: Duration = Duration::from_millis(5_000);
 
 /// A running listener thread.
 pub(crate) struct Listener {
@@ -49,15 +43,7 @@ impl Listener {
         let subscription: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&subscription)?;
         tracing::info!(group = %name, topics = ?subscription, "subscribed");
-        let millis = |key: &str, default: Duration| {
-            config
-                .get(key)
-                .and_then(|ms| ms.parse().ok())
-                .map_or(default, Duration::from_millis)
-        };
-        let max_poll_interval = millis("max.poll.interval.ms", DEFAULT_MAX_POLL_INTERVAL);
-        let session_timeout = millis("session.timeout.ms", DEFAULT_SESSION_TIMEOUT);
-        let commit_interval = millis("auto.commit.interval.ms", DEFAULT_COMMIT_INTERVAL);
+        let timeouts = GroupTimeouts::from_config(config);
         let classic = !config
             .get("group.protocol")
             .is_some_and(|protocol| protocol.eq_ignore_ascii_case("consumer"));
@@ -70,10 +56,8 @@ impl Listener {
                 let polling = Polling {
                     name: name.clone(),
                     topics: topics.to_vec(),
-                    max_poll_interval,
+                    timeouts,
                     classic,
-                    session_timeout,
-                    commit_interval,
                 };
                 move || polling.run(consumer, &stop)
             })
@@ -97,29 +81,27 @@ impl Listener {
 struct Polling {
     name: String,
     topics: Vec<String>,
-    max_poll_interval: Duration,
+    timeouts: GroupTimeouts,
     /// The classic group protocol (not KIP-848's `consumer`).
     classic: bool,
-    session_timeout: Duration,
-    commit_interval: Duration,
 }
 
 impl Polling {
     fn run(self, consumer: Arc<KafkaConsumer>, stop: &AtomicBool) {
         let name = self.name.as_str();
-        let mut commits = CommitInterval::new(self.commit_interval, Instant::now());
+        let mut commits = CommitInterval::new(self.timeouts.commit_interval, Instant::now());
         while !stop.load(Ordering::Acquire) {
             poll_once(name, &consumer);
             consumer.context().handler().store_offsets();
             if commits.due(Instant::now()) {
                 if let Err(error) = commit(&consumer, None) {
                     // The offsets stay stored, so the next commit carries them.
-                    tracing::warn!(group = name, %error, "offset commit failed; committing again in {} ms", self.commit_interval.as_millis());
+                    tracing::warn!(group = name, %error, "offset commit failed; committing again in {} ms", self.timeouts.commit_interval.as_millis());
                 }
             }
             self.watch(&consumer);
         }
-        close(name, consumer, self.classic, self.session_timeout);
+        close(name, consumer, self.classic, self.timeouts.session_timeout);
     }
 
     /// Kafka's clients leave their group when the app does not poll within
@@ -131,7 +113,7 @@ impl Polling {
         let context = consumer.context();
         match (
             context.evicting(),
-            context.handler().overdue(self.max_poll_interval),
+            context.handler().overdue(self.timeouts.max_poll_interval),
         ) {
             (false, Some(job)) => {
                 tracing::error!(
@@ -139,7 +121,7 @@ impl Polling {
                     "{job} ran longer than max.poll.interval.ms ({} ms): leaving the group as Kafka's \
                      clients do, its results will not be committed; route the topic with \
                      long_running_job if its jobs may run this long",
-                    self.max_poll_interval.as_millis()
+                    self.timeouts.max_poll_interval.as_millis()
                 );
                 context.set_evicting(true);
                 consumer.unsubscribe();

@@ -11,6 +11,8 @@ mod listener;
 mod member_id;
 mod native_queue;
 mod partition_stream;
+mod position;
+mod timeouts;
 mod watermark;
 
 use std::sync::Arc;
@@ -25,6 +27,7 @@ pub(crate) use context::ListenerContext;
 pub(crate) use convert::to_message;
 pub(crate) use listener::Listener;
 pub(crate) use partition_stream::PartitionStream;
+pub(crate) use timeouts::GroupTimeouts;
 
 /// The librdkafka consumer of one subscription group.
 pub(crate) type KafkaConsumer = BaseConsumer<ListenerContext>;

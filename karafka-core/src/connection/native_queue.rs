@@ -4,9 +4,9 @@
 //! `Arc` and reading the clock each time; `rd_kafka_consume_batch_queue` hands out a whole batch
 //! per call. On the consumer's hot path that is the difference between keeping up with a raw
 //! librdkafka loop and falling behind it, so this module talks to librdkafka directly; every
-//! pointer stays inside it. (`watermark` and `member_id` read two values rust-rdkafka does not
-//! expose and `commit` learns what a synchronous commit committed; nothing else in the crate
-//! calls librdkafka's C API.)
+//! pointer stays inside it. (`watermark`, `position` and `member_id` read values rust-rdkafka
+//! does not expose for one partition and `commit` learns what a synchronous commit committed;
+//! nothing else in the crate calls librdkafka's C API.)
 
 use std::ffi::{c_void, CStr};
 use std::ptr::{self, NonNull};

@@ -6,7 +6,7 @@
 //! no re-fetch, and no in-process buffer to bound.
 
 use std::ffi::CString;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rdkafka::consumer::Consumer as _;
@@ -15,9 +15,11 @@ use rdkafka::{Offset, TopicPartitionList};
 use tokio::time::{timeout, timeout_at, Instant};
 
 use super::native_queue::NativeQueue;
+use super::position::position;
 use super::watermark::cached_high_watermark;
 use super::KafkaConsumer;
 use crate::messages::{Message, Origin};
+use crate::offsets::ReadPosition;
 
 /// librdkafka signals a queue going from empty to non-empty; this bounds the wait should a
 /// signal ever be missed, so a partition can never stall for good.
@@ -30,6 +32,8 @@ pub(crate) struct PartitionStream {
     origin: Arc<Origin>,
     /// The topic as librdkafka's C API takes it.
     topic: CString,
+    /// How far the queue was read, for [`PartitionStream::committable`].
+    read: Mutex<ReadPosition>,
 }
 
 impl PartitionStream {
@@ -43,7 +47,13 @@ impl PartitionStream {
             queue,
             origin,
             topic,
+            read: Mutex::new(ReadPosition::default()),
         })
+    }
+
+    fn read(&self) -> MutexGuard<'_, ReadPosition> {
+        // Plain data, replaced whole by every writer: consistent even if a holder panicked.
+        self.read.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn origin(&self) -> &Arc<Origin> {
@@ -89,9 +99,23 @@ impl PartitionStream {
 
     fn take_available(&self, batch: &mut Vec<Message>, max_messages: usize) {
         let room = max_messages.saturating_sub(batch.len());
+        if room == 0 {
+            return;
+        }
+        let before = batch.len();
+        let errors = self.queue.drain(room, &self.origin, batch);
+        let last = batch[before..].last().map(Message::offset);
+        // A drain that stopped short of `room` emptied the queue, transaction markers included;
+        // only then can librdkafka's position lie past the last record handed over. A full
+        // drain ended on a record: nothing after it was passed over.
+        let emptied = batch.len() - before + errors.len() < room;
+        let position = emptied
+            .then(|| position(&self.consumer, &self.topic, self.origin.partition))
+            .flatten();
+        self.read().read(last, position);
         // A fetch error of this partition (e.g. its topic was deleted); librdkafka keeps
         // fetching, so report it and read on.
-        for error in self.queue.drain(room, &self.origin, batch) {
+        for error in errors {
             tracing::error!(
                 topic = %self.origin.topic,
                 partition = self.origin.partition,
@@ -99,6 +123,13 @@ impl PartitionStream {
                 "fetching the partition failed"
             );
         }
+    }
+
+    /// The offset to store once everything before `next_unmarked` was handled: past the records
+    /// the consumer never sees (transaction markers) when they are all that follows the last
+    /// record handed over, so a caught-up group's committed offset reaches the log end.
+    pub(crate) fn committable(&self, next_unmarked: i64) -> i64 {
+        self.read().committable(next_unmarked)
     }
 
     /// Stores `offset + 1` as the next offset to commit. librdkafka refuses it once the partition
@@ -122,6 +153,7 @@ impl PartitionStream {
 
     /// Moves the fetch position to `offset`; messages fetched before are discarded by librdkafka.
     pub(crate) fn seek(&self, offset: i64) -> KafkaResult<()> {
+        self.read().reset();
         self.consumer.seek(
             &self.origin.topic,
             self.origin.partition,

@@ -109,6 +109,12 @@ impl Message {
         self.payload.as_deref()
     }
 
+    /// Whether the message is a tombstone: a null payload, which on a compacted topic deletes
+    /// its key. Decode such topics as `payload::<Option<T>>()`, which reads a tombstone as `None`.
+    pub fn is_tombstone(&self) -> bool {
+        self.payload.is_none()
+    }
+
     /// Decodes the payload with the topic's deserializer (JSON unless the route says otherwise).
     /// Each call decodes again; keep the value where it is needed more than once.
     ///
@@ -171,7 +177,10 @@ mod tests {
     #[test]
     fn a_tombstone_reads_as_none() {
         let message = Message::new("orders", 0, 1, None);
+        assert!(message.is_tombstone());
         assert_eq!(message.payload::<Option<Order>>().unwrap(), None);
         assert!(message.payload::<Order>().is_err());
+        let empty = Message::new("orders", 0, 2, Some(Vec::new()));
+        assert!(!empty.is_tombstone(), "an empty payload is not null");
     }
 }

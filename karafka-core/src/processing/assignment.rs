@@ -34,8 +34,8 @@ struct State {
     control: Option<Control>,
     /// A layer finished with the failing message (e.g. dispatched it): attempts count anew.
     attempts_restarted: bool,
-    /// The mark moved since it was last stored.
-    unstored: bool,
+    /// The offset last handed to librdkafka's store (the next offset to consume).
+    stored: Option<i64>,
     /// A job of this assignment is running.
     job_running: bool,
     /// No new job may start: the partition is being handed over.
@@ -50,6 +50,8 @@ pub(crate) struct Assignment {
     job_ended: Condvar,
     /// Mirrors `state.revoked` for lock-free reads by long jobs.
     revoked: AtomicBool,
+    /// The partition was handed over while a job still ran: that job's results are refused.
+    abandoned: AtomicBool,
     /// The consumer was seen marking messages before it failed.
     marks_as_it_goes: AtomicBool,
     /// Cancelled on revocation and on shutdown: stop fetching and waiting.
@@ -63,6 +65,7 @@ impl Assignment {
             state: Mutex::new(State::default()),
             job_ended: Condvar::new(),
             revoked: AtomicBool::new(false),
+            abandoned: AtomicBool::new(false),
             marks_as_it_goes: AtomicBool::new(false),
             stop,
         }
@@ -92,9 +95,7 @@ impl Assignment {
         if state.revoked {
             return false;
         }
-        if state.offsets.mark(offset) {
-            state.unstored = true;
-        }
+        state.offsets.mark(offset);
         true
     }
 
@@ -104,15 +105,17 @@ impl Assignment {
         Self::store_locked(&self.stream, &mut state);
     }
 
+    /// Stores the next offset to consume when it moved: the first unmarked one, or past the
+    /// transaction markers that follow it when the partition was read that far.
     fn store_locked(stream: &PartitionStream, state: &mut State) {
-        let Some(next) = state
-            .offsets
-            .next_unmarked()
-            .filter(|_| state.unstored && !state.revoked)
-        else {
+        let Some(next) = state.offsets.next_unmarked().filter(|_| !state.revoked) else {
             return;
         };
-        state.unstored = false;
+        let next = stream.committable(next);
+        if state.stored.is_some_and(|stored| stored >= next) {
+            return;
+        }
+        state.stored = Some(next);
         if let Err(error) = stream.store(next - 1) {
             tracing::warn!(
                 topic = %stream.origin().topic,
@@ -167,7 +170,8 @@ impl Assignment {
     }
 
     /// Starts no new job and waits up to `grace` for the running one to finish, so its marks are
-    /// stored and committed before the partition changes owner. `true` when nothing runs any more.
+    /// stored and committed before the partition changes owner. `true` when nothing runs any more;
+    /// `false` when the job outlived `grace`, which makes the assignment abandoned.
     /// Blocks: runs on the listener thread, inside the rebalance.
     pub(crate) fn wind_down(&self, grace: Duration) -> bool {
         let deadline = Instant::now() + grace;
@@ -176,6 +180,7 @@ impl Assignment {
         self.stop.cancel();
         while state.job_running {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                self.abandoned.store(true, Ordering::Release);
                 return false;
             };
             state = self
@@ -200,6 +205,11 @@ impl Assignment {
 
     pub(crate) fn is_revoked(&self) -> bool {
         self.revoked.load(Ordering::Acquire)
+    }
+
+    /// The partition was handed over while a job still ran (see [`Assignment::wind_down`]).
+    pub(crate) fn is_abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::Acquire)
     }
 
     /// The partition is being handed over or was taken away, as opposed to a shutdown. Unlike

@@ -163,14 +163,17 @@ impl Coordinator {
 
     async fn run_job(&self, stack: &mut ConsumerStack, job: &Job) -> Result<(), BoxError> {
         let consumer = self.route.consumer_name;
-        let _running = self.scheduler.track(RunningJob {
-            subscription: Arc::clone(&self.subscription),
-            long_running: self.route.long_running_job,
-            consumer,
-            topic: self.partition.topic.clone(),
-            partition: self.partition.partition,
-            started: Instant::now(),
-        });
+        let _running = self.scheduler.track(
+            RunningJob {
+                subscription: Arc::clone(&self.subscription),
+                long_running: self.route.long_running_job,
+                consumer,
+                topic: self.partition.topic.clone(),
+                partition: self.partition.partition,
+                started: Instant::now(),
+            },
+            &self.assignment,
+        );
         tracing::info!(
             messages = job.messages.len(),
             first_offset = job.messages.first_offset(),
@@ -191,6 +194,13 @@ impl Coordinator {
             Err(error) => Err(error),
         };
         let elapsed = started.elapsed().as_millis();
+        if self.assignment.is_abandoned() {
+            tracing::warn!(
+                "Consume job for {consumer} on {} ended after {elapsed} ms, after its partition was \
+                 handed over without it: nothing it marked was committed",
+                self.partition
+            );
+        }
         match &result {
             Ok(()) => tracing::info!(
                 "Consume job for {consumer} on {} finished in {elapsed} ms",

@@ -58,6 +58,29 @@ impl PartitionRegistry {
     }
 }
 
+impl PartitionRegistry {
+    /// Says which job outlived the revocation's grace: its partition is handed over without it.
+    fn abandon(&self, assignment: &Arc<Assignment>) {
+        let origin = assignment.origin();
+        let job = self
+            .scheduler
+            .running_for(assignment)
+            .map_or_else(|| "its job".to_owned(), |job| job.to_string());
+        tracing::warn!(
+            group = %self.name,
+            topic = %origin.topic,
+            partition = origin.partition,
+            "Revoking {}/{}: {job} did not finish within the {} ms a revocation may wait \
+             (max.poll.interval.ms less a heartbeat and a margin, at most shutdown_timeout); \
+             handing the partition over without it: its results will not be committed and the \
+             next owner consumes its batch again",
+            origin.topic,
+            origin.partition,
+            self.revoke_grace.as_millis()
+        );
+    }
+}
+
 fn list(partitions: &[TopicPartition]) -> String {
     let mut text = String::new();
     for (index, partition) in partitions.iter().enumerate() {
@@ -123,19 +146,14 @@ impl RebalanceHandler for PartitionRegistry {
                 .collect()
         };
         // On a rebalance, running jobs finish first (long-running ones see `revoked()` instead),
-        // so what they handled is committed and the next owner does not redo it.
+        // so what they handled is committed and the next owner does not redo it; but only for as
+        // long as the broker keeps the member in the group (`revoke_grace`).
         if how == Revocation::Graceful {
             let waiting = Instant::now();
             for (assignment, _) in assignments.iter().filter(|(_, long_running)| !long_running) {
                 let left = self.revoke_grace.saturating_sub(waiting.elapsed());
                 if !assignment.wind_down(left) {
-                    tracing::warn!(
-                        group = %self.name,
-                        "A job of {}/{} did not finish within {} ms of its revocation; its results will not be committed",
-                        assignment.origin().topic,
-                        assignment.origin().partition,
-                        self.revoke_grace.as_millis()
-                    );
+                    self.abandon(assignment);
                 }
             }
         }
@@ -168,7 +186,7 @@ impl RebalanceHandler for PartitionRegistry {
     }
 
     fn overdue(&self, limit: Duration) -> Option<RunningJob> {
-        self.scheduler.running().into_iter().find(|job| {
+        self.scheduler.running_held().into_iter().find(|job| {
             job.subscription == self.name && !job.long_running && job.started.elapsed() > limit
         })
     }

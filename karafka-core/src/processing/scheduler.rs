@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::Assignment;
+
 /// A consume job that is running.
 #[derive(Debug, Clone)]
 pub struct RunningJob {
@@ -44,9 +46,15 @@ impl fmt::Display for RunningJob {
     }
 }
 
+/// A running job and the assignment it runs for.
+struct Tracked {
+    job: RunningJob,
+    assignment: Arc<Assignment>,
+}
+
 struct Inner {
     permits: Arc<Semaphore>,
-    running: Mutex<BTreeMap<u64, RunningJob>>,
+    running: Mutex<BTreeMap<u64, Tracked>>,
     next_job: AtomicU64,
     tasks: TaskTracker,
     runtime: Handle,
@@ -69,7 +77,7 @@ impl Scheduler {
         }))
     }
 
-    fn running_jobs(&self) -> MutexGuard<'_, BTreeMap<u64, RunningJob>> {
+    fn running_jobs(&self) -> MutexGuard<'_, BTreeMap<u64, Tracked>> {
         // Inserts and removes leave the map consistent even if a holder panics.
         self.0
             .running
@@ -87,10 +95,11 @@ impl Scheduler {
         Arc::clone(&self.0.permits).acquire_owned().await.ok()
     }
 
-    /// Records `job` as running until the returned guard drops.
-    pub(crate) fn track(&self, job: RunningJob) -> JobGuard {
+    /// Records `job` of `assignment` as running until the returned guard drops.
+    pub(crate) fn track(&self, job: RunningJob, assignment: &Arc<Assignment>) -> JobGuard {
         let id = self.0.next_job.fetch_add(1, Ordering::Relaxed);
-        self.running_jobs().insert(id, job);
+        let assignment = Arc::clone(assignment);
+        self.running_jobs().insert(id, Tracked { job, assignment });
         JobGuard {
             scheduler: self.clone(),
             id,
@@ -99,7 +108,28 @@ impl Scheduler {
 
     /// Jobs running now, oldest first.
     pub(crate) fn running(&self) -> Vec<RunningJob> {
-        self.running_jobs().values().cloned().collect()
+        self.running_jobs()
+            .values()
+            .map(|tracked| tracked.job.clone())
+            .collect()
+    }
+
+    /// Jobs running now whose partition was not handed over without them at a rebalance, oldest
+    /// first. A handed-over job no longer holds its partition: its results are refused anyway.
+    pub(crate) fn running_held(&self) -> Vec<RunningJob> {
+        self.running_jobs()
+            .values()
+            .filter(|tracked| !tracked.assignment.is_abandoned())
+            .map(|tracked| tracked.job.clone())
+            .collect()
+    }
+
+    /// The job running now for `assignment`, if any.
+    pub(crate) fn running_for(&self, assignment: &Arc<Assignment>) -> Option<RunningJob> {
+        self.running_jobs()
+            .values()
+            .find(|tracked| Arc::ptr_eq(&tracked.assignment, assignment))
+            .map(|tracked| tracked.job.clone())
     }
 
     /// Spawns a coordinator task that shutdown waits for.

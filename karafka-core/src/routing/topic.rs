@@ -53,7 +53,8 @@ impl Topic {
 
     /// Every topic whose name matches `regex`, including topics created after the server
     /// started (librdkafka notices them on its next metadata refresh,
-    /// `topic.metadata.refresh.interval.ms`). The match is anchored at the start of the name.
+    /// `topic.metadata.refresh.interval.ms`, every 10 s by default). The match is anchored at the
+    /// start of the name.
     pub fn pattern(regex: impl Into<String>) -> Self {
         Self {
             name: regex.into(),

@@ -16,7 +16,7 @@ pub use shutdown::Shutdown;
 
 use crate::app::App;
 use crate::config::{consumer_config, Config};
-use crate::connection::Listener;
+use crate::connection::{GroupTimeouts, Listener};
 use crate::middleware::Keyless;
 use crate::processing::{PartitionRegistry, Scheduler};
 use crate::routing::Subscription;
@@ -152,12 +152,15 @@ fn start(
             );
         }
     }
-    // Jobs of revoked partitions get as long to finish as at shutdown.
+    // Jobs of revoked partitions get as long to finish as at shutdown, and never so long that
+    // the broker drops the member from its group.
+    let revoke_grace =
+        GroupTimeouts::from_config(&client).revocation_grace(config.shutdown_timeout);
     let registry = Arc::new(PartitionRegistry::new(
         Arc::new(subscription),
         scheduler.clone(),
         producer.clone(),
-        config.shutdown_timeout,
+        revoke_grace,
     ));
     Listener::start(name.clone(), &client, &topics, registry)
         .map_err(|error| Error::Connection { group: name, error })

@@ -190,7 +190,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "topic-deleted",
         fault: Fault::TopicDeleted,
-        // librdkafka notices a deleted topic at its next metadata refresh (default: 5 minutes).
+        // librdkafka notices a deleted topic at its next metadata refresh (karafka's default: 10 s).
         env: &[("KARAFKA_KAFKA__TOPIC_METADATA_REFRESH_INTERVAL_MS", "500")],
         virtual_partitions: false,
     },

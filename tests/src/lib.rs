@@ -254,6 +254,37 @@ pub fn end_offsets(topic: &str, partitions: i32) -> Vec<i64> {
         .collect()
 }
 
+/// Waits until `done` holds, checking every 50 ms, or panics after `timeout` naming `what`.
+pub async fn wait_for(timeout: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The members of classic group `group` as (client id, member id), once the group is stable.
+pub fn stable_group_members(group: &str) -> Option<Vec<(String, String)>> {
+    let client: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers())
+        .create()
+        .expect("client");
+    let groups = client
+        .fetch_group_list(Some(group), Duration::from_secs(5))
+        .ok()?;
+    let described = groups.groups().first()?;
+    (described.state() == "Stable").then(|| {
+        described
+            .members()
+            .iter()
+            .map(|member| (member.client_id().to_owned(), member.id().to_owned()))
+            .collect()
+    })
+}
+
 /// Every commit acknowledgement the runtime reported in this test process.
 static ACKNOWLEDGED: Mutex<Vec<AcknowledgedCommit>> = Mutex::new(Vec::new());
 

@@ -9,8 +9,6 @@ use std::time::Duration;
 use karafka::routing::{Routes, Topic};
 use karafka::{async_trait, Config, Consumer, Context, Shutdown, TopicPartition};
 use karafka_integration_tests::*;
-use rdkafka::consumer::{BaseConsumer, Consumer as _};
-use rdkafka::ClientConfig;
 
 const PARTITIONS: i32 = 4;
 const WAVE: usize = 400;
@@ -108,7 +106,10 @@ async fn split_and_hand_over(protocol: &[(&str, &str)]) {
                 .is_some_and(|offsets| (0..ends[p as usize]).all(|o| offsets.contains(&o)))
         })
     };
-    wait(|| covered(&a_log, &b_log, &ends)).await;
+    wait_for(Duration::from_secs(60), "every offset handled", || {
+        covered(&a_log, &b_log, &ends)
+    })
+    .await;
     assert!(a_log.len() > a_before, "A still consumes after B joined");
     // The hook of a handover is `revoked`, never `shutdown` (a race once ran the wrong one).
     assert!(
@@ -130,7 +131,10 @@ async fn split_and_hand_over(protocol: &[(&str, &str)]) {
     produced += WAVE;
     let ends = end_offsets(&topic, PARTITIONS);
     assert_eq!(ends.iter().sum::<i64>() as usize, produced);
-    wait(|| covered(&a_log, &b_log, &ends)).await;
+    wait_for(Duration::from_secs(60), "every offset handled", || {
+        covered(&a_log, &b_log, &ends)
+    })
+    .await;
     assert!(matches!(a.stop().await, Shutdown::Graceful));
 
     let after_handover = &a_log.snapshot()[a_mark..];
@@ -218,25 +222,9 @@ async fn a_job_in_flight_at_a_rebalance_finishes_and_is_committed_before_the_han
     }
 }
 
-async fn wait(mut done: impl FnMut() -> bool) {
-    let started = std::time::Instant::now();
-    while !done() {
-        assert!(started.elapsed() < Duration::from_secs(60), "timed out");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// How many members the coordinator lists for `group` once it is stable.
-fn stable_members(group: &str) -> Option<usize> {
-    let client: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap_servers())
-        .create()
-        .expect("client");
-    let groups = client
-        .fetch_group_list(Some(group), Duration::from_secs(5))
-        .ok()?;
-    let described = groups.groups().first()?;
-    (described.state() == "Stable").then(|| described.members().len())
+fn members(group: &str) -> Option<usize> {
+    stable_group_members(group).map(|members| members.len())
 }
 
 /// librdkafka's close sends no LeaveGroup for a cooperative-sticky member that owns no
@@ -259,11 +247,17 @@ async fn an_idle_cooperative_member_leaves_its_group_at_shutdown() {
         .wait_until(Duration::from_secs(60), "A consumes", |h| h.len() >= 10)
         .await;
     let (b, b_log, _) = member(settings, &topic);
-    wait(|| stable_members(&group) == Some(2)).await;
+    wait_for(Duration::from_secs(60), "two stable members", || {
+        members(&group) == Some(2)
+    })
+    .await;
 
     assert!(matches!(b.stop().await, Shutdown::Graceful));
     assert!(b_log.is_empty(), "B owned no partition");
-    wait(|| stable_members(&group) == Some(1)).await;
+    wait_for(Duration::from_secs(60), "one stable member", || {
+        members(&group) == Some(1)
+    })
+    .await;
     assert!(matches!(a.stop().await, Shutdown::Graceful));
 }
 

@@ -20,7 +20,7 @@ pub use error::AdminError;
 pub use offsets::{PartitionLag, SeekTarget};
 pub use plan::{plan, ClusterTopic, TopicChange};
 
-use crate::config::{admin_config, Config};
+use crate::config::{admin_config, redact_kafka_error, Config};
 
 /// How long an admin request waits for the cluster.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,7 +53,8 @@ impl Admin {
     pub fn new(config: &Config) -> Result<Self, AdminError> {
         let base = admin_config(&config.kafka, &config.client_id)
             .map_err(|error| AdminError::Create(error.to_string()))?;
-        let create = |error: KafkaError| AdminError::Create(error.to_string());
+        let create =
+            |error: KafkaError| AdminError::Create(redact_kafka_error(error, &base).to_string());
         Ok(Self {
             admin: Arc::new(base.create().map_err(create)?),
             metadata: Arc::new(read_committed(&base).create().map_err(create)?),
@@ -76,7 +77,7 @@ impl Admin {
             .set("enable.auto.commit", "false");
         config
             .create()
-            .map_err(|error| AdminError::Create(error.to_string()))
+            .map_err(|error| AdminError::Create(redact_kafka_error(error, &config).to_string()))
     }
 
     /// Runs a blocking librdkafka call off the async threads.

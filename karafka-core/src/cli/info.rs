@@ -2,20 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::config::KafkaSettings;
+use crate::config::{shown, KafkaSettings};
 use crate::App;
-
-/// Parts of librdkafka property names that mark secrets.
-const SECRET_MARKERS: &[&str] = &[
-    "password",
-    "secret",
-    "jaas",
-    "ssl.key.pem",
-    "token",
-    "credentials",
-];
-
-const REDACTED: &str = "[REDACTED]";
 
 pub(super) fn run(app: &App) -> anyhow::Result<u8> {
     print!("{}", render(app)?);
@@ -25,10 +13,7 @@ pub(super) fn run(app: &App) -> anyhow::Result<u8> {
 fn redact(settings: &KafkaSettings) -> KafkaSettings {
     settings
         .iter()
-        .map(|(key, value)| {
-            let secret = SECRET_MARKERS.iter().any(|marker| key.contains(marker));
-            (key, if secret { REDACTED } else { value })
-        })
+        .map(|(key, value)| (key, shown(key, value)))
         .collect()
 }
 
@@ -85,6 +70,7 @@ fn render(app: &App) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::REDACTED;
 
     #[test]
     fn secrets_are_redacted_and_the_rest_kept() {

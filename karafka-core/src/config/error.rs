@@ -14,7 +14,7 @@ pub enum ConfigError {
         /// The setting's key, as written in `karafka.toml` (`kafka."enable.auto.commit"` for
         /// librdkafka settings).
         key: String,
-        /// The value that was given.
+        /// The value that was given (`[REDACTED]` for a secret).
         value: String,
         /// What is allowed instead, and why.
         expected: String,
@@ -51,14 +51,17 @@ impl From<Box<figment::Error>> for ConfigError {
 }
 
 impl ConfigError {
+    /// `key` has a value outside what is allowed; the value is shown unless `key` is a secret.
     pub(crate) fn invalid(
         key: impl Into<String>,
         value: impl std::fmt::Display,
         expected: impl Into<String>,
     ) -> Self {
+        let key = key.into();
+        let value = value.to_string();
         Self::Invalid {
-            key: key.into(),
-            value: value.to_string(),
+            value: super::shown(&key, &value).to_owned(),
+            key,
             expected: expected.into(),
         }
     }

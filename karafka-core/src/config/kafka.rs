@@ -7,15 +7,25 @@ use rdkafka::ClientConfig;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::ConfigError;
+use super::{redact_kafka_error, shown, ConfigError};
 
 /// librdkafka settings by librdkafka's property names (`"bootstrap.servers"`, `"fetch.max.bytes"`).
 ///
 /// Values may be written as strings, numbers or booleans; librdkafka receives them as strings.
 /// Keys coming from environment variables use `_` for `.` (`KARAFKA_KAFKA__BOOTSTRAP_SERVERS`), so
 /// underscores in keys are read as dots (no librdkafka property has an underscore).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+///
+/// Its `Debug` output shows secret values (passwords, tokens, key material) as `[REDACTED]`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KafkaSettings(BTreeMap<String, String>);
+
+impl fmt::Debug for KafkaSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(key, value)| (key, shown(key, value))))
+            .finish()
+    }
+}
 
 impl KafkaSettings {
     /// An empty map.
@@ -311,7 +321,7 @@ pub(crate) fn check_with_librdkafka(config: &ClientConfig) -> Result<(), ConfigE
     config
         .create_native_config()
         .map(drop)
-        .map_err(ConfigError::Kafka)
+        .map_err(|error| ConfigError::Kafka(redact_kafka_error(error, config)))
 }
 
 #[cfg(test)]
@@ -399,6 +409,29 @@ mod tests {
         assert_eq!(config.get("acks"), None);
         assert_eq!(config.get("enable.idempotence"), None);
         assert_eq!(config.get("client.id"), Some("c"));
+    }
+
+    #[test]
+    fn debug_output_hides_secret_values() {
+        let mut settings = base();
+        settings.set("sasl.password", "hunter22");
+        let text = format!("{settings:?}");
+        assert!(!text.contains("hunter22"), "{text}");
+        assert!(text.contains("sasl.password"), "{text}");
+        assert!(text.contains("127.0.0.1:9092"), "{text}");
+    }
+
+    #[test]
+    fn a_refused_secret_setting_is_named_without_its_value() {
+        let mut settings = base();
+        settings.set("sasl.oauthbearer.method", "oidc");
+        settings.set("sasl.oauthbearer.client.secret", "oauthsecret");
+        settings.set("ssl.key.password", "hunter22");
+        settings.set("no.such.property", "oauthsecret");
+        let config = consumer_config(&settings, "g", "c", "earliest").unwrap();
+        let text = check_with_librdkafka(&config).unwrap_err().to_string();
+        assert!(!text.contains("oauthsecret"), "{text}");
+        assert!(!text.contains("hunter22"), "{text}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod error;
 mod kafka;
 mod load;
 pub(crate) mod millis;
+mod secrets;
 mod validate;
 
 use std::time::Duration;
@@ -25,6 +26,9 @@ use serde::{Deserialize, Serialize};
 pub use error::ConfigError;
 pub use kafka::KafkaSettings;
 pub(crate) use kafka::{admin_config, check_with_librdkafka, consumer_config, producer_config};
+#[cfg(test)]
+pub(crate) use secrets::REDACTED;
+pub(crate) use secrets::{redact_kafka_error, shown};
 
 /// Where a consumer group starts reading a partition that has no committed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

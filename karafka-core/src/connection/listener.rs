@@ -18,6 +18,7 @@ use rdkafka::{ClientConfig, Message as _};
 use super::commit::{commit, CommitInterval};
 use super::member_id::member_id;
 use super::{GroupTimeouts, KafkaConsumer, ListenerContext, RebalanceHandler};
+use crate::config::redact_kafka_error;
 
 /// How long one poll of the consumer queue blocks; bounds how late a close request is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -38,7 +39,11 @@ impl Listener {
         handler: Arc<dyn RebalanceHandler>,
     ) -> Result<Self, KafkaError> {
         let context = ListenerContext::new(name.clone(), handler);
-        let consumer: Arc<KafkaConsumer> = Arc::new(config.create_with_context(context)?);
+        let consumer: Arc<KafkaConsumer> = Arc::new(
+            config
+                .create_with_context(context)
+                .map_err(|error| redact_kafka_error(error, config))?,
+        );
         consumer.context().attach(&consumer);
         let subscription: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&subscription)?;

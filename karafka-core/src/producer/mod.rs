@@ -20,7 +20,7 @@ pub use delivery::{Delivery, DeliveryHandle};
 pub use error::ProduceError;
 pub use record::Record;
 
-use crate::config::{producer_config, Config};
+use crate::config::{producer_config, redact_kafka_error, Config};
 
 /// How long enqueueing retries while librdkafka's local queue is full.
 const QUEUE_FULL_WAIT: Duration = Duration::from_secs(10);
@@ -66,7 +66,7 @@ impl Producer {
             producer_config(&config.kafka, &config.producer.kafka, &config.client_id)?;
         let inner = client_config
             .create_with_context(ProducerContext)
-            .map_err(ProduceError::Create)?;
+            .map_err(|error| ProduceError::Create(redact_kafka_error(error, &client_config)))?;
         Ok(Self {
             inner: Arc::new(inner),
         })

@@ -1,5 +1,9 @@
 //! Errors raised while loading or validating settings.
 
+use std::fmt::Write as _;
+
+use super::ENV_PREFIX;
+
 /// A setting that cannot be used, named by its key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -34,14 +38,42 @@ pub enum ConfigError {
     Kafka(rdkafka::error::KafkaError),
 }
 
-/// figment names the key as its source spells it (`MAX_WAIT_TIME` for a variable); lead with
-/// the setting's own name, as `karafka.toml` and the README write it.
+/// Leads with the setting's own name, as `karafka.toml` and the README write it, then says what
+/// is wrong and where the value came from: the file, or the variable by its full name. (figment's
+/// own message names the key with its profile, `default.max_messages`, and a variable without
+/// its prefix.)
 fn describe_load(error: &figment::Error) -> String {
-    if error.path.is_empty() {
-        error.to_string()
-    } else {
-        format!("`{}`: {error}", error.path.join("."))
+    let mut text = String::new();
+    if !error.path.is_empty() {
+        let _ = write!(text, "`{}`: ", error.path.join("."));
     }
+    let _ = write!(text, "{}", error.kind);
+    match &error.metadata {
+        Some(metadata)
+            if metadata.name.contains("environment variable") && !error.path.is_empty() =>
+        {
+            let variable: Vec<String> = error
+                .path
+                .iter()
+                .map(|key| key.to_ascii_uppercase())
+                .collect();
+            let _ = write!(
+                text,
+                " (environment variable {ENV_PREFIX}{})",
+                variable.join("__")
+            );
+        }
+        Some(metadata) => match &metadata.source {
+            Some(source) => {
+                let _ = write!(text, " (in {source})");
+            }
+            None => {
+                let _ = write!(text, " (in {})", metadata.name);
+            }
+        },
+        None => {}
+    }
+    text
 }
 
 impl From<Box<figment::Error>> for ConfigError {

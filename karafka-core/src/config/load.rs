@@ -10,6 +10,40 @@ use super::{Config, ConfigError};
 /// The file [`Config::load`] reads, relative to the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "karafka.toml";
 
+/// The prefix of the environment variables that hold settings.
+pub(crate) const ENV_PREFIX: &str = "KARAFKA_";
+
+/// The top-level settings' names (`concurrency`, `kafka`, ...), as `KARAFKA_*` variables spell
+/// them after the prefix (lowercased, up to the first `__`).
+fn setting_names() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(settings)) => settings.keys().cloned().collect(),
+        // `Config` serializes to a map of its fields, always.
+        _ => Vec::new(),
+    }
+}
+
+/// The first segment of a `KARAFKA_*` variable's key after the prefix: the setting it is for.
+fn setting_of(key: &str) -> String {
+    key.split("__")
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// `KARAFKA_*` variables that name no setting (`KARAFKA_ENV`, which Ruby's Karafka reads):
+/// left out of the settings, with a warning, instead of stopping the app.
+pub(crate) fn ignored_variables() -> Vec<String> {
+    let names = setting_names();
+    std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| {
+            name.strip_prefix(ENV_PREFIX)
+                .is_some_and(|key| !key.is_empty() && !names.contains(&setting_of(key)))
+        })
+        .collect()
+}
+
 impl Config {
     /// Loads and validates the settings from [`DEFAULT_CONFIG_FILE`] (if present) and the
     /// `KARAFKA_*` environment variables.
@@ -25,14 +59,25 @@ impl Config {
     /// # Errors
     /// A [`ConfigError`] naming the first bad key.
     pub fn load_from(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        for variable in ignored_variables() {
+            tracing::warn!(
+                "Ignoring environment variable {variable}: no setting is called that \
+                 (settings are read from {ENV_PREFIX}<SETTING>, e.g. {ENV_PREFIX}CONCURRENCY)"
+            );
+        }
         Self::from_figment(Self::figment(path))
     }
 
     /// The figment behind [`Config::load_from`], for apps that add providers of their own.
+    /// `KARAFKA_*` variables that name no setting are left out.
     pub fn figment(path: impl AsRef<Path>) -> Figment {
+        let names = setting_names();
+        let variables = Env::prefixed(ENV_PREFIX)
+            .filter(move |key| names.contains(&setting_of(key.as_str())))
+            .split("__");
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(path))
-            .merge(Env::prefixed("KARAFKA_").split("__"))
+            .merge(variables)
     }
 
     /// Extracts and validates settings from any figment.
@@ -106,7 +151,29 @@ mod tests {
     fn wrong_type_is_named() {
         let message =
             load_error("max_messages = \"many\"\n[kafka]\n\"bootstrap.servers\" = \"h:1\"");
-        assert!(message.contains("max_messages"), "{message}");
+        assert!(message.contains("`max_messages`"), "{message}");
+        assert!(message.contains("karafka.toml"), "{message}");
+        assert!(!message.contains("default."), "{message}");
+    }
+
+    #[test]
+    fn variables_that_name_no_setting_are_ignored() {
+        Jail::expect_with(|jail| {
+            jail.set_env("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", "h:1");
+            jail.set_env("KARAFKA_ENV", "production");
+            jail.set_env("KARAFKA_CONCURRENCY", "3");
+            let config = Config::load().expect("KARAFKA_ENV is not a setting");
+            assert_eq!(config.concurrency, 3);
+            let ignored = ignored_variables();
+            assert!(ignored.contains(&"KARAFKA_ENV".to_owned()), "{ignored:?}");
+            assert!(
+                !ignored
+                    .iter()
+                    .any(|v| v == "KARAFKA_CONCURRENCY" || v.starts_with("KARAFKA_KAFKA")),
+                "{ignored:?}"
+            );
+            Ok(())
+        });
     }
 
     #[test]
@@ -125,6 +192,10 @@ mod tests {
             let message = Config::load().expect_err("refused").to_string();
             assert!(message.contains("`max_wait_time`"), "{message}");
             assert!(message.contains("later"), "{message}");
+            assert!(
+                message.contains("environment variable KARAFKA_MAX_WAIT_TIME"),
+                "{message}"
+            );
             Ok(())
         });
     }

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 pub use error::ConfigError;
 pub use kafka::KafkaSettings;
 pub(crate) use kafka::{admin_config, check_with_librdkafka, consumer_config, producer_config};
+use load::ENV_PREFIX;
 #[cfg(test)]
 pub(crate) use secrets::REDACTED;
 pub(crate) use secrets::{redact_kafka_error, shown};

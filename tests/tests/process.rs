@@ -159,7 +159,7 @@ async fn a_job_outliving_the_shutdown_timeout_exits_2_and_names_the_job() {
 async fn invalid_settings_fail_before_connecting_and_name_the_key() {
     let unreachable = ("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:1");
     for (setting, named) in [
-        (("KARAFKA_CONCURENCY", "3"), "concurency"),
+        (("KARAFKA_PAUSE_TIMEOUT", "0"), "pause_timeout"),
         (("KARAFKA_MAX_MESSAGES", "many"), "max_messages"),
         (
             ("KARAFKA_KAFKA__ENABLE_AUTO_OFFSET_STORE", "true"),
@@ -179,5 +179,32 @@ async fn invalid_settings_fail_before_connecting_and_name_the_key() {
             "one clear line, not a backtrace: {stderr}"
         );
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
+
+/// `KARAFKA_ENV` is what Ruby's Karafka reads; a variable that names no setting is ignored with a
+/// warning that names it, and the app runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variables_that_name_no_setting_are_ignored_with_a_warning() {
+    let topic = unique("ignored-variables");
+    let group = unique("ignored-variables-group");
+    create_topic(&topic, 1).await;
+    let mut probe = Probe::spawn(
+        PROBE,
+        &topic,
+        &group,
+        &[("KARAFKA_ENV", "production"), ("KARAFKA_CONCURENCY", "3")],
+    );
+    probe
+        .wait_log("Assigned partitions", Duration::from_secs(60))
+        .await;
+    probe.signal("TERM");
+    let (code, stderr) = probe.wait(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    for variable in ["KARAFKA_ENV", "KARAFKA_CONCURENCY"] {
+        assert!(
+            stderr.contains(&format!("Ignoring environment variable {variable}")),
+            "{variable}: {stderr}"
+        );
     }
 }

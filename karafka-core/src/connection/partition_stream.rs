@@ -68,14 +68,14 @@ impl PartitionStream {
         let deadline = Instant::now() + max_wait;
         let mut batch = Vec::with_capacity(max_messages.min(1024));
         while batch.is_empty() {
-            self.take_available(&mut batch, max_messages);
+            self.take_available(&mut batch, max_messages, true);
             if batch.is_empty() {
                 let _ = timeout(WAKE_FALLBACK, self.queue.ready().notified()).await;
             }
         }
         while batch.len() < max_messages && !self.caught_up(&batch) {
             let before = batch.len();
-            self.take_available(&mut batch, max_messages);
+            self.take_available(&mut batch, max_messages, false);
             if batch.len() == before
                 && timeout_at(deadline, self.queue.ready().notified())
                     .await
@@ -97,7 +97,11 @@ impl PartitionStream {
             .is_some_and(|high| last.offset() + 1 >= high)
     }
 
-    fn take_available(&self, batch: &mut Vec<Message>, max_messages: usize) {
+    /// Drains what the queue holds into `batch`. With `idle`, a drain that finds no message
+    /// (the consumer is caught up and about to wait) also reads librdkafka's position, which
+    /// has moved past any transaction markers served meanwhile; that is the only time it can
+    /// matter, and reading it on every drain would cost a lookup per batch on the hot path.
+    fn take_available(&self, batch: &mut Vec<Message>, max_messages: usize, idle: bool) {
         let room = max_messages.saturating_sub(batch.len());
         if room == 0 {
             return;
@@ -105,11 +109,7 @@ impl PartitionStream {
         let before = batch.len();
         let errors = self.queue.drain(room, &self.origin, batch);
         let last = batch[before..].last().map(Message::offset);
-        // A drain that stopped short of `room` emptied the queue, transaction markers included;
-        // only then can librdkafka's position lie past the last record handed over. A full
-        // drain ended on a record: nothing after it was passed over.
-        let emptied = batch.len() - before + errors.len() < room;
-        let position = emptied
+        let position = (idle && last.is_none())
             .then(|| position(&self.consumer, &self.topic, self.origin.partition))
             .flatten();
         self.read().read(last, position);

@@ -130,6 +130,8 @@ async fn a_job_outliving_the_shutdown_timeout_exits_2_and_names_the_job() {
         &[
             ("KARAFKA_SHUTDOWN_TIMEOUT", "1000"),
             ("PROBE_SLEEP_MS", "600000"),
+            // Job starts are DEBUG lines.
+            ("RUST_LOG", "info,karafka::processing=debug"),
         ],
     );
     probe
@@ -152,6 +154,10 @@ async fn a_job_outliving_the_shutdown_timeout_exits_2_and_names_the_job() {
         committed_offsets(&group, &topic, 1),
         vec![None],
         "nothing unhandled was committed"
+    );
+    assert!(
+        !stderr.contains("Failed to close consumer queue"),
+        "no stray error after closing the consumer under the job: {stderr}"
     );
 }
 
@@ -207,4 +213,84 @@ async fn variables_that_name_no_setting_are_ignored_with_a_warning() {
             "{variable}: {stderr}"
         );
     }
+}
+
+/// Runs a server over 20 messages with the given extra settings, then stops it; returns stderr.
+async fn logged_run(extra: &[(&str, &str)]) -> String {
+    let topic = unique("logs");
+    let group = unique("logs-group");
+    create_topic(&topic, 2).await;
+    produce_keyed(&topic, 20, 4).await;
+    let mut env = vec![("KARAFKA_LOG_SUMMARY_INTERVAL", "200")];
+    env.extend_from_slice(extra);
+    let mut probe = Probe::spawn(PROBE, &topic, &group, &env);
+    probe.wait_handled(20, Duration::from_secs(60)).await;
+    probe.wait_log("Consumed", Duration::from_secs(30)).await;
+    probe.signal("TERM");
+    let (code, stderr) = probe.wait(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    stderr
+}
+
+/// Without a terminal the log has no colour codes, and INFO shows a summary per interval
+/// instead of a line per batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_text_log_has_no_colours_off_a_terminal_and_summarises_batches() {
+    let stderr = logged_run(&[]).await;
+    assert!(!stderr.contains('\u{1b}'), "ANSI escape codes: {stderr}");
+    assert!(
+        !stderr.contains("Consume job"),
+        "per-batch lines at INFO: {stderr}"
+    );
+    assert!(
+        !stderr.contains("Polled"),
+        "per-batch lines at INFO: {stderr}"
+    );
+    let consumed: u64 = stderr
+        .lines()
+        .filter_map(|line| {
+            line.split("Consumed ")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(consumed, 20, "the summaries count every message: {stderr}");
+}
+
+/// `log_format = "json"`: one JSON object per line, with the event's fields as fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_log_has_one_object_per_line_with_fields() {
+    let stderr = logged_run(&[("KARAFKA_LOG_FORMAT", "json")]).await;
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let summaries: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|line| {
+            line["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Consumed"))
+        })
+        .collect();
+    assert!(!summaries.is_empty(), "{stderr}");
+    let consumed: u64 = summaries
+        .iter()
+        .map(|line| {
+            line["messages"]
+                .as_u64()
+                .expect("messages is a number field")
+        })
+        .sum();
+    assert_eq!(consumed, 20, "{stderr}");
+    assert!(summaries
+        .iter()
+        .all(|line| line["lag"].is_i64() && line["level"] == "INFO"));
+    assert!(lines.iter().any(|line| line["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("Assigned partitions"))));
 }

@@ -63,6 +63,7 @@ pub fn run(app: impl FnOnce() -> anyhow::Result<App>) -> ExitCode {
 
 fn execute(command: Command, app: impl FnOnce() -> anyhow::Result<App>) -> anyhow::Result<u8> {
     let app = app()?;
+    crate::instrumentation::set_log_format(app.config().log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -52,6 +52,19 @@ impl InitialOffset {
     }
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// One line of text per event, for people; coloured only on a terminal without `NO_COLOR`.
+    #[default]
+    Text,
+    /// One JSON object per event, its fields (topic, partition, offsets, elapsed_ms, error, ...)
+    /// as the object's fields, for log pipelines.
+    Json,
+}
+
 /// The framework's settings. Field names and defaults follow Karafka; durations are written in
 /// milliseconds in `karafka.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +97,12 @@ pub struct Config {
     pub pause_with_exponential_backoff: bool,
     /// Where a new consumer group starts. Default `earliest`.
     pub initial_offset: InitialOffset,
+    /// How the app's log lines are written: `text` or `json`. Default `text`.
+    pub log_format: LogFormat,
+    /// How often the server logs, at INFO, a summary of what it consumed since the last one
+    /// (messages, batches, errors, lag); each batch is logged at DEBUG. Default 10000 ms.
+    #[serde(with = "millis")]
+    pub log_summary_interval: Duration,
     /// librdkafka settings shared by consumers and the producer.
     pub kafka: KafkaSettings,
     /// Settings of the producer.
@@ -112,6 +131,8 @@ impl Default for Config {
             pause_max_timeout: Duration::from_millis(30_000),
             pause_with_exponential_backoff: true,
             initial_offset: InitialOffset::Earliest,
+            log_format: LogFormat::Text,
+            log_summary_interval: Duration::from_millis(10_000),
             kafka: KafkaSettings::new(),
             producer: ProducerConfig::default(),
         }

@@ -21,6 +21,13 @@ impl Config {
                 return Err(ConfigError::invalid(key, value, "must be at least 1"));
             }
         }
+        if self.log_summary_interval.is_zero() {
+            return Err(ConfigError::invalid(
+                "log_summary_interval",
+                0,
+                "must be at least 1 ms",
+            ));
+        }
         if self.pause_timeout.is_zero() {
             return Err(ConfigError::invalid(
                 "pause_timeout",

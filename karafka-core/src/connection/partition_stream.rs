@@ -64,7 +64,13 @@ impl PartitionStream {
     /// poll budget). Whatever arrived by then is returned; when nothing did, the first message to
     /// arrive later is returned at once, so an idle partition adds no batching delay. Once the
     /// batch reaches the end of what the broker holds, it is returned without waiting for more.
-    pub(crate) async fn next_batch(&self, max_messages: usize, max_wait: Duration) -> Vec<Message> {
+    /// Also returns how long it gathered after the first message: the wait for that one is idle
+    /// time, not polling.
+    pub(crate) async fn next_batch(
+        &self,
+        max_messages: usize,
+        max_wait: Duration,
+    ) -> (Vec<Message>, Duration) {
         let deadline = Instant::now() + max_wait;
         let mut batch = Vec::with_capacity(max_messages.min(1024));
         while batch.is_empty() {
@@ -73,6 +79,7 @@ impl PartitionStream {
                 let _ = timeout(WAKE_FALLBACK, self.queue.ready().notified()).await;
             }
         }
+        let gathering = Instant::now();
         while batch.len() < max_messages && !self.caught_up(&batch) {
             let before = batch.len();
             self.take_available(&mut batch, max_messages, false);
@@ -84,7 +91,7 @@ impl PartitionStream {
                 break;
             }
         }
-        batch
+        (batch, gathering.elapsed())
     }
 
     /// Whether `batch` ends at the partition's end as of the last fetch: waiting would only add
@@ -93,7 +100,7 @@ impl PartitionStream {
         let Some(last) = batch.last() else {
             return false;
         };
-        cached_high_watermark(&self.consumer, &self.topic, self.origin.partition)
+        self.high_watermark()
             .is_some_and(|high| last.offset() + 1 >= high)
     }
 
@@ -123,6 +130,11 @@ impl PartitionStream {
                 "fetching the partition failed"
             );
         }
+    }
+
+    /// The partition's end as of librdkafka's last fetch, if known.
+    pub(crate) fn high_watermark(&self) -> Option<i64> {
+        cached_high_watermark(&self.consumer, &self.topic, self.origin.partition)
     }
 
     /// The offset to store once everything before `next_unmarked` was handled: past the records

@@ -12,4 +12,4 @@ mod subscriber;
 pub(crate) use commits::{commit_acknowledged, commit_refused};
 pub use commits::{AcknowledgedCommit, COMMITS_TARGET};
 pub(crate) use librdkafka::{librdkafka_error, librdkafka_log, recovers_by_itself};
-pub use subscriber::init_logging;
+pub use subscriber::{init_logging, set_log_format};

@@ -1,13 +1,75 @@
 //! The log output of an app process.
+//!
+//! The subscriber is installed before the settings are read (they may warn while loading), so it
+//! starts as text and [`set_log_format`] switches it once the app knows its `log_format`.
 
-use tracing_subscriber::EnvFilter;
+use std::io::IsTerminal as _;
+use std::sync::OnceLock;
 
-/// Installs a `tracing` subscriber that prints to stderr, filtered by `RUST_LOG` or else by
+use tracing::Level;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{fmt, reload, EnvFilter, Layer, Registry};
+
+use crate::config::LogFormat;
+
+/// The layer that writes log lines, replaceable at run time.
+type Output = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// Set when [`init_logging`] installed the subscriber.
+static OUTPUT: OnceLock<reload::Handle<Output, Registry>> = OnceLock::new();
+
+/// Installs a `tracing` subscriber that prints text to stderr, filtered by `RUST_LOG` or else by
 /// `default` (such as `"info"`). Does nothing when the app installed a subscriber of its own.
 pub fn init_logging(default: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let (output, handle) = reload::Layer::new(output(LogFormat::Text));
+    let installed = tracing_subscriber::registry()
+        .with(output)
+        .with(filter)
+        .with(filter_fn(|metadata| !is_double_close(metadata)))
+        .try_init()
+        .is_ok();
+    if installed {
+        // Only the call that installed the subscriber gets here, once.
+        let _ = OUTPUT.set(handle);
+    }
+}
+
+/// Writes the log lines installed by [`init_logging`] as `format` from now on. Does nothing when
+/// the app installed a subscriber of its own.
+pub fn set_log_format(format: LogFormat) {
+    if let Some(handle) = OUTPUT.get() {
+        // Fails only once the subscriber is gone, when nothing logs any more.
+        let _ = handle.reload(output(format));
+    }
+}
+
+fn output(format: LogFormat) -> Output {
+    match format {
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .boxed(),
+        LogFormat::Text => fmt::layer()
+            .with_ansi(colours())
+            .with_writer(std::io::stderr)
+            .boxed(),
+    }
+}
+
+/// Colours only for a person at a terminal, and never when `NO_COLOR` is set (no-color.org).
+fn colours() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// rust-rdkafka's consumer closes itself again when its last handle drops, and reports at ERROR
+/// that it could not. That happens only after the runtime already closed it under a job that
+/// outlived `shutdown_timeout` (`connection::listener`): the report is noise, so it is dropped.
+fn is_double_close(metadata: &tracing::Metadata<'_>) -> bool {
+    *metadata.level() == Level::ERROR && metadata.target() == "rdkafka::consumer::base_consumer"
 }

@@ -148,6 +148,11 @@ impl Assignment {
         }
     }
 
+    /// The next offset to consume as last handed to librdkafka's store, if any.
+    pub(crate) fn stored(&self) -> Option<i64> {
+        self.state().stored
+    }
+
     /// The first offset not marked in this assignment, if anything was marked.
     pub(crate) fn next_unmarked(&self) -> Option<i64> {
         self.state().offsets.next_unmarked()

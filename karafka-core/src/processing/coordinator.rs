@@ -143,17 +143,20 @@ impl Coordinator {
 
     async fn next_job(&self) -> Option<Job> {
         let stream = self.assignment.stream();
-        let waiting = Instant::now();
-        let messages = tokio::select! {
+        let (messages, gathered) = tokio::select! {
             biased;
             () = self.assignment.stop_token().cancelled() => return None,
             batch = stream.next_batch(self.route.max_messages, self.route.max_wait_time) => batch,
         };
-        tracing::info!(
+        tracing::debug!(
+            topic = %self.partition.topic,
+            partition = self.partition.partition,
+            messages = messages.len(),
+            elapsed_ms = gathered.as_millis() as u64,
             "Polled {} messages from {} in {} ms",
             messages.len(),
             self.partition,
-            waiting.elapsed().as_millis()
+            gathered.as_millis()
         );
         Some(Job {
             messages: Messages::new(messages),
@@ -174,9 +177,13 @@ impl Coordinator {
             },
             &self.assignment,
         );
-        tracing::info!(
+        let (first_offset, last_offset) = (job.messages.first_offset(), job.messages.last_offset());
+        tracing::debug!(
+            topic = %self.partition.topic,
+            partition = self.partition.partition,
             messages = job.messages.len(),
-            first_offset = job.messages.first_offset(),
+            first_offset,
+            last_offset,
             attempt = job.attempt,
             "Consume job for {consumer} on {} started",
             self.partition
@@ -194,20 +201,41 @@ impl Coordinator {
             Err(error) => Err(error),
         };
         let elapsed = started.elapsed().as_millis();
+        let elapsed_ms = elapsed as u64;
+        let (topic, partition) = (&self.partition.topic, self.partition.partition);
         if self.assignment.is_abandoned() {
             tracing::warn!(
+                %topic,
+                partition,
+                first_offset,
+                last_offset,
+                elapsed_ms,
                 "Consume job for {consumer} on {} ended after {elapsed} ms, after its partition was \
                  handed over without it: nothing it marked was committed",
                 self.partition
             );
         }
+        self.scheduler
+            .tally()
+            .batch(job.messages.len(), result.is_ok());
         match &result {
-            Ok(()) => tracing::info!(
+            Ok(()) => tracing::debug!(
+                %topic,
+                partition,
+                first_offset,
+                last_offset,
+                elapsed_ms,
                 "Consume job for {consumer} on {} finished in {elapsed} ms",
                 self.partition
             ),
             Err(error) => tracing::error!(
+                %topic,
+                partition,
+                first_offset,
+                last_offset,
+                elapsed_ms,
                 attempt = job.attempt,
+                %error,
                 "Consume job for {consumer} on {} failed after {elapsed} ms: {error}",
                 self.partition
             ),
@@ -239,6 +267,12 @@ impl Coordinator {
         };
         let delay = self.route.backoff.delay(failures);
         tracing::warn!(
+            topic = %self.partition.topic,
+            partition = self.partition.partition,
+            offset = resume_at,
+            backoff_ms = delay.as_millis() as u64,
+            attempt = failures + 1,
+            %error,
             "Pausing {} at offset {resume_at} for {} ms after: {error}; then retrying (attempt {})",
             self.partition,
             delay.as_millis(),

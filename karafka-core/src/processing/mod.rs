@@ -10,6 +10,7 @@ mod consumer_service;
 mod coordinator;
 mod registry;
 mod scheduler;
+mod tally;
 
 pub(crate) use assignment::{Assignment, Control};
 pub(crate) use backoff::Backoff;
@@ -17,3 +18,4 @@ pub(crate) use coordinator::Coordinator;
 pub(crate) use registry::PartitionRegistry;
 pub use scheduler::RunningJob;
 pub(crate) use scheduler::Scheduler;
+pub(crate) use tally::Tally;

@@ -59,6 +59,21 @@ impl PartitionRegistry {
 }
 
 impl PartitionRegistry {
+    /// How far the owned partitions are behind their ends (as of librdkafka's last fetch), from
+    /// what was stored: the messages, and how many partitions that counts (those where both
+    /// are known).
+    pub(crate) fn lag(&self) -> (i64, usize) {
+        self.slots()
+            .values()
+            .filter_map(|slot| {
+                let assignment = slot.assignment.as_ref().filter(|a| !a.is_revoked())?;
+                Some((slot.stream.high_watermark()? - assignment.stored()?).max(0))
+            })
+            .fold((0, 0), |(lag, partitions), behind| {
+                (lag + behind, partitions + 1)
+            })
+    }
+
     /// Says which job outlived the revocation's grace: its partition is handed over without it.
     fn abandon(&self, assignment: &Arc<Assignment>) {
         let origin = assignment.origin();

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::Assignment;
+use super::{Assignment, Tally};
 
 /// A consume job that is running.
 #[derive(Debug, Clone)]
@@ -59,6 +59,7 @@ struct Inner {
     tasks: TaskTracker,
     runtime: Handle,
     shutdown: CancellationToken,
+    tally: Tally,
 }
 
 /// Shared by every listener of a server.
@@ -74,6 +75,7 @@ impl Scheduler {
             tasks: TaskTracker::new(),
             runtime,
             shutdown: CancellationToken::new(),
+            tally: Tally::default(),
         }))
     }
 
@@ -83,6 +85,11 @@ impl Scheduler {
             .running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What the jobs handled since the last summary.
+    pub(crate) fn tally(&self) -> &Tally {
+        &self.0.tally
     }
 
     /// Cancelled when the server begins to shut down.

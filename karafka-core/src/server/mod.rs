@@ -4,6 +4,7 @@
 mod selection;
 mod shutdown;
 mod signals;
+mod summary;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -70,9 +71,13 @@ impl Server {
         } = self.app;
         let scheduler = Scheduler::new(config.concurrency, Handle::current());
         let mut listeners = Vec::with_capacity(subscriptions.len());
+        let mut registries = Vec::with_capacity(subscriptions.len());
         for subscription in subscriptions {
             match start(subscription, &config, &scheduler, &producer) {
-                Ok(listener) => listeners.push(listener),
+                Ok((listener, registry)) => {
+                    listeners.push(listener);
+                    registries.push(registry);
+                }
                 Err(error) => {
                     scheduler.drain(Duration::ZERO).await;
                     close(listeners, MIN_CLOSE_TIME).await;
@@ -86,8 +91,14 @@ impl Server {
             listeners.len(),
             config.concurrency
         );
+        let summary = tokio::spawn(summary::report(
+            scheduler.clone(),
+            registries,
+            config.log_summary_interval,
+        ));
 
         stop.await;
+        summary.abort();
         let stopping = Instant::now();
         tracing::info!(
             "Stopping: waiting up to {} ms for {} running job(s)",
@@ -131,7 +142,7 @@ fn start(
     config: &Config,
     scheduler: &Scheduler,
     producer: &crate::Producer,
-) -> Result<Listener, Error> {
+) -> Result<(Listener, Arc<PartitionRegistry>), Error> {
     let client = consumer_config(
         &subscription.kafka,
         &subscription.group_id,
@@ -162,8 +173,9 @@ fn start(
         producer.clone(),
         revoke_grace,
     ));
-    Listener::start(name.clone(), &client, &topics, registry)
-        .map_err(|error| Error::Connection { group: name, error })
+    let listener = Listener::start(name.clone(), &client, &topics, Arc::clone(&registry) as _)
+        .map_err(|error| Error::Connection { group: name, error })?;
+    Ok((listener, registry))
 }
 
 /// Closes every listener (final commit, leave the group), waiting at most `timeout`. `true` when

@@ -1,5 +1,7 @@
 //! The errors of building and running an app.
 
+use std::time::Duration;
+
 use rdkafka::error::KafkaError;
 
 use crate::admin::AdminError;
@@ -9,6 +11,7 @@ use crate::routing::RoutingError;
 
 /// Why an app could not be built or its server could not run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The settings are invalid.
     #[error(transparent)]
@@ -29,5 +32,20 @@ pub enum Error {
         group: String,
         /// librdkafka's error.
         error: KafkaError,
+    },
+    /// A subscription group's consumer did not join its consumer group within `join_timeout`.
+    #[error(
+        "subscription group `{group}` did not join its consumer group within {} ms \
+         (join_timeout); giving up: check that Kafka answers at {servers} and accepts the \
+         client's credentials",
+        waited.as_millis()
+    )]
+    NotJoined {
+        /// The subscription group.
+        group: String,
+        /// How long it waited.
+        waited: Duration,
+        /// The `bootstrap.servers` it tried.
+        servers: String,
     },
 }

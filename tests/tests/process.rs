@@ -294,3 +294,30 @@ async fn the_json_log_has_one_object_per_line_with_fields() {
         .as_str()
         .is_some_and(|m| m.starts_with("Assigned partitions"))));
 }
+
+/// Brokers that never answer: each kind of failure is logged once and then at most every 30 s
+/// (it was every attempt: 1,807 lines in 40 s), and with `join_timeout` the server gives up with
+/// exit code 1 and a line that says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_brokers_are_reported_briefly_and_join_timeout_gives_up() {
+    let started = Instant::now();
+    let mut probe = Probe::spawn(
+        PROBE,
+        "any-topic",
+        "any-group",
+        &[
+            ("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:1"),
+            ("KARAFKA_JOIN_TIMEOUT", "6000"),
+        ],
+    );
+    let (code, stderr) = probe.wait(Duration::from_secs(40)).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(25), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("join_timeout") && last.contains("127.0.0.1:1"),
+        "the last line says why: {stderr}"
+    );
+    let lines = stderr.lines().count();
+    assert!(lines <= 25, "{lines} lines in 6 s: {stderr}");
+}

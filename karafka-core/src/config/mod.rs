@@ -97,6 +97,11 @@ pub struct Config {
     pub pause_with_exponential_backoff: bool,
     /// Where a new consumer group starts. Default `earliest`.
     pub initial_offset: InitialOffset,
+    /// How long the server waits at start for each subscription group's consumer to join its
+    /// consumer group before it gives up and exits with code 1 (brokers unreachable, credentials
+    /// refused); 0 keeps retrying for ever. Default 0.
+    #[serde(with = "millis")]
+    pub join_timeout: Duration,
     /// How the app's log lines are written: `text` or `json`. Default `text`.
     pub log_format: LogFormat,
     /// How often the server logs, at INFO, a summary of what it consumed since the last one
@@ -131,6 +136,7 @@ impl Default for Config {
             pause_max_timeout: Duration::from_millis(30_000),
             pause_with_exponential_backoff: true,
             initial_offset: InitialOffset::Earliest,
+            join_timeout: Duration::ZERO,
             log_format: LogFormat::Text,
             log_summary_interval: Duration::from_millis(10_000),
             kafka: KafkaSettings::new(),

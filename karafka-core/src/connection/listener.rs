@@ -17,8 +17,9 @@ use rdkafka::{ClientConfig, Message as _};
 
 use super::commit::{commit, CommitInterval};
 use super::member_id::member_id;
-use super::{GroupTimeouts, KafkaConsumer, ListenerContext, RebalanceHandler};
+use super::{GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined, RebalanceHandler};
 use crate::config::redact_kafka_error;
+use crate::instrumentation::{left_out, recovers_by_itself, repeated};
 
 /// How long one poll of the consumer queue blocks; bounds how late a close request is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -32,11 +33,15 @@ pub(crate) struct Listener {
 
 impl Listener {
     /// Creates the consumer, subscribes it to `topics` and starts polling on a new thread.
+    /// With `join_timeout`, the listener raises `give_up` when the consumer has not joined its
+    /// group that long after start.
     pub(crate) fn start(
         name: String,
         config: &ClientConfig,
         topics: &[String],
         handler: Arc<dyn RebalanceHandler>,
+        join_timeout: Option<Duration>,
+        give_up: Arc<GiveUp>,
     ) -> Result<Self, KafkaError> {
         let context = ListenerContext::new(name.clone(), handler);
         let consumer: Arc<KafkaConsumer> = Arc::new(
@@ -64,7 +69,16 @@ impl Listener {
                     timeouts,
                     classic,
                 };
-                move || polling.run(consumer, &stop)
+                let joining = join_timeout.map(|limit| Joining {
+                    limit,
+                    started: Instant::now(),
+                    servers: config
+                        .get("bootstrap.servers")
+                        .unwrap_or_default()
+                        .to_owned(),
+                    give_up,
+                });
+                move || polling.run(consumer, &stop, joining)
             })
             .map_err(|error| KafkaError::ClientCreation(format!("listener thread: {error}")))?;
         Ok(Self { name, stop, thread })
@@ -91,8 +105,43 @@ struct Polling {
     classic: bool,
 }
 
+/// Watches that a consumer joins its group within `join_timeout` of its start; the listener
+/// drops it once the consumer joined.
+struct Joining {
+    limit: Duration,
+    started: Instant,
+    servers: String,
+    give_up: Arc<GiveUp>,
+}
+
+impl Joining {
+    /// `true` once there is nothing more to watch: the consumer joined, or the listener gave up.
+    fn settled(&self, name: &str, consumer: &KafkaConsumer) -> bool {
+        if !member_id(consumer).is_empty() {
+            return true;
+        }
+        let waited = self.started.elapsed();
+        if waited < self.limit {
+            return false;
+        }
+        tracing::error!(
+            group = name,
+            servers = %self.servers,
+            waited_ms = waited.as_millis() as u64,
+            "Not in the consumer group {} ms after start (join_timeout): giving up",
+            waited.as_millis()
+        );
+        self.give_up.raise(NotJoined {
+            group: name.to_owned(),
+            waited,
+            servers: self.servers.clone(),
+        });
+        true
+    }
+}
+
 impl Polling {
-    fn run(self, consumer: Arc<KafkaConsumer>, stop: &AtomicBool) {
+    fn run(self, consumer: Arc<KafkaConsumer>, stop: &AtomicBool, mut joining: Option<Joining>) {
         let name = self.name.as_str();
         let mut commits = CommitInterval::new(self.timeouts.commit_interval, Instant::now());
         while !stop.load(Ordering::Acquire) {
@@ -105,6 +154,12 @@ impl Polling {
                 }
             }
             self.watch(&consumer);
+            if joining
+                .as_ref()
+                .is_some_and(|joining| joining.settled(name, &consumer))
+            {
+                joining = None;
+            }
         }
         close(name, consumer, self.classic, self.timeouts.session_timeout);
     }
@@ -169,10 +224,17 @@ fn poll_once(name: &str, consumer: &KafkaConsumer) {
                 tracing::error!(group = name, %error, "seek back failed");
             }
         }
-        Some(Err(error)) if crate::instrumentation::recovers_by_itself(&error) => {
-            tracing::warn!(group = name, %error, "consumer error; librdkafka retries by itself")
+        Some(Err(error)) => {
+            let Some(suppressed) = repeated(name, &format!("poll: {error}")) else {
+                return;
+            };
+            let more = left_out(suppressed);
+            if recovers_by_itself(&error) {
+                tracing::warn!(group = name, %error, "consumer error; librdkafka retries by itself{more}")
+            } else {
+                tracing::error!(group = name, %error, "consumer error{more}")
+            }
         }
-        Some(Err(error)) => tracing::error!(group = name, %error, "consumer error"),
     }
 }
 

@@ -7,6 +7,7 @@
 mod commit;
 mod context;
 mod convert;
+mod give_up;
 mod listener;
 mod member_id;
 mod native_queue;
@@ -25,6 +26,7 @@ use crate::{RunningJob, TopicPartition};
 pub(crate) use commit::{commit, CommitTurn};
 pub(crate) use context::ListenerContext;
 pub(crate) use convert::to_message;
+pub(crate) use give_up::{GiveUp, NotJoined};
 pub(crate) use listener::Listener;
 pub(crate) use partition_stream::PartitionStream;
 pub(crate) use timeouts::GroupTimeouts;

@@ -8,8 +8,11 @@
 mod commits;
 mod librdkafka;
 mod subscriber;
+mod throttle;
 
 pub(crate) use commits::{commit_acknowledged, commit_refused};
 pub use commits::{AcknowledgedCommit, COMMITS_TARGET};
-pub(crate) use librdkafka::{librdkafka_error, librdkafka_log, recovers_by_itself};
+pub(crate) use librdkafka::{
+    left_out, librdkafka_error, librdkafka_log, recovers_by_itself, repeated,
+};
 pub use subscriber::{init_logging, set_log_format};

@@ -17,7 +17,7 @@ pub use shutdown::Shutdown;
 
 use crate::app::App;
 use crate::config::{consumer_config, Config};
-use crate::connection::{GroupTimeouts, Listener};
+use crate::connection::{GiveUp, GroupTimeouts, Listener, NotJoined};
 use crate::middleware::Keyless;
 use crate::processing::{PartitionRegistry, Scheduler};
 use crate::routing::Subscription;
@@ -61,7 +61,9 @@ impl Server {
     /// consumers leave their groups.
     ///
     /// # Errors
-    /// [`Error::Connection`] when a consumer cannot be created or subscribed.
+    /// [`Error::Connection`] when a consumer cannot be created or subscribed;
+    /// [`Error::NotJoined`] (after a graceful stop) when a consumer did not join its group
+    /// within `join_timeout`.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<Shutdown, Error> {
         let App {
             config,
@@ -70,10 +72,11 @@ impl Server {
             ..
         } = self.app;
         let scheduler = Scheduler::new(config.concurrency, Handle::current());
+        let give_up = Arc::new(GiveUp::default());
         let mut listeners = Vec::with_capacity(subscriptions.len());
         let mut registries = Vec::with_capacity(subscriptions.len());
         for subscription in subscriptions {
-            match start(subscription, &config, &scheduler, &producer) {
+            match start(subscription, &config, &scheduler, &producer, &give_up) {
                 Ok((listener, registry)) => {
                     listeners.push(listener);
                     registries.push(registry);
@@ -97,7 +100,10 @@ impl Server {
             config.log_summary_interval,
         ));
 
-        stop.await;
+        let gave_up = tokio::select! {
+            () = stop => None,
+            reason = give_up.raised() => reason,
+        };
         summary.abort();
         let stopping = Instant::now();
         tracing::info!(
@@ -132,7 +138,18 @@ impl Server {
             stopping.elapsed().as_millis(),
             outcome
         );
-        Ok(outcome)
+        match gave_up {
+            Some(NotJoined {
+                group,
+                waited,
+                servers,
+            }) => Err(Error::NotJoined {
+                group,
+                waited,
+                servers,
+            }),
+            None => Ok(outcome),
+        }
     }
 }
 
@@ -142,6 +159,7 @@ fn start(
     config: &Config,
     scheduler: &Scheduler,
     producer: &crate::Producer,
+    give_up: &Arc<GiveUp>,
 ) -> Result<(Listener, Arc<PartitionRegistry>), Error> {
     let client = consumer_config(
         &subscription.kafka,
@@ -173,8 +191,16 @@ fn start(
         producer.clone(),
         revoke_grace,
     ));
-    let listener = Listener::start(name.clone(), &client, &topics, Arc::clone(&registry) as _)
-        .map_err(|error| Error::Connection { group: name, error })?;
+    let join_timeout = Some(config.join_timeout).filter(|timeout| !timeout.is_zero());
+    let listener = Listener::start(
+        name.clone(),
+        &client,
+        &topics,
+        Arc::clone(&registry) as _,
+        join_timeout,
+        Arc::clone(give_up),
+    )
+    .map_err(|error| Error::Connection { group: name, error })?;
     Ok((listener, registry))
 }
 

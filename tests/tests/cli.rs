@@ -205,6 +205,30 @@ async fn consumer_groups_lag_and_seek_replay_and_skip() {
     produce_to(&topic, 1, &["{}"; 4]).await;
     let env = [("KARAFKA_GROUP_ID", group.as_str())];
 
+    // A group that never consumed the topic is most likely a typo: refused unless --allow-new.
+    for command in ["lag", "seek"] {
+        let mut args = vec![
+            "consumer-groups",
+            command,
+            "--group",
+            &group,
+            "--topic",
+            &topic,
+        ];
+        if command == "seek" {
+            args.extend(["--to", "3"]);
+        }
+        let (code, out, err) = cli(&args, &topic, &env).await;
+        assert_eq!(code, Some(1), "{command}: {out}{err}");
+        assert!(
+            err.contains(&format!(
+                "consumer group `{group}` has no committed offsets"
+            )) && err.contains("--allow-new"),
+            "{command}: {err}"
+        );
+    }
+    assert_eq!(committed_offsets(&group, &topic, 2), vec![None, None]);
+
     let (code, out, err) = cli(
         &[
             "consumer-groups",
@@ -215,6 +239,7 @@ async fn consumer_groups_lag_and_seek_replay_and_skip() {
             &topic,
             "--to",
             "3",
+            "--allow-new",
         ],
         &topic,
         &env,
@@ -347,6 +372,12 @@ async fn server_filters_choose_the_topics_consumed() {
         &[("KARAFKA_GROUP_ID", group.as_str())],
     )
     .await;
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("--include-consumer-groups names `nope`") && err.contains(&group),
+        "an unknown name is named, with the routed ones: {err}"
+    );
+    let (code, _, err) = cli(&["server", "--exclude-topics", &first], &first, &[]).await;
     assert_eq!(code, Some(1));
     assert!(err.contains("no topic is left to consume"), "{err}");
 }

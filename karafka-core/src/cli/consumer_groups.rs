@@ -15,6 +15,9 @@ pub(super) enum ConsumerGroupsCommand {
         /// Only this topic.
         #[arg(long)]
         topic: Option<String>,
+        /// Also list groups that have no committed offsets and no members (never consumed).
+        #[arg(long)]
+        allow_new: bool,
     },
     /// Move a stopped consumer group's offsets on a topic: replay from an earlier point, or skip.
     Seek {
@@ -27,41 +30,80 @@ pub(super) enum ConsumerGroupsCommand {
         /// An offset, an RFC 3339 time (2026-11-25T10:00:00Z), `earliest` or `latest`.
         #[arg(long)]
         to: SeekTarget,
+        /// Also seek a group that has no committed offsets and no members (creating its offsets).
+        #[arg(long)]
+        allow_new: bool,
     },
 }
 
 pub(super) async fn run(app: &App, command: &ConsumerGroupsCommand) -> anyhow::Result<u8> {
     let admin = Admin::new(app.config())?;
     match command {
-        ConsumerGroupsCommand::Lag { group, topic } => {
-            println!(
-                "{:<30} {:<30} {:>9} {:>12} {:>12} {:>10}",
-                "group", "topic", "partition", "committed", "end", "lag"
-            );
+        ConsumerGroupsCommand::Lag {
+            group,
+            topic,
+            allow_new,
+        } => {
+            let mut rows = Vec::new();
             for (group_id, name) in routed_topics(app) {
                 if group.as_ref().is_some_and(|g| *g != group_id)
                     || topic.as_ref().is_some_and(|t| *t != name)
                 {
                     continue;
                 }
-                for lag in admin.lag(&group_id, &name).await? {
-                    let committed = lag
-                        .committed
-                        .map_or_else(|| "-".to_owned(), |c| c.to_string());
-                    println!(
-                        "{group_id:<30} {name:<30} {:>9} {committed:>12} {:>12} {:>10}",
-                        lag.partition, lag.high_watermark, lag.lag
-                    );
+                let lags = admin.lag(&group_id, &name).await?;
+                if !allow_new && lags.iter().all(|lag| lag.committed.is_none()) {
+                    refuse_new(&admin, &group_id, &name).await?;
                 }
+                rows.extend(lags.into_iter().map(|lag| (group_id.clone(), lag)));
+            }
+            println!(
+                "{:<30} {:<30} {:>9} {:>12} {:>12} {:>10}",
+                "group", "topic", "partition", "committed", "end", "lag"
+            );
+            for (group_id, lag) in rows {
+                let committed = lag
+                    .committed
+                    .map_or_else(|| "-".to_owned(), |c| c.to_string());
+                println!(
+                    "{group_id:<30} {:<30} {:>9} {committed:>12} {:>12} {:>10}",
+                    lag.topic, lag.partition, lag.high_watermark, lag.lag
+                );
             }
         }
-        ConsumerGroupsCommand::Seek { group, topic, to } => {
+        ConsumerGroupsCommand::Seek {
+            group,
+            topic,
+            to,
+            allow_new,
+        } => {
+            if !allow_new
+                && admin
+                    .lag(group, topic)
+                    .await?
+                    .iter()
+                    .all(|lag| lag.committed.is_none())
+            {
+                refuse_new(&admin, group, topic).await?;
+            }
             for (partition, offset) in admin.seek_consumer_group(group, topic, *to).await? {
                 println!("{group} {topic}/{partition} -> {offset}");
             }
         }
     }
     Ok(0)
+}
+
+/// A group with no committed offsets on `topic` and no members has never consumed it: most
+/// likely a mistyped name, which would otherwise read as a brand-new group (or get created).
+async fn refuse_new(admin: &Admin, group: &str, topic: &str) -> anyhow::Result<()> {
+    if admin.active_members(group).await? > 0 {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "consumer group `{group}` has no committed offsets on `{topic}` and no members: it has \
+         never consumed it (is the name right?); pass --allow-new to go on anyway"
+    )
 }
 
 /// `(consumer group, topic)` of every routed topic (patterns left out).

@@ -59,4 +59,14 @@ pub enum RoutingError {
         /// What is allowed.
         expected: &'static str,
     },
+    /// A server filter names a consumer group, subscription group or topic no route has.
+    #[error("--{option} names `{name}`, which no route has (routed: {known})")]
+    UnknownSelected {
+        /// The filter, e.g. `include-topics`.
+        option: &'static str,
+        /// The name it was given.
+        name: String,
+        /// The names the routes have, comma-separated.
+        known: String,
+    },
 }

@@ -1,5 +1,7 @@
 //! Which consumer groups, subscription groups and topics a server process consumes.
 
+use std::collections::BTreeSet;
+
 use crate::routing::{RoutingError, Subscription};
 
 /// Narrows what a server consumes, as `server --include-topics a,b` does. Empty include lists
@@ -26,10 +28,56 @@ fn admits(include: &[String], exclude: &[String], name: &str) -> bool {
 
 impl Selection {
     /// The parts of `subscriptions` this selection admits.
+    ///
+    /// # Errors
+    /// [`RoutingError::UnknownSelected`] for a name no route has (a typo would otherwise leave
+    /// the process consuming something else, or nothing), [`RoutingError::NothingSelected`] when
+    /// nothing is left.
     pub(crate) fn apply(
         &self,
         subscriptions: Vec<Subscription>,
     ) -> Result<Vec<Subscription>, RoutingError> {
+        let groups: BTreeSet<&str> = subscriptions.iter().map(|s| s.group_id.as_str()).collect();
+        let subscription_groups: BTreeSet<&str> = subscriptions
+            .iter()
+            .map(|s| s.subscription_group.as_str())
+            .collect();
+        let topics: BTreeSet<&str> = subscriptions
+            .iter()
+            .flat_map(|s| s.topics.iter().map(|t| t.name.as_str()))
+            .collect();
+        for (option, names, known) in [
+            (
+                "include-consumer-groups",
+                &self.include_consumer_groups,
+                &groups,
+            ),
+            (
+                "exclude-consumer-groups",
+                &self.exclude_consumer_groups,
+                &groups,
+            ),
+            (
+                "include-subscription-groups",
+                &self.include_subscription_groups,
+                &subscription_groups,
+            ),
+            (
+                "exclude-subscription-groups",
+                &self.exclude_subscription_groups,
+                &subscription_groups,
+            ),
+            ("include-topics", &self.include_topics, &topics),
+            ("exclude-topics", &self.exclude_topics, &topics),
+        ] {
+            if let Some(name) = names.iter().find(|name| !known.contains(name.as_str())) {
+                return Err(RoutingError::UnknownSelected {
+                    option,
+                    name: name.clone(),
+                    known: known.iter().copied().collect::<Vec<_>>().join(", "),
+                });
+            }
+        }
         let selected: Vec<Subscription> = subscriptions
             .into_iter()
             .filter(|s| {
@@ -56,5 +104,67 @@ impl Selection {
             return Err(RoutingError::NothingSelected);
         }
         Ok(selected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::routing::{Routes, Topic};
+    use crate::{Config, Context};
+
+    #[derive(Default)]
+    struct Noop;
+
+    #[async_trait]
+    impl crate::Consumer for Noop {
+        async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn subscriptions() -> Vec<Subscription> {
+        Routes::new()
+            .topic(Topic::new("orders").consumer::<Noop>())
+            .topic(Topic::new("payments").consumer::<Noop>())
+            .resolve(&Config::default())
+            .expect("valid routes")
+            .subscriptions
+    }
+
+    #[test]
+    fn a_name_no_route_has_is_refused_and_named() {
+        let selection = Selection {
+            include_topics: vec!["orders".into(), "ordres".into()],
+            ..Selection::default()
+        };
+        let text = selection.apply(subscriptions()).unwrap_err().to_string();
+        assert!(text.contains("--include-topics names `ordres`"), "{text}");
+        assert!(text.contains("orders, payments"), "{text}");
+        let selection = Selection {
+            exclude_consumer_groups: vec!["nope".into()],
+            ..Selection::default()
+        };
+        let text = selection.apply(subscriptions()).unwrap_err().to_string();
+        assert!(
+            text.contains("--exclude-consumer-groups names `nope`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn known_names_select() {
+        let selection = Selection {
+            exclude_topics: vec!["payments".into()],
+            ..Selection::default()
+        };
+        let selected = selection.apply(subscriptions()).expect("selected");
+        let topics: Vec<&str> = selected
+            .iter()
+            .flat_map(|s| s.topics.iter().map(|t| t.name.as_str()))
+            .collect();
+        assert_eq!(topics, vec!["orders"]);
     }
 }

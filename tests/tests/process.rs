@@ -321,3 +321,39 @@ async fn unreachable_brokers_are_reported_briefly_and_join_timeout_gives_up() {
     let lines = stderr.lines().count();
     assert!(lines <= 25, "{lines} lines in 6 s: {stderr}");
 }
+
+/// A second Ctrl-C while a job holds up the shutdown exits at once with code 2, naming the job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_interrupt_exits_at_once_naming_the_running_jobs() {
+    let topic = unique("second-interrupt");
+    let group = unique("second-interrupt-group");
+    create_topic(&topic, 1).await;
+    produce_keyed(&topic, 5, 1).await;
+    let mut probe = Probe::spawn(
+        PROBE,
+        &topic,
+        &group,
+        &[
+            ("KARAFKA_SHUTDOWN_TIMEOUT", "60000"),
+            ("PROBE_SLEEP_MS", "600000"),
+            ("RUST_LOG", "info,karafka::processing=debug"),
+        ],
+    );
+    probe
+        .wait_log("Consume job for Probe", Duration::from_secs(60))
+        .await;
+    probe.signal("INT");
+    probe.wait_log("Stopping", Duration::from_secs(10)).await;
+    let signalled = Instant::now();
+    probe.signal("INT");
+    let (code, stderr) = probe.wait(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(10),
+        "the second signal did not wait for the job: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("job still running: Probe on {topic}/0")),
+        "{stderr}"
+    );
+}

@@ -26,6 +26,8 @@ use crate::Error;
 /// Closing the consumers (final commit, leaving the group) gets at least this long, even when
 /// jobs used up the shutdown timeout.
 const MIN_CLOSE_TIME: Duration = Duration::from_secs(5);
+/// The exit code of a forced exit, as of a shutdown that timed out.
+const EXIT_FORCED: u8 = 2;
 
 /// Runs an [`App`]'s consumers.
 pub struct Server {
@@ -52,8 +54,11 @@ impl Server {
     ///
     /// # Errors
     /// [`Error::Connection`] when a consumer cannot be created or subscribed.
+    /// A second signal while shutting down exits the process at once with code 2, naming the
+    /// jobs still running (as a second Ctrl-C does in Karafka).
     pub async fn run(self) -> Result<Shutdown, Error> {
-        self.run_until(signals::terminated()).await
+        self.run_with(signals::terminated(), Some(signals::terminated()))
+            .await
     }
 
     /// Consumes until `stop` completes, then shuts down gracefully: no new batches, in-flight
@@ -65,6 +70,15 @@ impl Server {
     /// [`Error::NotJoined`] (after a graceful stop) when a consumer did not join its group
     /// within `join_timeout`.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<Shutdown, Error> {
+        self.run_with(stop, None::<std::future::Pending<()>>).await
+    }
+
+    /// [`Server::run_until`]; `force`, first polled once `stop` completed, ends the process.
+    async fn run_with(
+        self,
+        stop: impl Future<Output = ()>,
+        force: Option<impl Future<Output = ()> + Send + 'static>,
+    ) -> Result<Shutdown, Error> {
         let App {
             config,
             subscriptions,
@@ -105,6 +119,9 @@ impl Server {
             reason = give_up.raised() => reason,
         };
         summary.abort();
+        if let Some(force) = force {
+            tokio::spawn(force_exit(force, scheduler.clone()));
+        }
         let stopping = Instant::now();
         tracing::info!(
             "Stopping: waiting up to {} ms for {} running job(s)",
@@ -151,6 +168,19 @@ impl Server {
             None => Ok(outcome),
         }
     }
+}
+
+/// Exits the process with code 2 once `force` completes, naming the jobs still running.
+async fn force_exit(force: impl Future<Output = ()>, scheduler: Scheduler) {
+    force.await;
+    let jobs = scheduler.running();
+    for job in &jobs {
+        tracing::error!("Exiting at once on a second signal; job still running: {job}");
+    }
+    if jobs.is_empty() {
+        tracing::error!("Exiting at once on a second signal");
+    }
+    std::process::exit(i32::from(EXIT_FORCED));
 }
 
 /// Starts the listener of one subscription.

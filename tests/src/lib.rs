@@ -374,6 +374,8 @@ impl Probe {
             .args(args)
             .current_dir(cwd.unwrap_or(dir.path()))
             .env_remove("RUST_LOG")
+            // Never the terminal of whoever runs the tests: commands would ask it questions.
+            .stdin(std::process::Stdio::null())
             .env("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", bootstrap_servers())
             .env("KARAFKA_KAFKA__AUTO_COMMIT_INTERVAL_MS", "200")
             .env("KARAFKA_GROUP_ID", group)

@@ -440,3 +440,56 @@ async fn admin_reads_a_range_of_a_partition_without_joining_a_group() {
         "{err}"
     );
 }
+
+/// Runs `probe topics <action>` for `topic` on a terminal (util-linux `script` gives it one),
+/// typing `answer`; returns the exit code and what the terminal showed.
+fn on_a_terminal(action: &str, topic: &str, answer: &str) -> (Option<i32>, String) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new("script")
+        .args(["-qec", &format!("{PROBE} topics {action}"), "/dev/null"])
+        .env("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", bootstrap_servers())
+        .env("PROBE_TOPIC", topic)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answer.as_bytes())
+        .expect("answer typed");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("status").is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("topics {action} on a terminal did not end within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("output");
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code(), shown)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_delete_asks_on_a_terminal() {
+    let topic = unique("confirm");
+    create_topic(&topic, 1).await;
+    let (code, shown) = on_a_terminal("delete", &topic, "n\n");
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(
+        shown.contains(&format!("Delete the topics {topic}")),
+        "{shown}"
+    );
+    assert!(shown.contains("nothing deleted"), "{shown}");
+    assert_eq!(admin().partition_count(&topic).await.ok(), Some(1), "kept");
+
+    let (code, shown) = on_a_terminal("delete", &topic, "y\n");
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains(&format!("- delete {topic}")), "{shown}");
+}

@@ -2,6 +2,7 @@
 //! topics, applied to the cluster.
 
 use std::collections::BTreeMap;
+use std::io::{IsTerminal as _, Write as _};
 
 use clap::{Args, Subcommand};
 
@@ -16,6 +17,9 @@ pub(super) struct TopicsArgs {
     /// Exit with 0 when nothing changed (or would change), 2 when something did, 1 on errors.
     #[arg(long, global = true)]
     detailed_exitcode: bool,
+    /// Delete (`delete`, `reset`) without asking; on a terminal they ask first.
+    #[arg(long, global = true)]
+    yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
@@ -48,6 +52,24 @@ impl TopicsAction {
     }
 }
 
+/// Asks on the terminal whether to delete the declared topics; `true` on yes.
+fn confirm_deletion(declared: &[(&str, &TopicConfig)]) -> anyhow::Result<bool> {
+    let names: Vec<&str> = declared.iter().map(|(name, _)| *name).collect();
+    eprint!(
+        "Delete the topics {} and every message in them? [y/N] ",
+        names.join(", ")
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(is_yes(&answer))
+}
+
+/// Whether a typed answer means yes.
+fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
 pub(super) async fn run(app: &App, args: &TopicsArgs) -> anyhow::Result<u8> {
     let admin = Admin::new(app.config())?;
     let declared: Vec<(&str, &TopicConfig)> = app
@@ -55,6 +77,10 @@ pub(super) async fn run(app: &App, args: &TopicsArgs) -> anyhow::Result<u8> {
         .iter()
         .map(|topic| (topic.name.as_str(), &topic.config))
         .collect();
+    let deletes = matches!(args.action, TopicsAction::Delete | TopicsAction::Reset);
+    if deletes && !args.yes && std::io::stdin().is_terminal() && !confirm_deletion(&declared)? {
+        anyhow::bail!("nothing deleted: not confirmed (pass --yes to skip the question)");
+    }
     let changed = match args.action {
         TopicsAction::Delete => delete(&admin, &declared).await?,
         TopicsAction::Reset => {
@@ -131,4 +157,19 @@ async fn delete(admin: &Admin, declared: &[(&str, &TopicConfig)]) -> anyhow::Res
         deleted = true;
     }
     Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_yes_confirms() {
+        for answer in ["y\n", "Y", " yes \n", "YES"] {
+            assert!(is_yes(answer), "{answer:?}");
+        }
+        for answer in ["", "\n", "n", "no", "yess", "ok"] {
+            assert!(!is_yes(answer), "{answer:?}");
+        }
+    }
 }

@@ -68,5 +68,25 @@ pub use producer::{Producer, Record};
 pub use server::{Server, Shutdown};
 pub use topic_partition::TopicPartition;
 
+/// Runs the app's command line ([`cli::run_versioned`]) with `--version` showing the calling
+/// crate's package name and version next to karafka's. Use it as an app's `main`:
+///
+/// ```no_run
+/// # fn app() -> anyhow::Result<karafka::App> { unimplemented!() }
+/// fn main() -> std::process::ExitCode {
+///     karafka::run!(app)
+/// }
+/// ```
+#[macro_export]
+macro_rules! run {
+    ($app:expr) => {
+        $crate::cli::run_versioned(
+            env!("CARGO_PKG_NAME"),
+            Some(env!("CARGO_PKG_VERSION")),
+            $app,
+        )
+    };
+}
+
 /// The error type of consumers and layers: any error that can cross threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

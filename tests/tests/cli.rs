@@ -493,3 +493,19 @@ async fn topics_delete_asks_on_a_terminal() {
     assert_eq!(code, Some(0), "{shown}");
     assert!(shown.contains(&format!("- delete {topic}")), "{shown}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_names_the_app_and_karafka() {
+    let (code, out, err) = cli(&["--version"], "any-topic", &[]).await;
+    assert_eq!(code, Some(0), "{err}");
+    let (_, librdkafka) = rdkafka::util::get_rdkafka_version();
+    assert_eq!(
+        out.trim(),
+        format!(
+            "karafka-integration-tests {} (karafka {}, librdkafka {librdkafka})",
+            env!("CARGO_PKG_VERSION"),
+            env!("CARGO_PKG_VERSION")
+        ),
+        "the app's package name and version (karafka::run!), then karafka's"
+    );
+}

@@ -59,5 +59,5 @@ fn app() -> anyhow::Result<App> {
 }
 
 fn main() -> std::process::ExitCode {
-    karafka::cli::run(app)
+    karafka::run!(app)
 }

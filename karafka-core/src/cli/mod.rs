@@ -16,7 +16,7 @@ mod topics;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::App;
 
@@ -44,8 +44,42 @@ enum Command {
 /// Parses the command line, builds the app with `app` and runs the command. Returns the process's
 /// exit code: 0 on success, 1 on an error (printed as one line), 2 when a server's shutdown timed
 /// out or `--detailed-exitcode` reports changes.
+///
+/// `--version` names the binary and karafka's version; [`run!`](crate::run) also gives the app's
+/// own version.
 pub fn run(app: impl FnOnce() -> anyhow::Result<App>) -> ExitCode {
-    let cli = Cli::parse();
+    let binary = std::env::args()
+        .next()
+        .and_then(|path| {
+            std::path::Path::new(&path)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "app".to_owned());
+    run_versioned(&binary, None, app)
+}
+
+/// [`run`], with `--version` showing the app's `name` and `version` (what [`run!`](crate::run)
+/// passes: the app crate's package name and version).
+pub fn run_versioned(
+    name: &str,
+    version: Option<&str>,
+    app: impl FnOnce() -> anyhow::Result<App>,
+) -> ExitCode {
+    let (_, librdkafka) = rdkafka::util::get_rdkafka_version();
+    let karafka = format!(
+        "(karafka {}, librdkafka {librdkafka})",
+        env!("CARGO_PKG_VERSION")
+    );
+    let shown = match version {
+        Some(version) => format!("{version} {karafka}"),
+        None => karafka,
+    };
+    let command = Cli::command().name(name.to_owned()).version(shown);
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     // The server reports as it goes; one-shot commands print their result and errors only.
     let log_level = match cli.command {
         Command::Server(_) => "info",

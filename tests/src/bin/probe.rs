@@ -93,5 +93,5 @@ fn app() -> anyhow::Result<App> {
 }
 
 fn main() -> ExitCode {
-    karafka::cli::run(app)
+    karafka::run!(app)
 }

@@ -98,6 +98,15 @@ where
     }
 }
 
+/// The message a failed batch failed on.
+struct Culprit {
+    message: Message,
+    error: BoxError,
+    /// It was found by running the unmarked messages one at a time: one run more than the
+    /// batch's attempts.
+    ran_alone: bool,
+}
+
 /// One call of the layer: a batch, its failures and dispatches.
 struct Job<S> {
     inner: Shared<S>,
@@ -140,9 +149,17 @@ where
             if self.decide(&error, attempts, first).is_none() {
                 return Err(error);
             }
-            let Some((culprit, error)) = self.pinpoint(&ctx, &rest, error, attempts).await else {
+            let Some(Culprit {
+                message: culprit,
+                error,
+                ran_alone,
+            }) = self.pinpoint(&ctx, &rest, error, attempts).await
+            else {
                 return Ok(());
             };
+            // `original_attempts` counts every run of the message that failed, the run alone
+            // that found it included.
+            let attempts = attempts + u32::from(ran_alone);
             let Some(decision) = self.decide(&error, attempts, &culprit) else {
                 return Err(error);
             };
@@ -197,16 +214,26 @@ where
         rest: &Messages,
         error: BoxError,
         attempts: u32,
-    ) -> Option<(Message, BoxError)> {
+    ) -> Option<Culprit> {
         if rest.len() == 1 || ctx.marks_as_it_goes() {
-            return rest.first().cloned().map(|message| (message, error));
+            return rest.first().cloned().map(|message| Culprit {
+                message,
+                error,
+                ran_alone: false,
+            });
         }
         for message in rest.iter() {
             let offset = message.offset();
             let single = rest.select(|m| m.offset() == offset);
             match self.inner.call(ctx.fork(single.clone(), attempts)).await {
                 Ok(()) => self.handled(&single),
-                Err(error) => return Some((message.clone(), error)),
+                Err(error) => {
+                    return Some(Culprit {
+                        message: message.clone(),
+                        error,
+                        ran_alone: true,
+                    })
+                }
             }
         }
         None

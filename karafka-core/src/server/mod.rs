@@ -50,12 +50,12 @@ impl Server {
         Ok(self)
     }
 
-    /// Consumes until SIGINT or SIGTERM, then shuts down gracefully.
+    /// Consumes until SIGINT or SIGTERM, then shuts down gracefully. A second signal while
+    /// shutting down exits the process at once with code 2, naming the jobs still running (as a
+    /// second Ctrl-C does in Karafka).
     ///
     /// # Errors
-    /// [`Error::Connection`] when a consumer cannot be created or subscribed.
-    /// A second signal while shutting down exits the process at once with code 2, naming the
-    /// jobs still running (as a second Ctrl-C does in Karafka).
+    /// As [`Server::run_until`].
     pub async fn run(self) -> Result<Shutdown, Error> {
         self.run_with(signals::terminated(), Some(signals::terminated()))
             .await

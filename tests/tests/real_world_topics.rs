@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use karafka::admin::Admin;
+use karafka::admin::{Admin, SeekTarget};
 use karafka::routing::{Routes, Topic, TopicConfig};
 use karafka::{async_trait, Config, Consumer, Context, Record, Shutdown};
 use karafka_integration_tests::*;
@@ -151,6 +151,58 @@ async fn transaction_markers_leave_no_lag() {
             "partition {partition}: the log ends with markers past the last record"
         );
     }
+}
+
+/// Lag as `read_committed` consumers see it: records of a transaction still open are not lag (a
+/// consumer cannot read them yet), and they never count once the transaction is aborted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_transaction_is_not_lag() {
+    let topic = unique("open-transaction");
+    let group = unique("open-transaction-group");
+    create_topic(&topic, 1).await;
+    produce_to(&topic, 0, &["1", "2"]).await;
+    let admin = Admin::new(&config("admin")).expect("admin");
+    admin
+        .seek_consumer_group(&group, &topic, SeekTarget::Latest)
+        .await
+        .expect("group at the end");
+
+    let open_topic = topic.clone();
+    let producer = tokio::task::spawn_blocking(move || {
+        let producer: BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap_servers())
+            .set("transactional.id", unique("open-txn"))
+            .create()
+            .expect("transactional producer");
+        let timeout = Duration::from_secs(30);
+        producer.init_transactions(timeout).expect("init");
+        producer.begin_transaction().expect("begin");
+        for payload in ["3", "4", "5"] {
+            producer
+                .send(
+                    BaseRecord::<(), str>::to(&open_topic)
+                        .partition(0)
+                        .payload(payload),
+                )
+                .map_err(|(error, _)| error)
+                .expect("queued");
+        }
+        producer.flush(timeout).expect("flushed, not committed");
+        producer
+    })
+    .await
+    .expect("transaction open");
+
+    let lag = admin.lag(&group, &topic).await.expect("lag");
+    assert_eq!(lag[0].committed, Some(2));
+    assert_eq!(lag[0].lag, 0, "open transaction counted as lag: {lag:?}");
+    tokio::task::spawn_blocking(move || {
+        producer
+            .abort_transaction(Duration::from_secs(30))
+            .expect("aborted")
+    })
+    .await
+    .expect("abort");
 }
 
 async fn added_partitions_are_consumed(protocol: &[(&str, &str)]) {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use karafka::admin::Admin;
 use karafka::instrumentation::{AcknowledgedCommit, COMMITS_TARGET};
 use karafka::routing::Routes;
+use karafka::server::Readiness;
 use karafka::{App, Config, Producer, Record, Shutdown};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
@@ -178,6 +179,7 @@ impl Log {
 pub struct RunningServer {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<Shutdown, karafka::Error>>,
+    readiness: Readiness,
 }
 
 impl RunningServer {
@@ -189,13 +191,21 @@ impl RunningServer {
             .build()
             .expect("valid app");
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(app.server().run_until(async {
+        let server = app.server();
+        let readiness = server.readiness();
+        let task = tokio::spawn(server.run_until(async {
             let _ = stopped.await;
         }));
         Self {
             stop: Some(stop),
             task,
+            readiness,
         }
+    }
+
+    /// Whether the server is connected, live.
+    pub fn readiness(&self) -> &Readiness {
+        &self.readiness
     }
 
     /// Stops the server gracefully and returns how the shutdown went.

@@ -28,6 +28,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 pub(crate) struct Listener {
     name: String,
     stop: Arc<AtomicBool>,
+    /// Whether the consumer is in its consumer group now.
+    joined: Arc<AtomicBool>,
     thread: JoinHandle<()>,
 }
 
@@ -59,6 +61,7 @@ impl Listener {
             .is_some_and(|protocol| protocol.eq_ignore_ascii_case("consumer"));
 
         let stop = Arc::new(AtomicBool::new(false));
+        let joined = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
             .name(format!("karafka-listener-{name}"))
             .spawn({
@@ -68,6 +71,7 @@ impl Listener {
                     topics: topics.to_vec(),
                     timeouts,
                     classic,
+                    joined: Arc::clone(&joined),
                 };
                 let joining = join_timeout.map(|limit| Joining {
                     limit,
@@ -81,7 +85,17 @@ impl Listener {
                 move || polling.run(consumer, &stop, joining)
             })
             .map_err(|error| KafkaError::ClientCreation(format!("listener thread: {error}")))?;
-        Ok(Self { name, stop, thread })
+        Ok(Self {
+            name,
+            stop,
+            joined,
+            thread,
+        })
+    }
+
+    /// Whether the consumer is in its consumer group now, as the listener last saw.
+    pub(crate) fn joined(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.joined)
     }
 
     /// The subscription group's name.
@@ -103,6 +117,8 @@ struct Polling {
     timeouts: GroupTimeouts,
     /// The classic group protocol (not KIP-848's `consumer`).
     classic: bool,
+    /// Whether the consumer is in its consumer group, as of the last poll.
+    joined: Arc<AtomicBool>,
 }
 
 /// Watches that a consumer joins its group within `join_timeout` of its start; the listener
@@ -115,9 +131,10 @@ struct Joining {
 }
 
 impl Joining {
-    /// `true` once there is nothing more to watch: the consumer joined, or the listener gave up.
-    fn settled(&self, name: &str, consumer: &KafkaConsumer) -> bool {
-        if !member_id(consumer).is_empty() {
+    /// `true` once there is nothing more to watch: the consumer `joined`, or the listener gave
+    /// up.
+    fn settled(&self, name: &str, joined: bool) -> bool {
+        if joined {
             return true;
         }
         let waited = self.started.elapsed();
@@ -154,14 +171,29 @@ impl Polling {
                 }
             }
             self.watch(&consumer);
+            let joined = self.note_membership(&consumer);
             if joining
                 .as_ref()
-                .is_some_and(|joining| joining.settled(name, &consumer))
+                .is_some_and(|joining| joining.settled(name, joined))
             {
                 joining = None;
             }
         }
         close(name, consumer, self.classic, self.timeouts.session_timeout);
+    }
+
+    /// Records (and logs the changes of) whether the consumer is in its consumer group.
+    fn note_membership(&self, consumer: &KafkaConsumer) -> bool {
+        let name = self.name.as_str();
+        let joined = !member_id(consumer).is_empty();
+        if self.joined.swap(joined, Ordering::AcqRel) != joined {
+            if joined {
+                tracing::info!(group = name, "in the consumer group: connected");
+            } else {
+                tracing::warn!(group = name, "not in the consumer group: not connected");
+            }
+        }
+        joined
     }
 
     /// Kafka's clients leave their group when the app does not poll within

@@ -1,6 +1,7 @@
 //! The server: starts a listener per subscription group, runs until SIGINT/SIGTERM, then shuts
 //! down gracefully within `shutdown_timeout`.
 
+mod readiness;
 mod selection;
 mod shutdown;
 mod signals;
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 
+pub use readiness::Readiness;
 pub use selection::Selection;
 pub use shutdown::Shutdown;
 
@@ -32,12 +34,22 @@ const EXIT_FORCED: u8 = 2;
 /// Runs an [`App`]'s consumers.
 pub struct Server {
     app: App,
+    readiness: Readiness,
 }
 
 impl Server {
     /// A server for `app`.
     pub fn new(app: App) -> Self {
-        Self { app }
+        Self {
+            app,
+            readiness: Readiness::default(),
+        }
+    }
+
+    /// Whether the server, once running, is connected (for a readiness probe); it follows the
+    /// server from its start to its stop.
+    pub fn readiness(&self) -> Readiness {
+        self.readiness.clone()
     }
 
     /// Consumes only what `selection` admits.
@@ -79,12 +91,13 @@ impl Server {
         stop: impl Future<Output = ()>,
         force: Option<impl Future<Output = ()> + Send + 'static>,
     ) -> Result<Shutdown, Error> {
+        let Self { app, readiness } = self;
         let App {
             config,
             subscriptions,
             producer,
             ..
-        } = self.app;
+        } = app;
         let scheduler = Scheduler::new(config.concurrency, Handle::current());
         let give_up = Arc::new(GiveUp::default());
         let mut listeners = Vec::with_capacity(subscriptions.len());
@@ -108,6 +121,12 @@ impl Server {
             listeners.len(),
             config.concurrency
         );
+        readiness.running(
+            listeners
+                .iter()
+                .map(|listener| (listener.name().to_owned(), listener.joined()))
+                .collect(),
+        );
         let summary = tokio::spawn(summary::report(
             scheduler.clone(),
             registries,
@@ -119,6 +138,7 @@ impl Server {
             reason = give_up.raised() => reason,
         };
         summary.abort();
+        readiness.stopping();
         if let Some(force) = force {
             tokio::spawn(force_exit(force, scheduler.clone()));
         }

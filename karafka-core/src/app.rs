@@ -11,6 +11,8 @@ pub struct App {
     pub(crate) config: Config,
     pub(crate) subscriptions: Vec<Subscription>,
     pub(crate) declared: Vec<DeclaredTopic>,
+    /// `(consumer group, topic)` of the topics routed with `active: false`.
+    pub(crate) inactive: Vec<(String, String)>,
     pub(crate) producer: Producer,
 }
 
@@ -75,6 +77,7 @@ impl AppBuilder {
             config,
             subscriptions: resolved.subscriptions,
             declared: resolved.declared,
+            inactive: resolved.inactive,
             producer,
         })
     }

@@ -62,6 +62,15 @@ fn render(app: &App) -> anyhow::Result<String> {
                     ""
                 }
             )?;
+            if !route.features.is_empty() {
+                writeln!(out, "        {}", route.features.join("; "))?;
+            }
+        }
+    }
+    if !app.inactive.is_empty() {
+        writeln!(out, "  inactive (declared, not consumed)")?;
+        for (group, topic) in &app.inactive {
+            writeln!(out, "    topic {topic} (consumer group {group})")?;
         }
     }
     Ok(out)
@@ -71,6 +80,54 @@ fn render(app: &App) -> anyhow::Result<String> {
 mod tests {
     use super::*;
     use crate::config::REDACTED;
+
+    #[derive(Default)]
+    struct Noop;
+
+    #[async_trait::async_trait]
+    impl crate::Consumer for Noop {
+        async fn consume(&mut self, _: &mut crate::Context) -> anyhow::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn each_topic_shows_its_features_and_inactive_topics_are_listed() {
+        use std::time::Duration;
+
+        use crate::middleware::{DeadLetterQueue, VirtualPartitions};
+        use crate::routing::{Routes, Topic};
+
+        let routes = Routes::new()
+            .topic(
+                Topic::new("orders")
+                    .consumer::<Noop>()
+                    .dead_letter_queue(DeadLetterQueue::new("orders_dlq").max_retries(2))
+                    .expire_in(Duration::from_secs(60))
+                    .layer(tower::layer::util::Identity::new()),
+            )
+            .topic(
+                Topic::new("events")
+                    .consumer::<Noop>()
+                    .virtual_partitions(VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec)))
+                    .long_running_job(true),
+            )
+            .topic(Topic::new("orders_dlq").active(false));
+        let app = App::builder()
+            .config(crate::Config::default().kafka("bootstrap.servers", "127.0.0.1:1"))
+            .routes(routes)
+            .build()
+            .expect("valid app");
+        let text = render(&app).expect("rendered");
+        for line in [
+            "dead-letter queue `orders_dlq` after 2 retries; 1 filter(s); 1 layer(s)",
+            "up to 5 virtual partitions; long-running job",
+            "inactive (declared, not consumed)",
+            "topic orders_dlq (consumer group app)",
+        ] {
+            assert!(text.contains(line), "{line:?} in:\n{text}");
+        }
+    }
 
     #[test]
     fn secrets_are_redacted_and_the_rest_kept() {

@@ -39,6 +39,8 @@ pub(crate) struct TopicRoute {
     pub(crate) virtual_partitions: Option<(Arc<VirtualPartitions>, usize)>,
     /// Jobs may outlive `max.poll.interval.ms`.
     pub(crate) long_running_job: bool,
+    /// What runs around the consumer, in words, for `info` (DLQ, virtual partitions, filters…).
+    pub(crate) features: Vec<String>,
 }
 
 impl TopicRoute {
@@ -119,6 +121,9 @@ pub(crate) struct DeclaredTopic {
 pub(crate) struct Resolved {
     pub(crate) subscriptions: Vec<Subscription>,
     pub(crate) declared: Vec<DeclaredTopic>,
+    /// `(consumer group, topic)` of the topics routed with `active: false`: declared, not
+    /// consumed.
+    pub(crate) inactive: Vec<(String, String)>,
 }
 
 impl Routes {
@@ -135,6 +140,7 @@ impl Routes {
 
         let mut subscriptions = Vec::new();
         let mut declared = Declarations::default();
+        let mut inactive = Vec::new();
         for group in merge_same_name(groups) {
             check_name(&group.name)?;
             let mut seen = HashSet::new();
@@ -152,6 +158,7 @@ impl Routes {
                     });
                 }
                 if topic.active == Some(false) {
+                    inactive.push((group.name.clone(), topic.name));
                     continue;
                 }
                 let key = SubscriptionKey {
@@ -185,6 +192,7 @@ impl Routes {
         Ok(Resolved {
             subscriptions,
             declared: declared.topics,
+            inactive,
         })
     }
 }
@@ -265,6 +273,7 @@ fn merge_same_name(groups: Vec<ConsumerGroup>) -> Vec<ConsumerGroup> {
 }
 
 fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRoute, RoutingError> {
+    let features = features(&topic, config);
     let Some((consumer, consumer_name)) = topic.consumer else {
         return Err(RoutingError::MissingConsumer { topic: topic.name });
     };
@@ -309,7 +318,30 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
             (Arc::new(settings), count)
         }),
         long_running_job: topic.long_running_job.unwrap_or(false),
+        features,
     })
+}
+
+/// What `topic` runs around its consumer, in words.
+fn features(topic: &Topic, config: &Config) -> Vec<String> {
+    let mut features = Vec::new();
+    if let Some(settings) = &topic.dead_letter_queue {
+        features.push(settings.describe());
+    }
+    if let Some(settings) = &topic.virtual_partitions {
+        let count = settings.max_partitions.unwrap_or(config.concurrency).max(1);
+        features.push(format!("up to {count} virtual partitions"));
+    }
+    if topic.long_running_job == Some(true) {
+        features.push("long-running job".to_owned());
+    }
+    if !topic.filters.is_empty() {
+        features.push(format!("{} filter(s)", topic.filters.len()));
+    }
+    if !topic.layers.is_empty() {
+        features.push(format!("{} layer(s)", topic.layers.len()));
+    }
+    features
 }
 
 /// The pattern as librdkafka subscribes to it: a regex anchored at the start (`^...`).

@@ -112,6 +112,29 @@ impl DeadLetterQueue {
         self
     }
 
+    /// What it does, in a few words, for `info`.
+    pub(crate) fn describe(&self) -> String {
+        let mut text = match (&self.strategy, &self.topic) {
+            (Some(_), Some(topic)) => format!("dead-letter queue `{topic}`, by strategy"),
+            (Some(_), None) => "skip by strategy".to_owned(),
+            (None, Some(topic)) => format!(
+                "dead-letter queue `{topic}` after {} retries",
+                self.max_retries
+            ),
+            (None, None) => format!("skip after {} retries", self.max_retries),
+        };
+        if self.independent {
+            text.push_str(", counted per message");
+        }
+        if let Some((share, window)) = self.guard {
+            text.push_str(&format!(
+                ", guard: at most {:.0} % of {window}",
+                share * 100.0
+            ));
+        }
+        text
+    }
+
     /// The decision for `error` after `attempt` failed attempts.
     pub(crate) fn decide(&self, error: &(dyn Error + 'static), attempt: u32) -> Decision {
         match &self.strategy {

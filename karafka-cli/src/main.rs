@@ -29,8 +29,9 @@ struct Karafka {
 
 #[derive(Debug, Subcommand)]
 enum KarafkaCommand {
-    /// Add karafka to a Cargo project: dependencies, karafka.toml, src/karafka.rs, consumers.
-    /// Never overwrites a file without --force.
+    /// Add karafka to a Cargo project: dependencies, karafka.toml, the app in src/lib.rs and
+    /// src/routes.rs, consumers, src/main.rs and src/bin/produce.rs. Never overwrites a file
+    /// without --force.
     Install {
         /// The project (created when it has no Cargo.toml). Default: the current directory.
         #[arg(long, default_value = ".")]

@@ -1,8 +1,8 @@
 //! `cargo karafka install` into a new project, whose app then builds, runs its server against the
 //! real broker (with the routes' commented examples enabled) and consumes a message produced from
-//! app code.
+//! app code; and the README's "By hand" steps, run verbatim in a fresh clone.
 //!
-//! Tests build apps (and so rdkafka) in `target/install-test`, one test at a time.
+//! Both tests build apps (and so rdkafka) in `target/install-test`, one test at a time.
 
 // Test helpers fail loudly: an unexpected error is the test failing.
 #![allow(clippy::unwrap_used)]
@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use karafka_integration_tests::{unique, Probe};
+use karafka::Record;
+use karafka_integration_tests::{producer, unique, Probe};
 use tokio::sync::Mutex;
 
 const CARGO_KARAFKA: &str = env!("CARGO_BIN_EXE_cargo-karafka");
@@ -248,4 +249,110 @@ async fn an_installed_app_builds_runs_and_consumes() {
     let forced = install(&project, &["--force"]).await;
     assert!(forced.contains("overwrite  src/routes.rs\n"), "{forced}");
     assert!(forced.contains("overwrite  src/lib.rs\n"), "{forced}");
+}
+
+/// The shell block right after the README's `by-hand-steps` marker, line by line.
+fn by_hand_steps(readme: &str) -> Vec<&str> {
+    let mut lines = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("<!-- by-hand-steps:"));
+    assert!(
+        lines.next().is_some(),
+        "README.md has no by-hand-steps marker"
+    );
+    assert_eq!(
+        lines.next(),
+        Some("```sh"),
+        "a sh block follows the by-hand-steps marker"
+    );
+    lines.take_while(|line| *line != "```").collect()
+}
+
+fn git(args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// The README's "By hand" steps, verbatim, from a fresh clone of this repository's HEAD (so
+/// uncommitted changes are not tested): install `cargo karafka`, create the app next to the clone,
+/// create its topic and run its server, which then consumes a message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_by_hand_steps_work_verbatim_from_a_fresh_clone() {
+    let _turn = TARGET_DIR.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clone = dir.path().join("karafka");
+    let workspace = workspace();
+    let head = git(&["-C", workspace.to_str().unwrap(), "rev-parse", "HEAD"]);
+    git(&[
+        "clone",
+        "--quiet",
+        workspace.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    git(&["-C", clone.to_str().unwrap(), "checkout", "--quiet", &head]);
+
+    let readme = std::fs::read_to_string(clone.join("README.md")).unwrap();
+    let steps = by_hand_steps(&readme);
+    let (server_step, setup) = steps.split_last().unwrap();
+    assert!(
+        server_step.starts_with("cargo karafka server"),
+        "the steps end by running the server: {server_step}"
+    );
+    // The same shell runs the steps and then becomes the server, so SIGTERM reaches it; with -e
+    // a failing step ends the shell, and the test, at once.
+    let script = format!("{}\nexec {server_step}\n", setup.join("\n"));
+
+    // `cargo install` installs into the test's own root, first on PATH. Cargo looks in its home's
+    // bin before PATH unless PATH names it: name it after the root.
+    let root = dir.path().join("root");
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let path = std::env::join_paths(
+        [root.join("bin"), cargo_home.join("bin")]
+            .into_iter()
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let target = target_dir();
+    let group = unique("readme-group");
+    let mut shell = Probe::command_in(
+        Some(&clone),
+        "bash",
+        &["-e", "-c", &script],
+        "example",
+        &group,
+        &[
+            ("CARGO_TARGET_DIR", target.as_str()),
+            ("CARGO_INSTALL_ROOT", root.to_str().unwrap()),
+            ("PATH", path.to_str().unwrap()),
+        ],
+    );
+    shell.wait_log_or_exit("Assigned partitions", BUILD).await;
+    assert!(
+        dir.path().join("my_app/src/lib.rs").exists(),
+        "the app is next to the clone"
+    );
+
+    // The server's group is the test's own (Probe sets KARAFKA_GROUP_ID), so it reads `example`
+    // from the start, where earlier runs left messages: this one is the test's own.
+    let payload = serde_json::json!({ "readme": unique("by-hand") });
+    producer()
+        .produce_sync(Record::json("example", &payload).unwrap())
+        .await
+        .unwrap();
+    shell
+        .wait_log(&payload.to_string(), Duration::from_secs(60))
+        .await;
+    shell.signal("TERM");
+    let (code, log) = shell.wait(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(0), "{log}");
 }

@@ -420,7 +420,7 @@ impl Probe {
 
     /// What the process wrote to stdout so far.
     pub fn stdout_text(&self) -> String {
-        std::fs::read_to_string(&self.stdout).unwrap_or_default()
+        read_text(&self.stdout)
     }
 
     /// `(topic, partition, offset)` of every message handled so far, in the order handled.
@@ -493,19 +493,53 @@ impl Probe {
 
     /// Waits until the process's log contains `text`.
     pub async fn wait_log(&self, text: &str, timeout: Duration) {
-        let started = Instant::now();
-        while !self.stderr_text().contains(text) {
-            assert!(
-                started.elapsed() < timeout,
-                "probe never logged {text:?}: {}",
-                self.stderr_text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_for_text(&self.stderr, text, timeout, || None).await;
+    }
+
+    /// Like [`Probe::wait_log`], for a process that works a long time (builds, say) before it
+    /// logs `text`: fails as soon as the process exits instead of at the timeout.
+    pub async fn wait_log_or_exit(&mut self, text: &str, timeout: Duration) {
+        let child = &mut self.child;
+        wait_for_text(&self.stderr, text, timeout, || {
+            child.try_wait().expect("probe status")
+        })
+        .await;
     }
 
     fn stderr_text(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        read_text(&self.stderr)
+    }
+}
+
+fn read_text(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Waits until the file at `path` contains `text`; panics after `timeout`, or once `exited`
+/// reports the writing process gone without having written it.
+async fn wait_for_text(
+    path: &std::path::Path,
+    text: &str,
+    timeout: Duration,
+    mut exited: impl FnMut() -> Option<std::process::ExitStatus>,
+) {
+    let started = Instant::now();
+    while !read_text(path).contains(text) {
+        // Read once more after the exit: the text may have been written just before it.
+        if let Some(status) = exited() {
+            assert!(
+                read_text(path).contains(text),
+                "probe exited ({status}) without logging {text:?}: {}",
+                read_text(path)
+            );
+            return;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "probe never logged {text:?} in {timeout:?}: {}",
+            read_text(path)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

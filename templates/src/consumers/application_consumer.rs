@@ -3,7 +3,8 @@
 //! wrap every batch, such as timing or error reporting, fit best in a tower layer added to all
 //! topics with `defaults { layer: ... }` in the routes.)
 
-use karafka::{async_trait, Context, Message};
+use karafka::async_trait;
+use karafka::{Context, Message};
 
 /// Message-by-message handling for the app's consumers.
 #[async_trait]

@@ -1,6 +1,7 @@
 //! Logs the payload of every message of the `example` topic.
 
-use karafka::{async_trait, Consumer, Context, Message};
+use karafka::async_trait;
+use karafka::{Consumer, Context, Message};
 
 use super::ApplicationConsumer;
 
@@ -18,6 +19,7 @@ impl Consumer for ExampleConsumer {
 #[async_trait]
 impl ApplicationConsumer for ExampleConsumer {
     async fn handle(&mut self, message: &Message, _ctx: &Context) -> anyhow::Result<()> {
+        // Any `#[derive(serde::Deserialize)]` type of the app decodes the same way.
         let payload: serde_json::Value = message.payload()?;
         tracing::info!(offset = message.offset(), "{payload}");
         Ok(())

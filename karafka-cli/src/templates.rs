@@ -34,7 +34,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
     template!("src/consumers/example_consumer.rs"),
     template!(
         "src/main.rs",
-        Some("call `karafka::cli::run({{crate_name}}::app)` from its `main`")
+        Some("call `karafka::run!({{crate_name}}::app)` from its `main`")
     ),
     template!("src/bin/produce.rs"),
 ];

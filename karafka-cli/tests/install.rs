@@ -156,7 +156,7 @@ async fn an_installed_app_builds_runs_and_consumes() {
     let second = install(&project, &[]).await;
     assert!(second.contains("skip  src/routes.rs\n"), "{second}");
     assert!(
-        second.contains("skip  src/main.rs (exists: call `karafka::cli::run(shop::app)`"),
+        second.contains("skip  src/main.rs (exists: call `karafka::run!(shop::app)`"),
         "{second}"
     );
     assert!(
@@ -189,6 +189,15 @@ async fn an_installed_app_builds_runs_and_consumes() {
     let bin = Path::new(&target_dir()).join("debug");
 
     let shop = bin.join("shop");
+    // The scaffold's main uses `karafka::run!`: `--version` names the app and its version.
+    let version = run(
+        &project,
+        shop.to_str().unwrap(),
+        &["--version"],
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(version.starts_with("shop 0.1.0 (karafka "), "{version}");
     let migrated = run(
         &project,
         shop.to_str().unwrap(),

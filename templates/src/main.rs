@@ -1,5 +1,5 @@
 //! {{app_name}}: `server` consumes, `info`, `topics` and `consumer-groups` administer.
 
 fn main() -> std::process::ExitCode {
-    karafka::cli::run({{crate_name}}::app)
+    karafka::run!({{crate_name}}::app)
 }

@@ -1,4 +1,7 @@
-//! The quickstart app: one topic, one consumer that logs each payload.
+//! The quickstart app: one topic, one consumer that logs each payload. The app lives in the
+//! library so every binary of the package reaches it.
 
 pub mod consumers;
-pub mod karafka;
+mod routes;
+
+pub use routes::app;

@@ -1,5 +1,5 @@
 //! `quickstart server` consumes the `example` topic until SIGINT/SIGTERM.
 
 fn main() -> std::process::ExitCode {
-    karafka::run!(quickstart::karafka::app)
+    karafka::run!(quickstart::app)
 }

@@ -222,7 +222,8 @@ impl Topic {
         self
     }
 
-    /// Wraps this topic's processing in a tower layer; the last layer added is the outermost.
+    /// Wraps this topic's processing in a tower layer, or an async closure made one with
+    /// [`layer_fn`](crate::middleware::layer_fn); the last layer added is the outermost.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<ConsumerStack> + Send + Sync + 'static,

@@ -133,7 +133,9 @@ impl Topic {
         self
     }
 
-    /// Whether the topic is consumed (an inactive route is kept but not subscribed).
+    /// Whether the topic is consumed (an inactive route is kept but not subscribed). An inactive
+    /// topic needs no consumer: it may be declared only for the `topics` commands, e.g. a
+    /// dead-letter topic.
     pub fn active(mut self, active: bool) -> Self {
         self.active = Some(active);
         self

@@ -61,6 +61,114 @@ pub use async_trait::async_trait;
 pub use config::Config;
 pub use consumer::{Consumer, Context};
 pub use error::Error;
+/// Builds [`routing::Routes`] from the routing DSL.
+///
+/// Every form expands to calls of the builder API in [`routing`] (listed below), so anything the
+/// DSL says can also be written without it, and the two mix: the macro is an expression of type
+/// `Routes`. Mistakes that need no type information (an unknown key, a key set twice, a literal
+/// topic name routed twice in one consumer group, an active topic without a consumer) are compile
+/// errors at the offending token; a value of the wrong type is the compiler's error at the value.
+/// What is given as an expression (a name, an `active` flag) is checked when the app is built
+/// ([`AppBuilder::build`]), as everything the builder API says is.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use karafka::middleware::{layer_fn, Verdict, VirtualPartitions};
+/// use karafka::routes;
+/// use karafka::routing::Routes;
+/// # use karafka::{async_trait, Consumer, Context};
+/// # #[derive(Default)] struct EventsConsumer;
+/// # #[async_trait] impl Consumer for EventsConsumer {
+/// #     async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> { Ok(()) }
+/// # }
+/// # struct Pool;
+/// # struct OrdersConsumer { pool: Arc<Pool> }
+/// # #[async_trait] impl Consumer for OrdersConsumer {
+/// #     async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> { Ok(()) }
+/// # }
+///
+/// fn app_routes(prefix: &str, pool: Arc<Pool>) -> Routes {
+///     routes! {
+///         defaults {
+///             max_messages: 100,
+///             kafka: { "fetch.max.bytes": 1048576 },
+///             layer: layer_fn(|ctx, next| async move {
+///                 let size = ctx.messages().len();
+///                 let result = next.run(ctx).await;
+///                 tracing::debug!(size, ok = result.is_ok(), "batch");
+///                 result
+///             }),
+///         }
+///         topic "events" => EventsConsumer,
+///         topic (format!("{prefix}.orders")) {
+///             consumer_with: move || OrdersConsumer { pool: Arc::clone(&pool) },
+///             max_wait_time: 500,
+///             initial_offset: latest,
+///             dead_letter_queue: { topic: format!("{prefix}.orders_dlq"), max_retries: 3 },
+///             virtual_partitions: VirtualPartitions::by_key().max_partitions(8),
+///             config: { partitions: 6, "cleanup.policy": "compact" },
+///         }
+///         // Declared for `topics migrate`; nothing consumes it here.
+///         topic (format!("{prefix}.orders_dlq")) { active: false }
+///         topic "audit" {
+///             consumer: EventsConsumer,
+///             filter: |m| if m.key().is_some() { Verdict::Keep } else { Verdict::Drop },
+///             throttle: { limit: 100, interval: 1000 },
+///         }
+///         consumer_group "analytics" {
+///             subscription_group "slow" { topic "events" => EventsConsumer }
+///             pattern(r"logs\..*") => EventsConsumer,
+///         }
+///     }
+/// }
+/// # let _ = app_routes("staging", Arc::new(Pool));
+/// ```
+///
+/// # Items
+///
+/// Items may be separated by `,` or `;`. A `NAME` is a string literal, or an expression of any
+/// `impl Into<String>` type in parentheses, such as `(format!("{prefix}.orders"))`; only literal
+/// names are checked at compile time.
+///
+/// | item | where | becomes |
+/// |---|---|---|
+/// | `defaults { KEY: VALUE, ... }` | top level | [`Routes::defaults`](routing::Routes::defaults)`(\|topic\| topic.KEY(VALUE)...)`: settings every topic takes unless it sets its own; a later `defaults` replaces an earlier one |
+/// | `topic NAME => Type` | anywhere | [`.topic`](routing::Routes::topic)`(`[`Topic::new`](routing::Topic::new)`(NAME).consumer::<Type>())` |
+/// | `topic NAME { KEY: VALUE, ... }` | anywhere | `.topic(Topic::new(NAME).KEY(VALUE)...)` |
+/// | `pattern(REGEX) => Type`, `pattern(REGEX) { ... }` | anywhere | `.topic(`[`Topic::pattern`](routing::Topic::pattern)`(REGEX)...)`; `REGEX` is a literal or an expression |
+/// | `subscription_group NAME { topics, patterns }` | top level, in a `consumer_group` | [`.subscription_group`](routing::Routes::subscription_group)`(`[`SubscriptionGroup::new`](routing::SubscriptionGroup::new)`(NAME).topic(...)...)` |
+/// | `consumer_group NAME { topics, patterns, subscription groups }` | top level | [`.consumer_group`](routing::Routes::consumer_group)`(`[`ConsumerGroup::new`](routing::ConsumerGroup::new)`(NAME).topic(...)...)` |
+///
+/// Topics outside a `consumer_group` are in the default one, the `group_id` setting.
+///
+/// # Topic keys
+///
+/// The keys of a `topic`, `pattern` or `defaults` block, the value each takes, and the
+/// [`routing::Topic`] call it becomes. A key is set at most once per block, except `layer`.
+///
+/// | key | value | becomes |
+/// |---|---|---|
+/// | `consumer` | a type implementing [`Consumer`] and `Default` | [`.consumer::<Type>()`](routing::Topic::consumer): one `Type::default()` per partition |
+/// | `consumer_with` | a closure building a [`Consumer`], `Fn() -> C + Send + Sync + 'static`, e.g. `move \|\| Orders { pool: pool.clone() }` | [`.consumer_with(closure)`](routing::Topic::consumer_with): one call per partition; for consumers with dependencies. Not together with `consumer` |
+/// | `max_messages` | `usize` | [`.max_messages(n)`](routing::Topic::max_messages) |
+/// | `max_wait_time` | an integer literal (milliseconds) or a `Duration` | [`.max_wait_time(Duration::from_millis(n))`](routing::Topic::max_wait_time) |
+/// | `initial_offset` | `earliest` or `latest` (bare or quoted) | [`.initial_offset(InitialOffset::Earliest)`](routing::Topic::initial_offset) |
+/// | `active` | `bool` | [`.active(b)`](routing::Topic::active); an inactive topic is declared (for the `topics` commands) but not consumed, and needs no consumer |
+/// | `manual_offset_management` | `bool` | [`.manual_offset_management(b)`](routing::Topic::manual_offset_management) |
+/// | `long_running_job` | `bool` | [`.long_running_job(b)`](routing::Topic::long_running_job) |
+/// | `kafka` | `{ "librdkafka.property": value, ... }`, each value `impl ToString` | [`.kafka("librdkafka.property", value)`](routing::Topic::kafka) per entry |
+/// | `subscription_group` | `impl Into<String>` | [`.subscription_group(name)`](routing::Topic::subscription_group) |
+/// | `deserializer` | an [`messages::Deserializer`] | [`.deserializer(d)`](routing::Topic::deserializer) |
+/// | `layer` (repeatable) | a `tower::Layer` over [`middleware::ConsumerStack`], or an async closure made one with [`middleware::layer_fn`] | [`.layer(l)`](routing::Topic::layer) per entry; the last is the outermost |
+/// | `config` | `{ partitions: i32, replication_factor: i32, "topic.setting": value, ... }`, or a [`routing::TopicConfig`] | [`.config(TopicConfig::new().partitions(n).setting("topic.setting", value))`](routing::Topic::config): named keys are `TopicConfig` methods, quoted ones `setting`s |
+/// | `dead_letter_queue` | `{ topic: NAME, max_retries: u32, independent: bool, strategy: closure }` (`topic: false` to skip), or a [`middleware::DeadLetterQueue`] | [`.dead_letter_queue(DeadLetterQueue::new(topic).max_retries(n)...)`](routing::Topic::dead_letter_queue), `DeadLetterQueue::skip()` for `false`: keys other than `topic` are `DeadLetterQueue` methods |
+/// | `virtual_partitions` | `{ partitioner: closure, max_partitions: usize, keyless: Keyless, distribution: Distribution, reducer: closure }`, or a [`middleware::VirtualPartitions`] such as `VirtualPartitions::by_key()` | [`.virtual_partitions(VirtualPartitions::new(partitioner).max_partitions(n)...)`](routing::Topic::virtual_partitions): keys other than `partitioner` are `VirtualPartitions` methods |
+/// | `filter` | a closure `Fn(&Message) -> Verdict + Clone + Send + Sync + 'static` | [`.filter(closure)`](routing::Topic::filter) |
+/// | `expire_in` | an integer literal (milliseconds) or a `Duration` | [`.expire_in(ttl)`](routing::Topic::expire_in) |
+/// | `delay_by` | an integer literal (milliseconds) or a `Duration` | [`.delay_by(delay)`](routing::Topic::delay_by) |
+/// | `throttle` | `{ limit: usize, interval: milliseconds or Duration }` | [`.throttle(limit, interval)`](routing::Topic::throttle) |
+#[doc(inline)]
 pub use karafka_macros::routes;
 pub use messages::{Message, Messages};
 pub use processing::RunningJob;

@@ -1,15 +1,21 @@
 //! The routing DSL's syntax tree and its parser. Mistakes that need no type information (an
 //! unknown key, a key given twice, a topic routed twice, a topic without a consumer) are
-//! reported here, at the offending token.
+//! reported here, at the offending token. Names given as expressions are only known when the app
+//! runs, so the checks of names leave them to the builder's validation.
 
 use std::collections::HashSet;
 
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
-use syn::{braced, parenthesized, Error, Expr, Ident, LitStr, Result, Token, Type};
+use syn::spanned::Spanned;
+use syn::token::{Brace, Paren};
+use syn::{braced, parenthesized, Error, Expr, ExprLit, Ident, Lit, LitStr, Result, Token, Type};
 
 /// Keys a topic block accepts.
 pub(crate) const TOPIC_KEYS: &[&str] = &[
     "consumer",
+    "consumer_with",
     "max_messages",
     "max_wait_time",
     "initial_offset",
@@ -32,6 +38,11 @@ pub(crate) const TOPIC_KEYS: &[&str] = &[
 /// Keys that may appear more than once in a block.
 const REPEATABLE: &[&str] = &["layer"];
 
+/// Whether `key` gives a topic its consumer; a block sets at most one such key.
+fn is_consumer_key(key: &Ident) -> bool {
+    key == "consumer" || key == "consumer_with"
+}
+
 /// The whole `routes! { ... }` input.
 pub(crate) struct Routes {
     pub(crate) items: Vec<Item>,
@@ -40,15 +51,75 @@ pub(crate) struct Routes {
 pub(crate) enum Item {
     Defaults(Settings),
     Route(Route),
-    ConsumerGroup { name: LitStr, items: Vec<Item> },
-    SubscriptionGroup { name: LitStr, routes: Vec<Route> },
+    ConsumerGroup { name: Name, items: Vec<Item> },
+    SubscriptionGroup { name: Name, routes: Vec<Route> },
 }
 
 /// `topic "name" ...` or `pattern(r"regex") ...`.
 pub(crate) struct Route {
     pub(crate) kind: RouteKind,
-    pub(crate) name: LitStr,
+    pub(crate) name: Name,
     pub(crate) settings: Settings,
+}
+
+/// The name of a topic, pattern or group: a string literal, or a parenthesized expression whose
+/// value is known only when the routes are built.
+pub(crate) enum Name {
+    Literal(LitStr),
+    Expr(Box<Expr>),
+}
+
+impl Name {
+    /// `(expr)` or `"literal"`; a parenthesized literal is a literal.
+    fn parse_any(input: ParseStream<'_>) -> Result<Self> {
+        if input.peek(Paren) {
+            let content;
+            parenthesized!(content in input);
+            Ok(Self::from_expr(content.parse()?))
+        } else {
+            Ok(Self::Literal(input.parse()?))
+        }
+    }
+
+    fn from_expr(expr: Expr) -> Self {
+        match expr {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(literal),
+                ..
+            }) => Self::Literal(literal),
+            expr => Self::Expr(Box::new(expr)),
+        }
+    }
+
+    /// The name, when it is a literal.
+    fn literal(&self) -> Option<String> {
+        match self {
+            Self::Literal(literal) => Some(literal.value()),
+            Self::Expr(_) => None,
+        }
+    }
+
+    fn span(&self) -> Span {
+        match self {
+            Self::Literal(literal) => literal.span(),
+            Self::Expr(expr) => expr.span(),
+        }
+    }
+
+    /// How error messages name the topic.
+    fn describe(&self) -> String {
+        self.literal()
+            .map_or_else(|| "this topic".to_owned(), |name| format!("topic `{name}`"))
+    }
+}
+
+impl ToTokens for Name {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Self::Literal(literal) => literal.to_tokens(tokens),
+            Self::Expr(expr) => expr.to_tokens(tokens),
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -85,7 +156,7 @@ impl Parse for Routes {
     fn parse(input: ParseStream<'_>) -> Result<Self> {
         let items = parse_items(input, Scope::Routes)?;
         check_duplicates(&items)?;
-        check_consumers(&items, false)?;
+        check_consumers(&items, None)?;
         Ok(Self { items })
     }
 }
@@ -110,7 +181,7 @@ fn parse_items(input: ParseStream<'_>, scope: Scope) -> Result<Vec<Item>> {
                 Item::Defaults(parse_settings(&content)?)
             }
             "consumer_group" if scope == Scope::Routes => {
-                let name: LitStr = input.parse()?;
+                let name = Name::parse_any(input)?;
                 let content;
                 braced!(content in input);
                 Item::ConsumerGroup {
@@ -119,7 +190,7 @@ fn parse_items(input: ParseStream<'_>, scope: Scope) -> Result<Vec<Item>> {
                 }
             }
             "subscription_group" if scope != Scope::SubscriptionGroup => {
-                let name: LitStr = input.parse()?;
+                let name = Name::parse_any(input)?;
                 let content;
                 braced!(content in input);
                 let routes = parse_items(&content, Scope::SubscriptionGroup)?
@@ -154,14 +225,15 @@ fn parse_items(input: ParseStream<'_>, scope: Scope) -> Result<Vec<Item>> {
 }
 
 fn parse_route(input: ParseStream<'_>, kind: RouteKind) -> Result<Route> {
-    let name: LitStr = if kind == RouteKind::Pattern {
+    let name = if kind == RouteKind::Pattern {
+        // A pattern's parentheses are part of its syntax, so its name is always inside them.
         let content;
         parenthesized!(content in input);
-        content.parse()?
+        Name::from_expr(content.parse()?)
     } else {
-        input.parse()?
+        Name::parse_any(input)?
     };
-    if name.value().is_empty() {
+    if name.literal().is_some_and(|name| name.is_empty()) {
         return Err(Error::new(name.span(), "a topic name must not be empty"));
     }
     let settings = if input.peek(Token![=>]) {
@@ -202,10 +274,18 @@ fn parse_settings(input: ParseStream<'_>) -> Result<Settings> {
         if !REPEATABLE.contains(&name.as_str()) && entries.iter().any(|entry| entry.key == key) {
             return Err(Error::new(key.span(), format!("`{name}` is set twice")));
         }
+        if is_consumer_key(&key) && entries.iter().any(|entry| is_consumer_key(&entry.key)) {
+            return Err(Error::new(
+                key.span(),
+                "a topic has one consumer: set either `consumer` or `consumer_with`",
+            ));
+        }
         input.parse::<Token![:]>()?;
         let value = match name.as_str() {
             "consumer" => Value::Type(Box::new(input.parse()?)),
-            "kafka" | "config" | "dead_letter_queue" | "virtual_partitions" | "throttle" => {
+            "kafka" | "throttle" => Value::Block(parse_block(input, &key)?),
+            // These also take the builder's own value, e.g. `VirtualPartitions::by_key()`.
+            "config" | "dead_letter_queue" | "virtual_partitions" if input.peek(Brace) => {
                 Value::Block(parse_block(input, &key)?)
             }
             _ => Value::Expr(Box::new(input.parse()?)),
@@ -272,13 +352,13 @@ fn check_duplicates(items: &[Item]) -> Result<()> {
     for group in groups {
         let mut seen = HashSet::new();
         for route in routes_of(group) {
-            if !seen.insert(route.name.value()) {
+            let Some(name) = route.name.literal() else {
+                continue;
+            };
+            if !seen.insert(name.clone()) {
                 return Err(Error::new(
                     route.name.span(),
-                    format!(
-                        "topic `{}` is routed twice in this consumer group",
-                        route.name.value()
-                    ),
+                    format!("topic `{name}` is routed twice in this consumer group"),
                 ));
             }
         }
@@ -286,29 +366,64 @@ fn check_duplicates(items: &[Item]) -> Result<()> {
     Ok(())
 }
 
-/// A route without a consumer, where no `defaults` block of this invocation gives one.
-fn check_consumers(items: &[Item], defaults_have_one: bool) -> Result<()> {
-    let has_consumer =
-        |settings: &Settings| settings.entries.iter().any(|entry| entry.key == "consumer");
-    let defaults_have_one = defaults_have_one
-        || items
-            .iter()
-            .any(|item| matches!(item, Item::Defaults(settings) if has_consumer(settings)));
+/// A route without a consumer that is surely active, where the `defaults` block (the last one:
+/// each replaces the one before) gives no consumer either. Whether a topic whose `active` is an
+/// expression needs a consumer is decided when the app is built.
+fn check_consumers(items: &[Item], defaults: Option<&Settings>) -> Result<()> {
+    let defaults = items
+        .iter()
+        .rev()
+        .find_map(|item| match item {
+            Item::Defaults(settings) => Some(settings),
+            _ => None,
+        })
+        .or(defaults);
+    let defaults_have_one = defaults.is_some_and(Settings::has_consumer);
+    let active_by_default = defaults.and_then(Settings::surely_active);
     for route in routes_of(items) {
-        if !defaults_have_one && !has_consumer(&route.settings) {
+        let surely_active = route
+            .settings
+            .surely_active()
+            .or(active_by_default)
+            .unwrap_or(true);
+        if surely_active && !defaults_have_one && !route.settings.has_consumer() {
             return Err(Error::new(
                 route.name.span(),
                 format!(
-                    "topic `{}` has no consumer: add `consumer: MyConsumer`",
-                    route.name.value()
+                    "{} has no consumer: add `consumer: MyConsumer`, `consumer_with: || ...` or, \
+                     for a topic only declared, `active: false`",
+                    route.name.describe()
                 ),
             ));
         }
     }
     for item in items {
         if let Item::ConsumerGroup { items, .. } = item {
-            check_consumers(items, defaults_have_one)?;
+            check_consumers(items, defaults)?;
         }
     }
     Ok(())
+}
+
+impl Settings {
+    fn has_consumer(&self) -> bool {
+        self.entries.iter().any(|entry| is_consumer_key(&entry.key))
+    }
+
+    /// `Some(true)` for `active: true`, `Some(false)` for `active` set to anything else (an
+    /// expression may be `false`), `None` when `active` is not set.
+    fn surely_active(&self) -> Option<bool> {
+        self.entries
+            .iter()
+            .find(|entry| entry.key == "active")
+            .map(|entry| {
+                matches!(
+                    &entry.value,
+                    Value::Expr(expr) if matches!(
+                        &**expr,
+                        Expr::Lit(ExprLit { lit: Lit::Bool(flag), .. }) if flag.value
+                    )
+                )
+            })
+    }
 }

@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Error, Expr, ExprLit, Lit, Result};
 
-use crate::ast::{BlockKey, Item, Route, RouteKind, Routes, Setting, Settings, Value};
+use crate::ast::{BlockKey, Item, Name, Route, RouteKind, Routes, Setting, Settings, Value};
 
 pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
     let calls = routes
@@ -46,7 +46,7 @@ pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
     Ok(quote! { ::karafka::routing::Routes::new() #calls })
 }
 
-fn subscription_group(name: &syn::LitStr, routes: &[Route]) -> Result<TokenStream> {
+fn subscription_group(name: &Name, routes: &[Route]) -> Result<TokenStream> {
     let topics = routes
         .iter()
         .map(|route| route_expr(route).map(|route| quote! { .topic(#route) }))

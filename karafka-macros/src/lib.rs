@@ -1,29 +1,16 @@
 //! The routing DSL of karafka: `routes! { ... }` expands to calls of `karafka::routing`'s builder
-//! API, so everything it says can also be written without it. Use it through `karafka::routes!`.
-//!
-//! ```ignore
-//! routes! {
-//!     defaults { max_messages: 50 }
-//!     topic "example" => ExampleConsumer,
-//!     topic "orders" {
-//!         consumer: OrdersConsumer,
-//!         max_wait_time: 500,
-//!         kafka: { "fetch.max.bytes": 1048576 },
-//!         config: { partitions: 6, "cleanup.policy": "compact" },
-//!     }
-//!     consumer_group "analytics" {
-//!         subscription_group "slow" { topic "events" => EventsConsumer }
-//!         pattern(r"logs\..*") => LogsConsumer,
-//!     }
-//! }
-//! ```
+//! API, so everything it says can also be written without it. Use it as `karafka::routes!`, whose
+//! documentation lists every form and key with the builder call it becomes.
 
 mod ast;
 mod expand;
 
 use proc_macro::TokenStream;
 
-/// Builds `karafka::routing::Routes` from the routing DSL; see the crate documentation.
+// rustdoc shows the re-export's documentation, then this; the empty first line keeps this a
+// paragraph of its own instead of a row of the table the re-export's documentation ends with.
+///
+/// Defined in the `karafka-macros` crate and re-exported as `karafka::routes!`.
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
     let routes = syn::parse_macro_input!(input as ast::Routes);

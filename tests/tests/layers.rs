@@ -1,4 +1,5 @@
-//! A user's tower layer wraps every batch of a topic, alone and together with built-in layers.
+//! A user's tower layer wraps every batch of a topic, alone and together with built-in layers; a
+//! closure layer does the same.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -6,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
+use karafka::middleware::layer_fn;
 use karafka::routing::{Routes, Topic};
 use karafka::{async_trait, BoxError, Consumer, Context, Shutdown};
 use karafka_integration_tests::*;
@@ -159,5 +161,53 @@ async fn a_user_layer_sees_every_batch_alone_and_beside_a_throttle() {
             .count(),
         outside_throttle.len(),
         "the defaults layer wraps the throttled topic too"
+    );
+}
+
+/// What a closure layer saw of a batch: its size, and how many messages the consumer had handled
+/// before and after the layer passed it on.
+type Around = (usize, usize, usize);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closure_layer_runs_around_every_batch() {
+    let (name, group) = (unique("closure-layered"), unique("closure-layered-group"));
+    create_topic(&name, 1).await;
+    produce_to(&name, 0, &["{}"; 20]).await;
+
+    let log = Log::default();
+    let seen: Arc<Mutex<Vec<Around>>> = Arc::default();
+    let (handled, observed, batches) = (log.clone(), log.clone(), Arc::clone(&seen));
+    let server = RunningServer::start(
+        config(&group),
+        Routes::new().topic(
+            Topic::new(&name)
+                .max_messages(8)
+                .consumer_with(move || Slow(handled.clone()))
+                .layer(layer_fn(move |ctx, next| {
+                    let (log, batches) = (observed.clone(), Arc::clone(&batches));
+                    async move {
+                        let (size, before) = (ctx.messages().len(), log.len());
+                        let result = next.run(ctx).await;
+                        batches.lock().unwrap().push((size, before, log.len()));
+                        result
+                    }
+                })),
+        ),
+    );
+    log.wait_until(Duration::from_secs(30), "every message", |h| h.len() == 20)
+        .await;
+    assert!(matches!(server.stop().await, Shutdown::Graceful));
+
+    let batches = seen.lock().unwrap().clone();
+    assert_eq!(
+        batches.iter().map(|(size, _, _)| size).sum::<usize>(),
+        20,
+        "every batch passed the layer: {batches:?}"
+    );
+    assert!(
+        batches
+            .iter()
+            .all(|&(size, before, after)| (1..=8).contains(&size) && after - before == size),
+        "the consumer handled each batch inside the layer: {batches:?}"
     );
 }

@@ -34,16 +34,6 @@ impl Consumer for OrdersConsumer {
     }
 }
 
-#[derive(Default)]
-struct NoopConsumer;
-
-#[async_trait]
-impl Consumer for NoopConsumer {
-    async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
-        Ok(())
-    }
-}
-
 fn app() -> anyhow::Result<App> {
     Ok(App::builder()
         .config(Config::load()?)
@@ -52,8 +42,9 @@ fn app() -> anyhow::Result<App> {
                 consumer: OrdersConsumer,
                 dead_letter_queue: { topic: "orders_dlq", max_retries: 3, independent: true },
             }
-            // Declared so `topics migrate` creates it; inactive, so nothing consumes it here.
-            topic "orders_dlq" { consumer: NoopConsumer, active: false }
+            // Declared so `topics migrate` creates it; inactive, so nothing consumes it here and it
+            // needs no consumer.
+            topic "orders_dlq" { active: false }
         })
         .build()?)
 }

@@ -1,64 +1,17 @@
-//! A tower layer of the app's own around every topic: it times each batch and logs the result.
-//! Layers see the batch before the consumer and its outcome after; karafka's own features
-//! (dead-letter queues, filters) are layers of the same kind.
+//! A layer of the app's own around every topic: it times each batch and logs the result. Layers
+//! see the batch before the consumer and its outcome after; karafka's own features (dead-letter
+//! queues, filters) are layers of the same kind.
+//!
+//! `layer_fn` makes a layer of an async closure. A `tower::Layer` over
+//! `karafka::middleware::ConsumerStack` plugs in the same way (`layer: MyLayer`), for a layer that
+//! needs `poll_ready` or state of its own per partition.
 //!
 //! `cargo run -p example-layers -- server` consumes the `events` topic.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
 
-use karafka::{async_trait, routes, App, BoxError, Config, Consumer, Context};
-use tower::{Layer, Service};
-
-/// Times every batch.
-#[derive(Clone, Copy, Default)]
-struct Timing;
-
-impl<S> Layer<S> for Timing {
-    type Service = TimingService<S>;
-
-    fn layer(&self, inner: S) -> TimingService<S> {
-        TimingService { inner }
-    }
-}
-
-/// The timing around one partition's consumer.
-struct TimingService<S> {
-    inner: S,
-}
-
-impl<S> Service<Context> for TimingService<S>
-where
-    S: Service<Context, Response = (), Error = BoxError>,
-    S::Future: Send + 'static,
-{
-    type Response = ();
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, ctx: Context) -> Self::Future {
-        let batch = format!(
-            "{} message(s) of {}/{}",
-            ctx.messages().len(),
-            ctx.topic(),
-            ctx.partition()
-        );
-        let started = Instant::now();
-        let handled = self.inner.call(ctx);
-        Box::pin(async move {
-            let result = handled.await;
-            let outcome = if result.is_ok() { "handled" } else { "failed" };
-            tracing::info!("{batch} {outcome} in {} us", started.elapsed().as_micros());
-            result
-        })
-    }
-}
+use karafka::middleware::layer_fn;
+use karafka::{async_trait, routes, App, Config, Consumer, Context};
 
 #[derive(Default)]
 struct EventsConsumer;
@@ -74,10 +27,23 @@ impl Consumer for EventsConsumer {
 }
 
 fn app() -> anyhow::Result<App> {
+    let timing = layer_fn(|ctx, next| async move {
+        let batch = format!(
+            "{} message(s) of {}/{}",
+            ctx.messages().len(),
+            ctx.topic(),
+            ctx.partition()
+        );
+        let started = Instant::now();
+        let result = next.run(ctx).await;
+        let outcome = if result.is_ok() { "handled" } else { "failed" };
+        tracing::info!("{batch} {outcome} in {} us", started.elapsed().as_micros());
+        result
+    });
     Ok(App::builder()
         .config(Config::load()?)
         .routes(routes! {
-            defaults { layer: Timing }
+            defaults { layer: timing }
             topic "events" => EventsConsumer,
         })
         .build()?)

@@ -3,10 +3,12 @@
 //! Every topic's batches go through a [`ConsumerStack`]: at the bottom the topic's
 //! [`Consumer`](crate::Consumer), around it the layers its route added with
 //! [`Topic::layer`](crate::routing::Topic::layer), the last added outermost (as in axum). A layer
-//! sees each [`Context`] before the consumer does and its result after.
+//! sees each [`Context`] before the consumer does and its result after. [`layer_fn`] makes a layer
+//! of an async closure; any `tower::Layer` over [`ConsumerStack`] works too.
 
 pub mod dead_letter_queue;
 pub mod filter;
+mod layer_fn;
 mod shared;
 pub mod virtual_partitions;
 
@@ -14,6 +16,7 @@ pub use dead_letter_queue::{
     DeadLetterQueue, DeadLetterQueueLayer, Decision, DispatchError, Fatal,
 };
 pub use filter::{FilterLayer, Verdict};
+pub use layer_fn::{layer_fn, FnLayer, Next};
 pub(crate) use shared::Shared;
 pub use virtual_partitions::{Distribution, Keyless, VirtualPartitions};
 

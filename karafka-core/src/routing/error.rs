@@ -11,8 +11,11 @@ pub enum RoutingError {
     /// The server's include/exclude filters left nothing to consume.
     #[error("no topic is left to consume after the --include/--exclude filters")]
     NothingSelected,
-    /// A topic has no consumer.
-    #[error("topic `{topic}` has no consumer: set one with `.consumer::<C>()`")]
+    /// An active topic has no consumer.
+    #[error(
+        "topic `{topic}` has no consumer: set one with `.consumer::<C>()` or `.consumer_with(...)`, \
+         or `.active(false)` for a topic that is only declared"
+    )]
     MissingConsumer {
         /// The topic.
         topic: String,

@@ -585,6 +585,117 @@ mod tests {
     }
 
     #[test]
+    fn topic_and_group_names_may_be_expressions_checked_when_built() {
+        let prefix = "staging";
+        let events = String::from("events");
+        let routes = crate::routes! {
+            topic (format!("{prefix}.orders")) => Noop,
+            consumer_group (format!("{prefix}.audit")) {
+                subscription_group (events.clone()) { topic (events) => Noop }
+            }
+        };
+        assert_eq!(
+            layout(routes),
+            vec![
+                (
+                    "app/default".into(),
+                    "app".into(),
+                    vec!["staging.orders".into()]
+                ),
+                (
+                    "staging.audit/events".into(),
+                    "staging.audit".into(),
+                    vec!["events".into()]
+                ),
+            ]
+        );
+        let twice =
+            crate::routes! { topic "a.orders" => Noop, topic (format!("a.{}", "orders")) => Noop };
+        assert!(error(twice).contains("`a.orders` is routed twice"));
+        let invalid = crate::routes! { topic (format!("{prefix} orders")) => Noop };
+        assert!(error(invalid).contains("invalid name `staging orders`"));
+    }
+
+    #[test]
+    fn consumer_with_builds_each_instance_with_what_it_captured() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        struct Counted;
+
+        #[async_trait]
+        impl crate::Consumer for Counted {
+            async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
+                Ok(())
+            }
+        }
+
+        let built = Arc::new(AtomicUsize::new(0));
+        let pool = Arc::clone(&built);
+        let resolved = crate::routes! {
+            topic "orders" {
+                consumer_with: move || {
+                    pool.fetch_add(1, Ordering::SeqCst);
+                    Counted
+                },
+            }
+        }
+        .resolve(&Config::default())
+        .unwrap();
+        let route = &resolved.subscriptions[0].topics[0];
+        assert_eq!(route.consumer_name, "Counted");
+        assert_eq!(
+            built.load(Ordering::SeqCst),
+            0,
+            "built per partition, not at routing"
+        );
+        let _instances = ((route.consumer)(), (route.consumer)());
+        assert_eq!(built.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn an_inactive_topic_needs_no_consumer_and_is_still_declared() {
+        let from_macro = crate::routes! {
+            topic "orders" => Noop,
+            topic "orders_dlq" { active: false, config: { partitions: 2 } }
+        };
+        let from_builder = Routes::new().topic(topic("orders")).topic(
+            Topic::new("orders_dlq")
+                .active(false)
+                .config(TopicConfig::new().partitions(2)),
+        );
+        for routes in [from_macro, from_builder] {
+            let resolved = routes.resolve(&Config::default()).unwrap();
+            let subscribed: Vec<String> = resolved
+                .subscriptions
+                .iter()
+                .flat_map(Subscription::subscriptions)
+                .collect();
+            assert_eq!(subscribed, vec!["orders".to_owned()]);
+            assert_eq!(
+                resolved.declared[1],
+                DeclaredTopic {
+                    name: "orders_dlq".into(),
+                    config: TopicConfig::new().partitions(2),
+                }
+            );
+        }
+        let inactive_by_default = Routes::new()
+            .defaults(|t| t.active(false))
+            .topic(topic("a").active(true))
+            .topic(Topic::new("b"));
+        assert_eq!(layout(inactive_by_default)[0].2, vec!["a".to_owned()]);
+        assert!(
+            error(
+                Routes::new()
+                    .topic(topic("a"))
+                    .topic(Topic::new("b").active(true))
+            )
+            .contains("`b` has no consumer"),
+            "an active topic still needs one"
+        );
+    }
+
+    #[test]
     fn mistakes_are_named() {
         assert!(error(Routes::new()).contains("no active topic"));
         assert!(error(Routes::new().topic(Topic::new("bare"))).contains("`bare` has no consumer"));

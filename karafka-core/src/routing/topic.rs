@@ -133,7 +133,9 @@ impl Topic {
         self
     }
 
-    /// Whether the topic is consumed (an inactive route is kept but not subscribed).
+    /// Whether the topic is consumed (an inactive route is kept but not subscribed). An inactive
+    /// topic needs no consumer: it may be declared only for the `topics` commands, e.g. a
+    /// dead-letter topic.
     pub fn active(mut self, active: bool) -> Self {
         self.active = Some(active);
         self
@@ -222,7 +224,8 @@ impl Topic {
         self
     }
 
-    /// Wraps this topic's processing in a tower layer; the last layer added is the outermost.
+    /// Wraps this topic's processing in a tower layer, or an async closure made one with
+    /// [`layer_fn`](crate::middleware::layer_fn); the last layer added is the outermost.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<ConsumerStack> + Send + Sync + 'static,

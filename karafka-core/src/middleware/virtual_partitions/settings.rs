@@ -42,9 +42,13 @@ pub enum Distribution {
 /// with one key stay in order), and how many virtual partitions run at once.
 ///
 /// ```
-/// use karafka::middleware::VirtualPartitions;
+/// use karafka::middleware::{Keyless, VirtualPartitions};
 ///
-/// let by_key = VirtualPartitions::new(|message| message.key().map(<[u8]>::to_vec)).max_partitions(10);
+/// // By the Kafka message key, the common case.
+/// let by_key = VirtualPartitions::by_key().max_partitions(10);
+/// // By anything derived from the message, here a header.
+/// let by_tenant = VirtualPartitions::new(|message| message.headers().get_str("tenant").map(str::to_owned))
+///     .keyless(Keyless::Together);
 /// ```
 #[derive(Clone)]
 pub struct VirtualPartitions {
@@ -67,20 +71,27 @@ impl fmt::Debug for VirtualPartitions {
 }
 
 impl VirtualPartitions {
-    /// Splits batches by `partitioner`'s key; `None` marks a message without a key.
+    /// Splits batches by `partitioner`'s key; `None` marks a message without a key. The key is
+    /// owned (`|m| m.key()` borrows the message and does not compile): use
+    /// [`VirtualPartitions::by_key`] to split by the message key.
     pub fn new<K, F>(partitioner: F) -> Self
     where
         K: Hash,
         F: Fn(&Message) -> Option<K> + Send + Sync + 'static,
     {
+        Self::hashing(Arc::new(move |message| partitioner(message).map(hash)))
+    }
+
+    /// Splits batches by the Kafka message key; messages without one go where
+    /// [`keyless`](Self::keyless) says. A key lands where
+    /// `new(|m| m.key().map(<[u8]>::to_vec))` puts it, without copying it.
+    pub fn by_key() -> Self {
+        Self::hashing(Arc::new(|message| message.key().map(hash)))
+    }
+
+    fn hashing(partitioner: Partitioner) -> Self {
         Self {
-            partitioner: Arc::new(move |message| {
-                partitioner(message).map(|key| {
-                    let mut hasher = DefaultHasher::new();
-                    key.hash(&mut hasher);
-                    hasher.finish()
-                })
-            }),
+            partitioner,
             max_partitions: None,
             reducer: None,
             keyless: Keyless::default(),
@@ -152,6 +163,12 @@ impl VirtualPartitions {
     }
 }
 
+fn hash(key: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// What a message moves with when virtual partitions are assigned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Unit {
@@ -204,7 +221,7 @@ mod tests {
     }
 
     fn by_key() -> VirtualPartitions {
-        VirtualPartitions::new(|m: &Message| m.key().map(<[u8]>::to_vec))
+        VirtualPartitions::by_key()
     }
 
     #[test]
@@ -255,6 +272,29 @@ mod tests {
         assert_eq!(loads.iter().max(), Some(&2), "spread: {spread:?}");
         let together = by_key().keyless(Keyless::Together).assign(batch.iter(), 3);
         assert!(together.iter().all(|g| *g == together[0]));
+    }
+
+    #[test]
+    fn by_key_splits_by_the_message_key_as_a_copied_key_would() {
+        let batch = messages(&[Some("a"), Some("b"), None, Some("a"), None, Some("c")]);
+        let copied = || VirtualPartitions::new(|m: &Message| m.key().map(<[u8]>::to_vec));
+        for distribution in [Distribution::Consistent, Distribution::Balanced] {
+            assert_eq!(
+                by_key().distribution(distribution).assign(batch.iter(), 3),
+                copied().distribution(distribution).assign(batch.iter(), 3),
+                "{distribution:?}"
+            );
+        }
+        let groups = by_key()
+            .keyless(Keyless::Together)
+            .distribution(Distribution::Consistent)
+            .assign(batch.iter(), 3);
+        assert_eq!(groups[0], groups[3], "one key, one virtual partition");
+        assert_eq!(groups[2], groups[4], "keyless messages together");
+        let spread = by_key()
+            .distribution(Distribution::Consistent)
+            .assign(batch.iter(), 3);
+        assert_ne!(spread[2], spread[4], "keyless messages spread");
     }
 
     #[test]

@@ -3,10 +3,11 @@
 #[path = "../consumers.rs"]
 mod consumers;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use consumers::{EventsConsumer, OrdersConsumer};
-use karafka::middleware::{DeadLetterQueue, Verdict, VirtualPartitions};
+use karafka::middleware::{layer_fn, DeadLetterQueue, Verdict, VirtualPartitions};
 use karafka::routes;
 use karafka::routing::{ConsumerGroup, Routes, SubscriptionGroup, Topic, TopicConfig};
 
@@ -18,7 +19,25 @@ impl karafka::messages::Deserializer for Text {
     }
 }
 
-fn every_form() -> Routes {
+/// A handle a consumer needs, such as a database pool.
+#[derive(Clone)]
+struct Pool {
+    url: Arc<String>,
+}
+
+struct PooledConsumer {
+    pool: Pool,
+}
+
+#[karafka::async_trait]
+impl karafka::Consumer for PooledConsumer {
+    async fn consume(&mut self, _: &mut karafka::Context) -> anyhow::Result<()> {
+        let _url: &str = &self.pool.url;
+        Ok(())
+    }
+}
+
+fn every_form(prefix: &str, pool: Pool) -> Routes {
     routes! {
         defaults {
             max_messages: 50,
@@ -54,7 +73,17 @@ fn every_form() -> Routes {
         subscription_group "slow" {
             topic "audit" => EventsConsumer,
         }
-        consumer_group "analytics" {
+        topic (format!("{prefix}.payments")) {
+            consumer_with: move || PooledConsumer { pool: pool.clone() },
+            virtual_partitions: VirtualPartitions::by_key().max_partitions(4),
+            dead_letter_queue: DeadLetterQueue::new(format!("{prefix}.payments_dlq")),
+            layer: layer_fn(|ctx, next| async move { next.run(ctx).await }),
+        }
+        topic (format!("{prefix}.payments_dlq")) { active: false, config: { partitions: 1 } }
+        subscription_group (format!("{prefix}.fast")) {
+            topic ("inner") => EventsConsumer,
+        }
+        consumer_group (prefix.to_owned() + ".analytics") {
             topic "events" => EventsConsumer,
             pattern(r"logs\..*") { consumer: EventsConsumer }
             subscription_group "batch" {
@@ -79,5 +108,5 @@ fn the_builder_api() -> Routes {
 }
 
 fn main() {
-    let _ = (every_form(), the_builder_api());
+    let _ = (every_form("staging", Pool { url: Arc::new("db".into()) }), the_builder_api());
 }

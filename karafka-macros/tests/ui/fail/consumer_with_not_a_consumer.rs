@@ -1,0 +1,7 @@
+struct NotAConsumer;
+
+fn main() {
+    let _ = karafka::routes! {
+        topic "orders" { consumer_with: || NotAConsumer }
+    };
+}

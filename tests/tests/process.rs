@@ -116,19 +116,19 @@ async fn sigterm_lets_the_running_batch_finish_commits_and_exits_0() {
     assert!(stderr.contains("Stopped in"), "{stderr}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_outliving_the_shutdown_timeout_exits_2_and_names_the_job() {
-    let topic = unique("shutdown-timeout");
-    let group = unique("shutdown-timeout-group");
+/// A server on a new topic whose first job never ends, under `shutdown_timeout_ms`; returned
+/// once that job runs, with its topic and group.
+async fn stuck_server(name: &str, shutdown_timeout_ms: &str) -> (Probe, String, String) {
+    let topic = unique(name);
+    let group = unique(&format!("{name}-group"));
     create_topic(&topic, 1).await;
     produce_keyed(&topic, 5, 1).await;
-
-    let mut probe = Probe::spawn(
+    let probe = Probe::spawn(
         PROBE,
         &topic,
         &group,
         &[
-            ("KARAFKA_SHUTDOWN_TIMEOUT", "1000"),
+            ("KARAFKA_SHUTDOWN_TIMEOUT", shutdown_timeout_ms),
             ("PROBE_SLEEP_MS", "600000"),
             // Job starts are DEBUG lines.
             ("RUST_LOG", "info,karafka::processing=debug"),
@@ -137,6 +137,12 @@ async fn a_job_outliving_the_shutdown_timeout_exits_2_and_names_the_job() {
     probe
         .wait_log("Consume job for Probe", Duration::from_secs(60))
         .await;
+    (probe, topic, group)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_outliving_the_shutdown_timeout_exits_2_and_names_the_job() {
+    let (mut probe, topic, group) = stuck_server("shutdown-timeout", "1000").await;
     let signalled = Instant::now();
     probe.signal("TERM");
     let (code, stderr) = probe.wait(Duration::from_secs(30)).await;
@@ -325,23 +331,7 @@ async fn unreachable_brokers_are_reported_briefly_and_join_timeout_gives_up() {
 /// A second Ctrl-C while a job holds up the shutdown exits at once with code 2, naming the job.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_interrupt_exits_at_once_naming_the_running_jobs() {
-    let topic = unique("second-interrupt");
-    let group = unique("second-interrupt-group");
-    create_topic(&topic, 1).await;
-    produce_keyed(&topic, 5, 1).await;
-    let mut probe = Probe::spawn(
-        PROBE,
-        &topic,
-        &group,
-        &[
-            ("KARAFKA_SHUTDOWN_TIMEOUT", "60000"),
-            ("PROBE_SLEEP_MS", "600000"),
-            ("RUST_LOG", "info,karafka::processing=debug"),
-        ],
-    );
-    probe
-        .wait_log("Consume job for Probe", Duration::from_secs(60))
-        .await;
+    let (mut probe, topic, _) = stuck_server("second-interrupt", "60000").await;
     probe.signal("INT");
     probe.wait_log("Stopping", Duration::from_secs(10)).await;
     let signalled = Instant::now();

@@ -80,16 +80,7 @@ fn render(app: &App) -> anyhow::Result<String> {
 mod tests {
     use super::*;
     use crate::config::REDACTED;
-
-    #[derive(Default)]
-    struct Noop;
-
-    #[async_trait::async_trait]
-    impl crate::Consumer for Noop {
-        async fn consume(&mut self, _: &mut crate::Context) -> anyhow::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::consumer::Noop;
 
     #[test]
     fn each_topic_shows_its_features_and_inactive_topics_are_listed() {

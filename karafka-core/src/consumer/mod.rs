@@ -2,6 +2,8 @@
 
 mod context;
 mod error;
+#[cfg(test)]
+mod noop;
 mod panicked;
 
 use async_trait::async_trait;
@@ -9,6 +11,8 @@ use async_trait::async_trait;
 pub use context::Context;
 pub(crate) use context::VirtualGroup;
 pub use error::{find_cause, ConsumeError};
+#[cfg(test)]
+pub(crate) use noop::Noop;
 pub use panicked::Panicked;
 
 use crate::TopicPartition;

@@ -385,17 +385,8 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
+    use crate::consumer::Noop;
     use crate::Context;
-
-    #[derive(Default)]
-    struct Noop;
-
-    #[async_trait]
-    impl crate::Consumer for Noop {
-        async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
-            Ok(())
-        }
-    }
 
     fn topic(name: &str) -> Topic {
         Topic::new(name).consumer::<Noop>()

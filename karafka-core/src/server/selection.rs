@@ -109,21 +109,10 @@ impl Selection {
 
 #[cfg(test)]
 mod tests {
-    use async_trait::async_trait;
-
     use super::*;
+    use crate::consumer::Noop;
     use crate::routing::{Routes, Topic};
-    use crate::{Config, Context};
-
-    #[derive(Default)]
-    struct Noop;
-
-    #[async_trait]
-    impl crate::Consumer for Noop {
-        async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::Config;
 
     fn subscriptions() -> Vec<Subscription> {
         Routes::new()

@@ -186,6 +186,15 @@ async fn an_installed_app_builds_runs_and_consumes() {
         Duration::from_secs(60),
     )
     .await;
+    // The scaffold's own test: its settings and routes are valid (no broker needed).
+    let tested = run(
+        &project,
+        env!("CARGO"),
+        &["test", "--quiet"],
+        Duration::from_secs(600),
+    )
+    .await;
+    assert!(tested.contains("1 passed"), "{tested}");
     let bin = Path::new(&target_dir()).join("debug");
 
     let shop = bin.join("shop");

@@ -6,3 +6,15 @@ pub mod consumers;
 mod routes;
 
 pub use routes::app;
+
+#[cfg(test)]
+mod tests {
+    /// `cargo test` checks the settings (`karafka.toml`, `KARAFKA_*`) and the routes without a
+    /// broker: building the app validates both.
+    #[test]
+    fn the_settings_and_routes_are_valid() {
+        if let Err(error) = super::app() {
+            panic!("{error:#}");
+        }
+    }
+}

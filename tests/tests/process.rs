@@ -347,3 +347,47 @@ async fn a_second_interrupt_exits_at_once_naming_the_running_jobs() {
         "{stderr}"
     );
 }
+
+/// "Polled N messages in X ms" counts the gathering after the first message, not the idle wait
+/// before it: a message that arrives after 3 idle seconds is polled well within
+/// `max_wait_time`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poll_time_leaves_out_the_idle_wait() {
+    let topic = unique("idle-poll");
+    let group = unique("idle-poll-group");
+    create_topic(&topic, 1).await;
+    let mut probe = Probe::spawn(
+        PROBE,
+        &topic,
+        &group,
+        &[
+            ("KARAFKA_MAX_WAIT_TIME", "1000"),
+            ("RUST_LOG", "info,karafka::processing=debug"),
+        ],
+    );
+    probe
+        .wait_log("Assigned partitions", Duration::from_secs(60))
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    produce_to(&topic, 0, &["{}"]).await;
+    probe.wait_handled(1, Duration::from_secs(30)).await;
+    probe
+        .wait_log("Polled 1 messages", Duration::from_secs(10))
+        .await;
+    probe.signal("TERM");
+    let (code, stderr) = probe.wait(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let polled_ms: u64 = stderr
+        .lines()
+        .find_map(|line| {
+            let rest = line
+                .split(&format!("Polled 1 messages from {topic}/0 in "))
+                .nth(1)?;
+            rest.split(' ').next()?.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no poll line: {stderr}"));
+    assert!(
+        polled_ms < 1_000,
+        "the idle wait was counted: {polled_ms} ms"
+    );
+}

@@ -441,17 +441,24 @@ async fn admin_reads_a_range_of_a_partition_without_joining_a_group() {
     );
 }
 
-/// Runs `probe topics <action>` for `topic` on a terminal (util-linux `script` gives it one),
-/// typing `answer`; returns the exit code and what the terminal showed.
-fn on_a_terminal(action: &str, topic: &str, answer: &str) -> (Option<i32>, String) {
+/// Runs `probe <command>` for `topic` on a terminal (util-linux `script` gives it one), with
+/// `env`, typing `answer`; returns the exit code and what the terminal showed.
+fn on_a_terminal(
+    command: &str,
+    topic: &str,
+    env: &[(&str, &str)],
+    answer: &str,
+) -> (Option<i32>, String) {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
 
     let mut child = Command::new("script")
-        .args(["-qec", &format!("{PROBE} topics {action}"), "/dev/null"])
+        .args(["-qec", &format!("{PROBE} {command}"), "/dev/null"])
         .env("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", bootstrap_servers())
         .env("PROBE_TOPIC", topic)
         .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -467,7 +474,7 @@ fn on_a_terminal(action: &str, topic: &str, answer: &str) -> (Option<i32>, Strin
     while child.try_wait().expect("status").is_none() {
         if started.elapsed() > Duration::from_secs(30) {
             let _ = child.kill();
-            panic!("topics {action} on a terminal did not end within 30 s");
+            panic!("{command} on a terminal did not end within 30 s");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -480,7 +487,7 @@ fn on_a_terminal(action: &str, topic: &str, answer: &str) -> (Option<i32>, Strin
 async fn topics_delete_asks_on_a_terminal() {
     let topic = unique("confirm");
     create_topic(&topic, 1).await;
-    let (code, shown) = on_a_terminal("delete", &topic, "n\n");
+    let (code, shown) = on_a_terminal("topics delete", &topic, &[], "n\n");
     assert_eq!(code, Some(1), "{shown}");
     assert!(
         shown.contains(&format!("Delete the topics {topic}")),
@@ -489,7 +496,7 @@ async fn topics_delete_asks_on_a_terminal() {
     assert!(shown.contains("nothing deleted"), "{shown}");
     assert_eq!(admin().partition_count(&topic).await.ok(), Some(1), "kept");
 
-    let (code, shown) = on_a_terminal("delete", &topic, "y\n");
+    let (code, shown) = on_a_terminal("topics delete", &topic, &[], "y\n");
     assert_eq!(code, Some(0), "{shown}");
     assert!(shown.contains(&format!("- delete {topic}")), "{shown}");
 }
@@ -507,5 +514,26 @@ async fn version_names_the_app_and_karafka() {
             env!("CARGO_PKG_VERSION")
         ),
         "the app's package name and version (karafka::run!), then karafka's"
+    );
+}
+
+/// On a terminal the log is coloured, unless `NO_COLOR` is set (no-color.org).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_coloured_on_a_terminal_unless_no_color_is_set() {
+    // A server that gives up at once: a few log lines, then exit 1.
+    let env = [
+        ("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:1"),
+        ("KARAFKA_JOIN_TIMEOUT", "500"),
+    ];
+    let (code, shown) = on_a_terminal("server", "any-topic", &env, "");
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("\u{1b}["), "colours on a terminal: {shown}");
+    let plain: Vec<(&str, &str)> = env.iter().copied().chain([("NO_COLOR", "1")]).collect();
+    let (code, shown) = on_a_terminal("server", "any-topic", &plain, "");
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("join_timeout"), "{shown}");
+    assert!(
+        !shown.contains('\u{1b}'),
+        "no colours with NO_COLOR: {shown}"
     );
 }

@@ -186,7 +186,9 @@ impl Routes {
             }
             subscriptions.extend(buckets.into_iter().map(|(_, subscription)| subscription));
         }
-        if subscriptions.is_empty() {
+        // Only inactive topics is a produce-only app: it declares topics and consumes none (its
+        // server refuses to start).
+        if subscriptions.is_empty() && inactive.is_empty() {
             return Err(RoutingError::Empty);
         }
         Ok(Resolved {
@@ -683,6 +685,19 @@ mod tests {
             )
             .contains("`b` has no consumer"),
             "an active topic still needs one"
+        );
+    }
+
+    #[test]
+    fn only_inactive_topics_make_a_produce_only_app() {
+        let resolved = Routes::new()
+            .topic(Topic::new("outbox").active(false))
+            .resolve(&Config::default())
+            .expect("declares, consumes nothing");
+        assert!(resolved.subscriptions.is_empty());
+        assert_eq!(
+            resolved.inactive,
+            vec![("app".to_owned(), "outbox".to_owned())]
         );
     }
 

@@ -22,7 +22,7 @@ use crate::config::{consumer_config, Config};
 use crate::connection::{GiveUp, GroupTimeouts, Listener, NotJoined};
 use crate::middleware::Keyless;
 use crate::processing::{PartitionRegistry, Scheduler};
-use crate::routing::Subscription;
+use crate::routing::{RoutingError, Subscription};
 use crate::Error;
 
 /// Closing the consumers (final commit, leaving the group) gets at least this long, even when
@@ -78,8 +78,8 @@ impl Server {
     /// consumers leave their groups.
     ///
     /// # Errors
-    /// [`Error::Connection`] when a consumer cannot be created or subscribed;
-    /// [`Error::NotJoined`] (after a graceful stop) when a consumer did not join its group
+    /// [`Error::Routing`] when the app routes no active topic; [`Error::Connection`] when a
+    /// consumer cannot be created or subscribed; [`Error::NotJoined`] (after a graceful stop) when a consumer did not join its group
     /// within `join_timeout`.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<Shutdown, Error> {
         self.run_with(stop, None::<std::future::Pending<()>>).await
@@ -98,6 +98,9 @@ impl Server {
             producer,
             ..
         } = app;
+        if subscriptions.is_empty() {
+            return Err(RoutingError::Empty.into());
+        }
         let scheduler = Scheduler::new(config.concurrency, Handle::current());
         let give_up = Arc::new(GiveUp::default());
         let mut listeners = Vec::with_capacity(subscriptions.len());

@@ -30,6 +30,7 @@ impl Selection {
     /// The parts of `subscriptions` this selection admits.
     ///
     /// # Errors
+    /// [`RoutingError::Empty`] when the app consumes nothing (only inactive topics),
     /// [`RoutingError::UnknownSelected`] for a name no route has (a typo would otherwise leave
     /// the process consuming something else, or nothing), [`RoutingError::NothingSelected`] when
     /// nothing is left.
@@ -37,6 +38,9 @@ impl Selection {
         &self,
         subscriptions: Vec<Subscription>,
     ) -> Result<Vec<Subscription>, RoutingError> {
+        if subscriptions.is_empty() {
+            return Err(RoutingError::Empty);
+        }
         let groups: BTreeSet<&str> = subscriptions.iter().map(|s| s.group_id.as_str()).collect();
         let subscription_groups: BTreeSet<&str> = subscriptions
             .iter()
@@ -141,6 +145,20 @@ mod tests {
             text.contains("--exclude-consumer-groups names `nope`"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_app_without_active_topics_has_nothing_to_serve() {
+        let produce_only = Routes::new()
+            .topic(Topic::new("outbox").active(false))
+            .resolve(&Config::default())
+            .expect("a produce-only app")
+            .subscriptions;
+        let text = Selection::default()
+            .apply(produce_only)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("no active topic is routed"), "{text}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use crate::admin::{Admin, SeekTarget};
+use crate::admin::{Admin, PartitionLag, SeekTarget};
 use crate::App;
 
 #[derive(Debug, Subcommand)]
@@ -52,8 +52,8 @@ pub(super) async fn run(app: &App, command: &ConsumerGroupsCommand) -> anyhow::R
                     continue;
                 }
                 let lags = admin.lag(&group_id, &name).await?;
-                if !allow_new && lags.iter().all(|lag| lag.committed.is_none()) {
-                    refuse_new(&admin, &group_id, &name).await?;
+                if !allow_new {
+                    refuse_new(&admin, &group_id, &name, &lags).await?;
                 }
                 rows.extend(lags.into_iter().map(|lag| (group_id.clone(), lag)));
             }
@@ -77,14 +77,8 @@ pub(super) async fn run(app: &App, command: &ConsumerGroupsCommand) -> anyhow::R
             to,
             allow_new,
         } => {
-            if !allow_new
-                && admin
-                    .lag(group, topic)
-                    .await?
-                    .iter()
-                    .all(|lag| lag.committed.is_none())
-            {
-                refuse_new(&admin, group, topic).await?;
+            if !allow_new {
+                refuse_new(&admin, group, topic, &admin.lag(group, topic).await?).await?;
             }
             for (partition, offset) in admin.seek_consumer_group(group, topic, *to).await? {
                 println!("{group} {topic}/{partition} -> {offset}");
@@ -94,10 +88,16 @@ pub(super) async fn run(app: &App, command: &ConsumerGroupsCommand) -> anyhow::R
     Ok(0)
 }
 
-/// A group with no committed offsets on `topic` and no members has never consumed it: most
-/// likely a mistyped name, which would otherwise read as a brand-new group (or get created).
-async fn refuse_new(admin: &Admin, group: &str, topic: &str) -> anyhow::Result<()> {
-    if admin.active_members(group).await? > 0 {
+/// Refuses a group with no committed offsets on `topic` (`lags`) and no members: it has never
+/// consumed the topic, most likely a mistyped name, which would otherwise read as a brand-new
+/// group (or get created).
+async fn refuse_new(
+    admin: &Admin,
+    group: &str,
+    topic: &str,
+    lags: &[PartitionLag],
+) -> anyhow::Result<()> {
+    if lags.iter().any(|lag| lag.committed.is_some()) || admin.active_members(group).await? > 0 {
         return Ok(());
     }
     anyhow::bail!(

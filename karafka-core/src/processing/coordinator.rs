@@ -236,7 +236,7 @@ impl Coordinator {
                 elapsed_ms,
                 attempt = job.attempt,
                 %error,
-                "Consume job for {consumer} on {} failed after {elapsed} ms: {error}",
+                "Consume job for {consumer} on {} failed after {elapsed} ms",
                 self.partition
             ),
         }
@@ -273,7 +273,7 @@ impl Coordinator {
             backoff_ms = delay.as_millis() as u64,
             attempt = failures + 1,
             %error,
-            "Pausing {} at offset {resume_at} for {} ms after: {error}; then retrying (attempt {})",
+            "Pausing {} at offset {resume_at} for {} ms after the error; then retrying (attempt {})",
             self.partition,
             delay.as_millis(),
             failures + 1

@@ -3,10 +3,9 @@
 use crate::config::Config;
 use crate::producer::Producer;
 use crate::routing::{DeclaredTopic, Routes, Subscription};
-use crate::server::Server;
 use crate::Error;
 
-/// A validated app, ready to run as a [`Server`] and to produce.
+/// A validated app, ready to run as a [`Server`](crate::Server) and to produce.
 pub struct App {
     pub(crate) config: Config,
     pub(crate) subscriptions: Vec<Subscription>,
@@ -30,11 +29,6 @@ impl App {
     /// The app's producer (clone it to keep it beyond the app).
     pub fn producer(&self) -> &Producer {
         &self.producer
-    }
-
-    /// The server that consumes this app's routes.
-    pub fn server(self) -> Server {
-        Server::new(self)
     }
 }
 

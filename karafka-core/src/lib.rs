@@ -47,6 +47,7 @@ mod connection;
 pub mod consumer;
 mod error;
 pub mod instrumentation;
+mod memory;
 pub mod messages;
 pub mod middleware;
 mod offsets;
@@ -54,6 +55,7 @@ mod processing;
 pub mod producer;
 pub mod routing;
 pub mod server;
+pub mod testing;
 mod topic_partition;
 
 pub use app::{App, AppBuilder};

@@ -1,6 +1,7 @@
 //! Cluster administration: topics and their partitions and settings, watermarks, reading a range
 //! of a topic, consumer-group lag, and moving a group's offsets (replay or skip).
 
+mod convert;
 mod error;
 mod offsets;
 mod plan;

@@ -9,7 +9,7 @@ use super::{Admin, AdminError, REQUEST_TIMEOUT};
 
 /// The group id of the reading consumer; it is never joined nor committed to.
 const READER_GROUP: &str = "karafka-admin-reader";
-use crate::connection::to_message;
+use super::convert::to_message;
 use crate::messages::{Message, Origin, PayloadDecoder};
 
 impl Admin {

@@ -56,7 +56,7 @@ fn render(app: &App) -> anyhow::Result<String> {
                 route.consumer_name,
                 route.max_messages,
                 route.max_wait_time.as_millis(),
-                if route.manual_offset_management {
+                if route.stack.manual_offset_management {
                     ", manual offsets"
                 } else {
                     ""

@@ -9,13 +9,14 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _, ConsumerContext, Rebalance}
 use rdkafka::error::KafkaError;
 use rdkafka::TopicPartitionList;
 
-use super::{CommitTurn, KafkaConsumer, RebalanceHandler, Revocation};
+use super::{CommitTurn, KafkaConsumer};
+use crate::processing::{PartitionRegistry, Revocation};
 use crate::TopicPartition;
 
 /// Callbacks of one subscription group's consumer.
 pub(crate) struct ListenerContext {
     name: String,
-    handler: Arc<dyn RebalanceHandler>,
+    registry: Arc<PartitionRegistry<KafkaConsumer>>,
     /// Set once the consumer exists; partition streams need an owning handle on it.
     consumer: OnceLock<Weak<KafkaConsumer>>,
     /// The member is leaving because a job outran `max.poll.interval.ms`.
@@ -24,10 +25,10 @@ pub(crate) struct ListenerContext {
 }
 
 impl ListenerContext {
-    pub(crate) fn new(name: String, handler: Arc<dyn RebalanceHandler>) -> Self {
+    pub(crate) fn new(name: String, registry: Arc<PartitionRegistry<KafkaConsumer>>) -> Self {
         Self {
             name,
-            handler,
+            registry,
             consumer: OnceLock::new(),
             evicting: AtomicBool::new(false),
             commit_turn: CommitTurn::default(),
@@ -59,8 +60,14 @@ impl ListenerContext {
         let _ = self.consumer.set(Arc::downgrade(consumer));
     }
 
-    pub(crate) fn handler(&self) -> &Arc<dyn RebalanceHandler> {
-        &self.handler
+    /// The consumer, while it is alive (not while it is being dropped).
+    pub(crate) fn consumer(&self) -> Option<Arc<KafkaConsumer>> {
+        self.consumer.get().and_then(Weak::upgrade)
+    }
+
+    /// The partitions of this subscription group, on the processing side.
+    pub(crate) fn registry(&self) -> &PartitionRegistry<KafkaConsumer> {
+        &self.registry
     }
 }
 
@@ -84,13 +91,7 @@ impl ClientContext for ListenerContext {
 impl ConsumerContext for ListenerContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
-            Rebalance::Assign(list) => {
-                // The upgrade fails only while the consumer is being dropped, when librdkafka
-                // revokes but never assigns.
-                if let Some(consumer) = self.consumer.get().and_then(Weak::upgrade) {
-                    self.handler.assigned(&consumer, partitions(list));
-                }
-            }
+            Rebalance::Assign(list) => self.registry.assigned(consumer, partitions(list)),
             Rebalance::Revoke(list) => {
                 let how = if consumer.assignment_lost() {
                     Revocation::Lost
@@ -99,7 +100,7 @@ impl ConsumerContext for ListenerContext {
                 } else {
                     Revocation::Graceful
                 };
-                self.handler.revoked(consumer, partitions(list), how);
+                self.registry.revoked(consumer, partitions(list), how);
             }
             Rebalance::Error(error) => {
                 tracing::error!(group = %self.name, %error, "rebalance failed");

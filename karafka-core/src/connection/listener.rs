@@ -17,9 +17,10 @@ use rdkafka::{ClientConfig, Message as _};
 
 use super::commit::{commit, CommitInterval};
 use super::member_id::member_id;
-use super::{GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined, RebalanceHandler};
+use super::{GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined};
 use crate::config::redact_kafka_error;
 use crate::instrumentation::{left_out, recovers_by_itself, repeated};
+use crate::processing::PartitionRegistry;
 
 /// How long one poll of the consumer queue blocks; bounds how late a close request is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -41,11 +42,11 @@ impl Listener {
         name: String,
         config: &ClientConfig,
         topics: &[String],
-        handler: Arc<dyn RebalanceHandler>,
+        registry: Arc<PartitionRegistry<KafkaConsumer>>,
         join_timeout: Option<Duration>,
         give_up: Arc<GiveUp>,
     ) -> Result<Self, KafkaError> {
-        let context = ListenerContext::new(name.clone(), handler);
+        let context = ListenerContext::new(name.clone(), registry);
         let consumer: Arc<KafkaConsumer> = Arc::new(
             config
                 .create_with_context(context)
@@ -163,7 +164,7 @@ impl Polling {
         let mut commits = CommitInterval::new(self.timeouts.commit_interval, Instant::now());
         while !stop.load(Ordering::Acquire) {
             poll_once(name, &consumer);
-            consumer.context().handler().store_offsets();
+            consumer.context().registry().store_offsets();
             if commits.due(Instant::now()) {
                 if let Err(error) = commit(&consumer, None) {
                     // The offsets stay stored, so the next commit carries them.
@@ -205,7 +206,7 @@ impl Polling {
         let context = consumer.context();
         match (
             context.evicting(),
-            context.handler().overdue(self.timeouts.max_poll_interval),
+            context.registry().overdue(self.timeouts.max_poll_interval),
         ) {
             (false, Some(job)) => {
                 tracing::error!(
@@ -273,7 +274,7 @@ fn poll_once(name: &str, consumer: &KafkaConsumer) {
 /// Commits what was stored, leaves the group and closes the consumer.
 fn close(name: &str, consumer: Arc<KafkaConsumer>, classic: bool, session_timeout: Duration) {
     let started = Instant::now();
-    consumer.context().handler().release();
+    consumer.context().registry().release();
     if let Err(error) = commit(&consumer, None) {
         tracing::error!(group = name, %error, "final offset commit failed");
     }

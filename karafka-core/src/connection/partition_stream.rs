@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rdkafka::consumer::Consumer as _;
-use rdkafka::error::KafkaResult;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::time::{timeout, timeout_at, Instant};
 
@@ -20,6 +20,7 @@ use super::watermark::cached_high_watermark;
 use super::KafkaConsumer;
 use crate::messages::{Message, Origin};
 use crate::offsets::ReadPosition;
+use crate::processing::{PartitionSource, Retry};
 
 /// librdkafka signals a queue going from empty to non-empty; this bounds the wait should a
 /// signal ever be missed, so a partition can never stall for good.
@@ -56,17 +57,13 @@ impl PartitionStream {
         self.read.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn origin(&self) -> &Arc<Origin> {
-        &self.origin
-    }
-
     /// The next batch: up to `max_messages`, gathered for at most `max_wait` from now (Karafka's
     /// poll budget). Whatever arrived by then is returned; when nothing did, the first message to
     /// arrive later is returned at once, so an idle partition adds no batching delay. Once the
     /// batch reaches the end of what the broker holds, it is returned without waiting for more.
     /// Also returns how long it gathered after the first message: the wait for that one is idle
     /// time, not polling.
-    pub(crate) async fn next_batch(
+    async fn next_batch_from_queue(
         &self,
         max_messages: usize,
         max_wait: Duration,
@@ -131,29 +128,45 @@ impl PartitionStream {
             );
         }
     }
+}
+
+impl PartitionSource for PartitionStream {
+    type Error = KafkaError;
+
+    fn origin(&self) -> &Arc<Origin> {
+        &self.origin
+    }
+
+    async fn next_batch(
+        &self,
+        max_messages: usize,
+        max_wait: Duration,
+    ) -> (Vec<Message>, Duration) {
+        self.next_batch_from_queue(max_messages, max_wait).await
+    }
 
     /// The partition's end as of librdkafka's last fetch, if known.
-    pub(crate) fn high_watermark(&self) -> Option<i64> {
+    fn high_watermark(&self) -> Option<i64> {
         cached_high_watermark(&self.consumer, &self.topic, self.origin.partition)
     }
 
     /// The offset to store once everything before `next_unmarked` was handled: past the records
     /// the consumer never sees (transaction markers) when they are all that follows the last
     /// record handed over, so a caught-up group's committed offset reaches the log end.
-    pub(crate) fn committable(&self, next_unmarked: i64) -> i64 {
+    fn committable(&self, next_unmarked: i64) -> i64 {
         self.read().committable(next_unmarked)
     }
 
     /// Stores `offset + 1` as the next offset to commit. librdkafka refuses it once the partition
     /// is no longer assigned.
-    pub(crate) fn store(&self, offset: i64) -> KafkaResult<()> {
+    fn store(&self, offset: i64) -> KafkaResult<()> {
         self.consumer
             .store_offset(&self.origin.topic, self.origin.partition, offset)
     }
 
     /// Commits `offset + 1` and waits for the broker's answer. Blocks: call off the async
     /// threads.
-    pub(crate) fn commit_sync(&self, offset: i64) -> KafkaResult<()> {
+    fn commit_sync(&self, offset: i64) -> KafkaResult<()> {
         let mut list = TopicPartitionList::new();
         list.add_partition_offset(
             &self.origin.topic,
@@ -164,7 +177,7 @@ impl PartitionStream {
     }
 
     /// Moves the fetch position to `offset`; messages fetched before are discarded by librdkafka.
-    pub(crate) fn seek(&self, offset: i64) -> KafkaResult<()> {
+    fn seek(&self, offset: i64) -> KafkaResult<()> {
         self.read().reset();
         self.consumer.seek(
             &self.origin.topic,
@@ -173,4 +186,10 @@ impl PartitionStream {
             Duration::ZERO,
         )
     }
+
+    /// Not reading the partition's own queue is the pause: librdkafka stops fetching it once its
+    /// prefetch limits are reached, and nothing is lost or fetched twice.
+    fn pause(&self, _until: Instant, _retry: Option<&Retry>) {}
+
+    fn resume(&self) {}
 }

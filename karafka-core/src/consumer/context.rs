@@ -1,69 +1,47 @@
 //! The batch a consumer handles and what it may do with its partition.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
+use super::runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
+use super::DispatchError;
 use crate::messages::{Message, Messages};
-use crate::middleware::dead_letter_queue::Dispatcher;
-use crate::middleware::DispatchError;
-use crate::offsets::VirtualOffsets;
-use crate::processing::{Assignment, Control};
 use crate::producer::Producer;
-
-/// The virtual partition a context's messages belong to, and the batch's shared marks.
-#[derive(Clone)]
-pub(crate) struct VirtualGroup {
-    marks: Arc<Mutex<VirtualOffsets>>,
-    group: usize,
-    collapsed: bool,
-}
-
-impl VirtualGroup {
-    pub(crate) fn new(marks: Arc<Mutex<VirtualOffsets>>, group: usize, collapsed: bool) -> Self {
-        Self {
-            marks,
-            group,
-            collapsed,
-        }
-    }
-
-    /// Marks the group's messages up to `offset`; the offset to store, when it moved.
-    fn mark(&self, offset: i64) -> Option<i64> {
-        // The marks are plain data, consistent whenever the lock is released.
-        let mut marks = self.marks.lock().unwrap_or_else(PoisonError::into_inner);
-        marks.mark(self.group, offset)
-    }
-}
 
 /// One consume job: its messages, and control over the partition they came from.
 pub struct Context {
     messages: Messages,
-    assignment: Arc<Assignment>,
+    partition: Arc<dyn PartitionHandle>,
     attempt: u32,
     producer: Producer,
-    dead_letter: Option<Arc<Dispatcher>>,
-    virtual_group: Option<VirtualGroup>,
-    /// Whether anything was marked through this context.
-    marked: AtomicBool,
+    dead_letter: Option<Arc<dyn DeadLetterSink>>,
+    /// Under virtual partitions: what the partition may store of this context's marks.
+    marks: Option<Arc<dyn MarkFilter>>,
+    /// Whether the consumer marked anything itself through this context (or its virtual forks).
+    marked: Arc<AtomicBool>,
+    /// Set when a layer finished with the failing message (a dead-letter dispatch): the
+    /// partition's next failure counts as a first attempt. Shared by every fork of the job.
+    attempts_restarted: Arc<AtomicBool>,
 }
 
 impl Context {
     pub(crate) fn new(
         messages: Messages,
-        assignment: Arc<Assignment>,
+        partition: Arc<dyn PartitionHandle>,
         attempt: u32,
         producer: Producer,
-        dead_letter: Option<Arc<Dispatcher>>,
+        dead_letter: Option<Arc<dyn DeadLetterSink>>,
     ) -> Self {
         Self {
             messages,
-            assignment,
+            partition,
             attempt,
             producer,
             dead_letter,
-            virtual_group: None,
-            marked: AtomicBool::new(false),
+            marks: None,
+            marked: Arc::default(),
+            attempts_restarted: Arc::default(),
         }
     }
 
@@ -71,52 +49,61 @@ impl Context {
     pub(crate) fn fork(&self, messages: Messages, attempt: u32) -> Self {
         Self {
             messages,
-            assignment: Arc::clone(&self.assignment),
+            partition: Arc::clone(&self.partition),
             attempt,
             producer: self.producer.clone(),
             dead_letter: self.dead_letter.clone(),
-            virtual_group: self.virtual_group.clone(),
-            marked: AtomicBool::new(false),
+            marks: self.marks.clone(),
+            marked: Arc::default(),
+            attempts_restarted: Arc::clone(&self.attempts_restarted),
         }
     }
 
-    /// A context for one virtual partition's share of the batch.
-    pub(crate) fn virtual_fork(&self, messages: Messages, group: VirtualGroup) -> Self {
+    /// A context for one virtual partition's share of the batch; what the consumer marks in it
+    /// counts as marked in this one.
+    pub(crate) fn virtual_fork(&self, messages: Messages, marks: Arc<dyn MarkFilter>) -> Self {
         Self {
-            virtual_group: Some(group),
+            marks: Some(marks),
+            marked: Arc::clone(&self.marked),
             ..self.fork(messages, self.attempt)
         }
     }
 
     /// Marks the partition up to `offset` directly (all of it is known to be handled).
     pub(crate) fn mark_offset(&self, offset: i64) -> bool {
-        self.assignment.mark(offset)
+        self.partition.mark(offset)
     }
 
-    /// Whether anything was marked through this context.
-    pub(crate) fn marked_any(&self) -> bool {
-        self.marked.load(Ordering::Relaxed)
+    /// Marks the batch's last message on the consumer's behalf, after it returned `Ok`.
+    pub(crate) fn mark_batch(&self) {
+        if let Some(last) = self.messages.last() {
+            self.mark(last);
+        }
     }
 
-    /// Whether this partition's consumer was seen marking messages before failing, so its first
-    /// unmarked message is the one that failed.
-    pub(crate) fn marks_as_it_goes(&self) -> bool {
-        self.assignment.marks_as_it_goes()
+    /// Whether the consumer marked anything itself through this context or its virtual forks.
+    pub(crate) fn marked(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.marked)
     }
 
-    /// The consumer marked messages in a job that then failed.
-    pub(crate) fn note_marks_as_it_goes(&self) {
-        self.assignment.note_marks_as_it_goes();
+    /// The wall clock messages' ages are measured against: the system's, or a test's virtual one.
+    pub(crate) fn now(&self) -> SystemTime {
+        self.partition.now()
     }
 
     /// The first offset of the partition not marked yet in this assignment.
     pub(crate) fn next_unmarked(&self) -> Option<i64> {
-        self.assignment.next_unmarked()
+        self.partition.next_unmarked()
     }
 
     /// The partition's next failure counts as its first attempt again.
     pub(crate) fn restart_attempts(&self) {
-        self.assignment.restart_attempts();
+        self.attempts_restarted.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a layer restarted the attempts, shared by every fork of this job.
+    pub(crate) fn attempts_restarted(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.attempts_restarted)
     }
 
     /// The batch: messages of one partition in offset order.
@@ -126,12 +113,12 @@ impl Context {
 
     /// The topic of the batch.
     pub fn topic(&self) -> &str {
-        &self.assignment.origin().topic
+        self.partition.topic()
     }
 
     /// The partition of the batch.
     pub fn partition(&self) -> i32 {
-        self.assignment.origin().partition
+        self.partition.partition()
     }
 
     /// Marks `message` (and every earlier one of the partition) as handled: its offset is stored
@@ -145,13 +132,17 @@ impl Context {
             return false;
         }
         self.marked.store(true, Ordering::Relaxed);
-        match &self.virtual_group {
+        self.mark(message)
+    }
+
+    fn mark(&self, message: &Message) -> bool {
+        match &self.marks {
             // Under virtual partitions only what every virtual partition handled is stored.
-            Some(group) => match group.mark(message.offset()) {
-                Some(stored) => self.assignment.mark(stored),
-                None => !self.assignment.is_revoked(),
+            Some(marks) => match marks.mark(message.offset()) {
+                Some(stored) => self.partition.mark(stored),
+                None => !self.partition.is_revoked(),
             },
-            None => self.assignment.mark(message.offset()),
+            None => self.partition.mark(message.offset()),
         }
     }
 
@@ -161,11 +152,11 @@ impl Context {
         if !self.mark_as_consumed(message) {
             return false;
         }
-        let Some(next) = self.assignment.next_unmarked() else {
+        let Some(next) = self.partition.next_unmarked() else {
             return true;
         };
-        let assignment = Arc::clone(&self.assignment);
-        tokio::task::spawn_blocking(move || assignment.commit_sync(next - 1))
+        let partition = Arc::clone(&self.partition);
+        tokio::task::spawn_blocking(move || partition.commit_sync(next - 1))
             .await
             .unwrap_or(false)
     }
@@ -173,32 +164,31 @@ impl Context {
     /// Whether this job runs collapsed: a virtual partitions topic retrying after a failure, with
     /// one consumer in partition order.
     pub fn collapsed(&self) -> bool {
-        self.virtual_group
-            .as_ref()
-            .is_some_and(|group| group.collapsed)
+        self.marks.as_ref().is_some_and(|marks| marks.collapsed())
     }
 
     /// Pauses the partition once this job returns: consumption resumes from `offset` after
     /// `timeout`. The batch is then not marked automatically; mark what was handled.
     pub fn pause(&self, offset: i64, timeout: Duration) {
-        self.assignment.request(Control::Pause { offset, timeout });
+        self.partition
+            .request(Some(Control::Pause { offset, timeout }));
     }
 
     /// Cancels a pause or seek requested earlier in this job.
     pub fn resume(&self) {
-        self.assignment.take_control();
+        self.partition.request(None);
     }
 
     /// Continues the partition from `offset` once this job returns (forwards to skip, backwards
     /// to replay). The batch is then not marked automatically, and marks already stored stay.
     pub fn seek(&self, offset: i64) {
-        self.assignment.request(Control::Seek { offset });
+        self.partition.request(Some(Control::Seek { offset }));
     }
 
     /// Whether the partition was taken away while this job ran; a long job should stop early,
     /// its marks are no longer stored.
     pub fn revoked(&self) -> bool {
-        self.assignment.is_revoked()
+        self.partition.is_revoked()
     }
 
     /// How many times this batch was attempted, counting this one: 1 on the first run, 2 on the
@@ -220,13 +210,13 @@ impl Context {
     /// when the write failed (the message stays unmarked), [`DispatchError::Revoked`] when the
     /// partition was lost.
     pub async fn dispatch_to_dlq(&self, message: &Message) -> Result<(), DispatchError> {
-        let Some(dispatcher) = &self.dead_letter else {
+        let Some(dead_letter) = &self.dead_letter else {
             return Err(DispatchError::NotConfigured {
                 topic: self.topic().to_owned(),
             });
         };
-        dispatcher
-            .dispatch(
+        dead_letter
+            .send(
                 &self.producer,
                 message,
                 self.attempt,
@@ -246,12 +236,12 @@ impl Context {
 
     /// Whether this job asked for a pause or seek, which replaces automatic marking.
     pub(crate) fn moves_partition(&self) -> bool {
-        self.assignment.has_control()
+        self.partition.has_request()
     }
 
     fn owns(&self, message: &Message) -> bool {
-        let origin = self.assignment.origin();
-        let owned = message.partition() == origin.partition && message.topic() == origin.topic;
+        let owned =
+            message.partition() == self.partition() && message.topic() == self.partition.topic();
         if !owned {
             tracing::warn!(
                 topic = message.topic(),

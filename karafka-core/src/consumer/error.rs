@@ -1,7 +1,10 @@
-//! A consumer's error, as it travels through its topic's layers.
+//! A consumer's error, as it travels through its topic's layers, and why a dead-letter dispatch
+//! failed.
 
 use std::error::Error;
 use std::fmt;
+
+use crate::producer::ProduceError;
 
 /// What a consumer's `consume` returned as its error. Displays the whole context chain on one
 /// line; [`find_cause`] looks inside it.
@@ -41,6 +44,57 @@ pub fn find_cause<'a, E: Error + 'static>(error: &'a (dyn Error + 'static)) -> O
         current = error.source();
     }
     None
+}
+
+/// Why a message could not be sent to the dead-letter queue; the message stays unmarked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchError {
+    /// The topic has no dead-letter queue (for [`Context::dispatch_to_dlq`](crate::Context::dispatch_to_dlq)).
+    #[error("topic `{topic}` has no dead-letter queue")]
+    NotConfigured {
+        /// The source topic.
+        topic: String,
+    },
+    /// The dead-letter write was not acknowledged.
+    #[error("dispatching {topic}/{partition} at offset {offset} to the dead-letter queue failed: {error}")]
+    Produce {
+        /// The source topic.
+        topic: String,
+        /// The source partition.
+        partition: i32,
+        /// The message's offset.
+        offset: i64,
+        /// The producer's error.
+        error: ProduceError,
+    },
+    /// The guard stopped dispatching: too many messages of the partition failed recently.
+    #[error(
+        "dead-letter guard: {dispatched} of the last {window} messages of {topic}/{partition} went to \
+         the dead-letter queue; not dispatching offset {offset}, the partition stays paused"
+    )]
+    GuardTripped {
+        /// The source topic.
+        topic: String,
+        /// The source partition.
+        partition: i32,
+        /// The message's offset.
+        offset: i64,
+        /// Dispatches within the window.
+        dispatched: usize,
+        /// The window's size.
+        window: usize,
+    },
+    /// The partition was taken away before the message could be marked.
+    #[error("{topic}/{partition} was revoked before offset {offset} was marked")]
+    Revoked {
+        /// The source topic.
+        topic: String,
+        /// The source partition.
+        partition: i32,
+        /// The message's offset.
+        offset: i64,
+    },
 }
 
 #[cfg(test)]

@@ -5,22 +5,26 @@ mod error;
 #[cfg(test)]
 mod noop;
 mod panicked;
+mod runtime;
+
+use std::any::Any;
 
 use async_trait::async_trait;
 
 pub use context::Context;
-pub(crate) use context::VirtualGroup;
-pub use error::{find_cause, ConsumeError};
+pub use error::{find_cause, ConsumeError, DispatchError};
 #[cfg(test)]
 pub(crate) use noop::Noop;
 pub use panicked::Panicked;
+pub(crate) use runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
 
 use crate::TopicPartition;
 
 /// Handles the messages of one topic-partition.
 ///
 /// The runtime keeps one instance per assigned partition (built by the route's factory) and calls
-/// it with one batch at a time, in offset order, so `&mut self` state is per partition.
+/// it with one batch at a time, in offset order, so `&mut self` state is per partition. (`Any`
+/// lets tests reach an instance by its type; every `'static` type has it.)
 ///
 /// ```
 /// use karafka::{async_trait, Consumer, Context};
@@ -40,7 +44,7 @@ use crate::TopicPartition;
 /// }
 /// ```
 #[async_trait]
-pub trait Consumer: Send + 'static {
+pub trait Consumer: Any + Send {
     /// Handles a batch. On `Ok` the runtime marks the batch's last message as consumed (unless
     /// the route uses manual offset management). On `Err` or a panic, the partition pauses at the
     /// first unmarked message and the batch from there is retried after a backoff; later messages

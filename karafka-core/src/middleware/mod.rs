@@ -10,6 +10,7 @@ pub mod dead_letter_queue;
 pub mod filter;
 mod layer_fn;
 mod shared;
+mod stack;
 pub mod virtual_partitions;
 
 pub use dead_letter_queue::{
@@ -18,6 +19,7 @@ pub use dead_letter_queue::{
 pub use filter::{FilterLayer, Verdict};
 pub use layer_fn::{layer_fn, FnLayer, Next};
 pub(crate) use shared::Shared;
+pub(crate) use stack::{SharedConsumer, TopicStack};
 pub use virtual_partitions::{Distribution, Keyless, VirtualPartitions};
 
 use tower::util::BoxService;

@@ -2,8 +2,6 @@
 
 mod read_position;
 mod tracker;
-mod virtual_offsets;
 
 pub(crate) use read_position::ReadPosition;
 pub(crate) use tracker::OffsetTracker;
-pub(crate) use virtual_offsets::VirtualOffsets;

@@ -1,30 +1,31 @@
 //! The coordinator of one partition assignment: takes batches from the partition's stream and runs
 //! them through the topic's stack one at a time, retrying failures after a backoff.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
-use super::consumer_service::{ConsumerService, SharedConsumer};
-use super::{Assignment, Control, RunningJob, Scheduler};
+use super::{Assignment, PartitionSource, Retry, RunningJob, Scheduler};
+use crate::consumer::{Control, PartitionHandle};
 use crate::messages::Messages;
-use crate::middleware::virtual_partitions::VirtualPartitionsService;
-use crate::middleware::ConsumerStack;
+use crate::middleware::{ConsumerStack, SharedConsumer};
 use crate::producer::Producer;
 use crate::routing::TopicRoute;
 use crate::{BoxError, Context, TopicPartition};
 
 /// Runs the jobs of one partition assignment, in order.
-pub(crate) struct Coordinator {
+pub(crate) struct Coordinator<S> {
     subscription: Arc<str>,
     route: Arc<TopicRoute>,
-    assignment: Arc<Assignment>,
+    assignment: Arc<Assignment<S>>,
     scheduler: Scheduler,
     producer: Producer,
     partition: TopicPartition,
+    stack: ConsumerStack,
+    consumers: Vec<SharedConsumer>,
 }
 
 /// A batch to run, with how many times it was attempted before.
@@ -33,16 +34,18 @@ struct Job {
     attempt: u32,
 }
 
-impl Coordinator {
+impl<S: PartitionSource> Coordinator<S> {
+    /// The coordinator of `assignment`, with the topic's stack built around new consumer
+    /// instances.
     pub(crate) fn new(
         subscription: Arc<str>,
         route: Arc<TopicRoute>,
-        assignment: Arc<Assignment>,
+        assignment: Arc<Assignment<S>>,
         scheduler: Scheduler,
         producer: Producer,
     ) -> Self {
-        let origin = assignment.origin();
-        let partition = TopicPartition::new(&origin.topic, origin.partition);
+        let partition = TopicPartition::new(assignment.topic(), assignment.partition());
+        let (stack, consumers) = route.stack.build(|| (route.consumer)());
         Self {
             subscription,
             route,
@@ -50,20 +53,27 @@ impl Coordinator {
             scheduler,
             producer,
             partition,
+            stack,
+            consumers,
         }
+    }
+
+    /// The consumer instances: one, or one per virtual partition.
+    pub(crate) fn consumers(&self) -> &[SharedConsumer] {
+        &self.consumers
     }
 
     /// Runs until the assignment is revoked or the server shuts down. Starts only after
     /// `previous` (the coordinator of the partition's previous assignment) ended, so two
     /// assignments of one partition never run jobs at the same time.
-    pub(crate) async fn run(self, previous: Option<JoinHandle<()>>) {
+    pub(crate) async fn run(mut self, previous: Option<JoinHandle<()>>) {
         if let Some(previous) = previous {
             let _ = previous.await;
         }
         if self.assignment.stop_token().is_cancelled() {
             return;
         }
-        let (mut stack, consumers) = self.stack();
+        let consumers = self.consumers.clone();
         for consumer in &consumers {
             if let Err(error) = consumer.lock().await.initialized(&self.partition).await {
                 tracing::error!(partition = %self.partition, %error, "initialized hook failed");
@@ -78,7 +88,7 @@ impl Coordinator {
                     None => break,
                 },
             };
-            let stop = self.assignment.stop_token();
+            let stop = self.assignment.stop_token().clone();
             let permit = tokio::select! {
                 biased;
                 () = stop.cancelled() => break,
@@ -88,12 +98,12 @@ impl Coordinator {
             if !self.assignment.begin_job() {
                 break;
             }
-            let result = self.run_job(&mut stack, &job).await;
+            let (result, restarted) = self.run_job(&job).await;
             self.assignment.end_job();
             drop(permit);
             self.assignment.store();
             if let Err(error) = result {
-                match self.retry_after(job, &error).await {
+                match self.retry_after(job, &error, restarted).await {
                     Some(next) => retry = Some(next),
                     None if stop.is_cancelled() => break,
                     None => {}
@@ -111,42 +121,12 @@ impl Coordinator {
         }
     }
 
-    /// The topic's stack and its consumer instances: one, or one per virtual partition.
-    fn stack(&self) -> (ConsumerStack, Vec<SharedConsumer>) {
-        let new_consumer = || -> SharedConsumer { Arc::new(Mutex::new((self.route.consumer)())) };
-        let service = |consumer: &SharedConsumer| {
-            ConsumerStack::new(ConsumerService::new(
-                Arc::clone(consumer),
-                self.route.manual_offset_management,
-            ))
-        };
-        let (innermost, consumers) = match &self.route.virtual_partitions {
-            Some((settings, count)) => {
-                let consumers: Vec<SharedConsumer> = (0..*count).map(|_| new_consumer()).collect();
-                let stacks = consumers.iter().map(service).collect();
-                let virtual_partitions =
-                    VirtualPartitionsService::new(stacks, Arc::clone(settings));
-                (ConsumerStack::new(virtual_partitions), consumers)
-            }
-            None => {
-                let consumer = new_consumer();
-                (service(&consumer), vec![consumer])
-            }
-        };
-        let stack = self
-            .route
-            .layers
-            .iter()
-            .fold(innermost, |stack, layer| layer(stack));
-        (stack, consumers)
-    }
-
     async fn next_job(&self) -> Option<Job> {
-        let stream = self.assignment.stream();
+        let source = self.assignment.source();
         let (messages, gathered) = tokio::select! {
             biased;
             () = self.assignment.stop_token().cancelled() => return None,
-            batch = stream.next_batch(self.route.max_messages, self.route.max_wait_time) => batch,
+            batch = source.next_batch(self.route.max_messages, self.route.max_wait_time) => batch,
         };
         tracing::debug!(
             topic = %self.partition.topic,
@@ -164,7 +144,8 @@ impl Coordinator {
         })
     }
 
-    async fn run_job(&self, stack: &mut ConsumerStack, job: &Job) -> Result<(), BoxError> {
+    /// Runs `job` through the stack; also says whether a layer restarted the attempts.
+    async fn run_job(&mut self, job: &Job) -> (Result<(), BoxError>, bool) {
         let consumer = self.route.consumer_name;
         let _running = self.scheduler.track(
             RunningJob {
@@ -191,12 +172,13 @@ impl Coordinator {
         let started = Instant::now();
         let ctx = Context::new(
             job.messages.clone(),
-            Arc::clone(&self.assignment),
+            Arc::clone(&self.assignment) as Arc<dyn PartitionHandle>,
             job.attempt,
             self.producer.clone(),
-            self.route.dead_letter.clone(),
+            self.route.stack.dead_letter_sink(),
         );
-        let result = match stack.ready().await {
+        let restarted = ctx.attempts_restarted();
+        let result = match self.stack.ready().await {
             Ok(service) => service.call(ctx).await,
             Err(error) => Err(error),
         };
@@ -240,12 +222,12 @@ impl Coordinator {
                 self.partition
             ),
         }
-        result
+        (result, restarted.load(Ordering::Relaxed))
     }
 
     /// After a failed job: the part of the batch not marked, to run again once the backoff
     /// passed. `None` when nothing is left to retry or the assignment stopped meanwhile.
-    async fn retry_after(&self, job: Job, error: &BoxError) -> Option<Job> {
+    async fn retry_after(&self, job: Job, error: &BoxError, restarted: bool) -> Option<Job> {
         if self.assignment.is_revoked() {
             return None;
         }
@@ -260,11 +242,7 @@ impl Coordinator {
         }
         // A layer that finished with the failing message (a dead-letter dispatch) makes this
         // failure the first of the next message.
-        let failures = if self.assignment.take_attempts_restart() {
-            1
-        } else {
-            job.attempt
-        };
+        let failures = if restarted { 1 } else { job.attempt };
         let delay = self.route.backoff.delay(failures);
         tracing::warn!(
             topic = %self.partition.topic,
@@ -278,7 +256,12 @@ impl Coordinator {
             delay.as_millis(),
             failures + 1
         );
-        if !self.sleep(delay).await {
+        let retry = Retry {
+            offset: resume_at,
+            attempt: failures,
+            error: error.to_string(),
+        };
+        if !self.pause(delay, Some(&retry)).await {
             return None;
         }
         Some(Job {
@@ -293,7 +276,7 @@ impl Coordinator {
             Control::Pause { offset, timeout } => (offset, Some(timeout)),
             Control::Seek { offset } => (offset, None),
         };
-        if let Err(error) = self.assignment.stream().seek(offset) {
+        if let Err(error) = self.assignment.source().seek(offset) {
             tracing::error!(partition = %self.partition, offset, %error, "seek failed");
         }
         match pause {
@@ -303,7 +286,7 @@ impl Coordinator {
                     self.partition,
                     timeout.as_millis()
                 );
-                self.sleep(timeout).await
+                self.pause(timeout, None).await
             }
             None => {
                 tracing::info!("Seeking {} to offset {offset}", self.partition);
@@ -312,13 +295,18 @@ impl Coordinator {
         }
     }
 
-    /// Sleeps unless the assignment stops first; `true` when the whole time passed.
-    async fn sleep(&self, duration: Duration) -> bool {
-        tokio::select! {
+    /// Pauses the partition for `duration` unless the assignment stops first; `true` when the
+    /// whole time passed.
+    async fn pause(&self, duration: Duration, retry: Option<&Retry>) -> bool {
+        let source = self.assignment.source();
+        source.pause(tokio::time::Instant::now() + duration, retry);
+        let passed = tokio::select! {
             biased;
             () = self.assignment.stop_token().cancelled() => false,
             () = tokio::time::sleep(duration) => true,
-        }
+        };
+        source.resume();
+        passed
     }
 
     async fn finish(&self, consumer: &SharedConsumer) {

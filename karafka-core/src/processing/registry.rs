@@ -1,5 +1,5 @@
 //! The partitions of one subscription group: starts a coordinator per assignment and stops it on
-//! revocation.
+//! revocation. The connection calls it from its rebalance callbacks and its poll loop.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -8,33 +8,35 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
-use super::{Assignment, Coordinator, RunningJob, Scheduler};
-use crate::connection::{commit, KafkaConsumer, PartitionStream, RebalanceHandler, Revocation};
+use super::{Assignment, Backend, Coordinator, PartitionSource, Revocation, RunningJob, Scheduler};
+use crate::consumer::PartitionHandle;
 use crate::messages::Origin;
+use crate::middleware::SharedConsumer;
 use crate::producer::Producer;
 use crate::routing::Subscription;
 use crate::TopicPartition;
 
-/// A partition's stream (kept across assignments), its current assignment and the task of its
-/// latest coordinator.
-struct Slot {
-    stream: Arc<PartitionStream>,
-    assignment: Option<Arc<Assignment>>,
+/// A partition's source (kept across assignments), its current assignment, the task of its
+/// latest coordinator and that coordinator's consumer instances.
+struct Slot<B: Backend> {
+    source: Arc<B::Source>,
+    assignment: Option<Arc<Assignment<B::Source>>>,
     coordinator: Option<JoinHandle<()>>,
+    consumers: Vec<SharedConsumer>,
 }
 
 /// Reacts to the rebalances of one subscription group's consumer.
-pub(crate) struct PartitionRegistry {
+pub(crate) struct PartitionRegistry<B: Backend> {
     subscription: Arc<Subscription>,
     name: Arc<str>,
     /// How long running jobs of revoked partitions may take to finish.
     revoke_grace: Duration,
     scheduler: Scheduler,
     producer: Producer,
-    slots: Mutex<HashMap<TopicPartition, Slot>>,
+    slots: Mutex<HashMap<TopicPartition, Slot<B>>>,
 }
 
-impl PartitionRegistry {
+impl<B: Backend> PartitionRegistry<B> {
     pub(crate) fn new(
         subscription: Arc<Subscription>,
         scheduler: Scheduler,
@@ -51,62 +53,80 @@ impl PartitionRegistry {
         }
     }
 
-    fn slots(&self) -> MutexGuard<'_, HashMap<TopicPartition, Slot>> {
+    fn slots(&self) -> MutexGuard<'_, HashMap<TopicPartition, Slot<B>>> {
         // Every update of the map is a single insert or field assignment, consistent even if a
         // holder panicked.
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
 
-impl PartitionRegistry {
-    /// How far the owned partitions are behind their ends (as of librdkafka's last fetch), from
-    /// what was stored: the messages, and how many partitions that counts (those where both
-    /// are known).
+    /// How far the owned partitions are behind their ends (as of the last fetch), from what was
+    /// stored: the messages, and how many partitions that counts (those where both are known).
     pub(crate) fn lag(&self) -> (i64, usize) {
         self.slots()
             .values()
             .filter_map(|slot| {
                 let assignment = slot.assignment.as_ref().filter(|a| !a.is_revoked())?;
-                Some((slot.stream.high_watermark()? - assignment.stored()?).max(0))
+                Some((slot.source.high_watermark()? - assignment.stored()?).max(0))
             })
             .fold((0, 0), |(lag, partitions), behind| {
                 (lag + behind, partitions + 1)
             })
     }
 
+    /// The consumer instances of `partition`'s latest assignment: one, or one per virtual
+    /// partition; empty when it was never assigned.
+    pub(crate) fn consumers(&self, partition: &TopicPartition) -> Vec<SharedConsumer> {
+        self.slots()
+            .get(partition)
+            .map(|slot| slot.consumers.clone())
+            .unwrap_or_default()
+    }
+
+    /// The latest assignment of `partition`, revoked or not.
+    pub(crate) fn assignment(
+        &self,
+        partition: &TopicPartition,
+    ) -> Option<Arc<Assignment<B::Source>>> {
+        self.slots().get(partition)?.assignment.clone()
+    }
+
+    /// Whether the coordinator of `partition`'s latest assignment ended (or none ever ran).
+    pub(crate) fn coordinator_finished(&self, partition: &TopicPartition) -> bool {
+        self.slots()
+            .get(partition)
+            .and_then(|slot| slot.coordinator.as_ref())
+            .is_none_or(JoinHandle::is_finished)
+    }
+
+    /// The source of `partition`, once it was assigned.
+    pub(crate) fn source(&self, partition: &TopicPartition) -> Option<Arc<B::Source>> {
+        self.slots()
+            .get(partition)
+            .map(|slot| Arc::clone(&slot.source))
+    }
+
     /// Says which job outlived the revocation's grace: its partition is handed over without it.
-    fn abandon(&self, assignment: &Arc<Assignment>) {
-        let origin = assignment.origin();
+    fn abandon(&self, assignment: &Arc<Assignment<B::Source>>) {
+        let (topic, partition) = (assignment.topic(), assignment.partition());
         let job = self
             .scheduler
             .running_for(assignment)
             .map_or_else(|| "its job".to_owned(), |job| job.to_string());
         tracing::warn!(
             group = %self.name,
-            topic = %origin.topic,
-            partition = origin.partition,
-            "Revoking {}/{}: {job} did not finish within the {} ms a revocation may wait \
-             (max.poll.interval.ms less a heartbeat and a margin, at most shutdown_timeout); \
+            %topic,
+            partition,
+            "Revoking {topic}/{partition}: {job} did not finish within the {} ms a revocation may \
+             wait (max.poll.interval.ms less a heartbeat and a margin, at most shutdown_timeout); \
              handing the partition over without it: its results will not be committed and the \
              next owner consumes its batch again",
-            origin.topic,
-            origin.partition,
             self.revoke_grace.as_millis()
         );
     }
-}
 
-fn list(partitions: &[TopicPartition]) -> String {
-    let mut text = String::new();
-    for (index, partition) in partitions.iter().enumerate() {
-        let separator = if index == 0 { "" } else { ", " };
-        let _ = write!(text, "{separator}{partition}");
-    }
-    text
-}
-
-impl RebalanceHandler for PartitionRegistry {
-    fn assigned(&self, consumer: &Arc<KafkaConsumer>, partitions: Vec<TopicPartition>) {
+    /// `partitions` were assigned: a coordinator starts for each. Runs inside the connection's
+    /// rebalance callback, so it must not wait on consume jobs.
+    pub(crate) fn assigned(&self, backend: &B, partitions: Vec<TopicPartition>) {
         let mut slots = self.slots();
         for partition in &partitions {
             let Some(route) = self.subscription.route_for(&partition.topic) else {
@@ -118,19 +138,20 @@ impl RebalanceHandler for PartitionRegistry {
                 None => {
                     let origin =
                         Origin::new(&partition.topic, partition.partition, route.decoder.clone());
-                    let Some(stream) = PartitionStream::split(consumer, origin) else {
-                        tracing::error!(group = %self.name, %partition, "librdkafka has no queue for the partition");
+                    let Some(source) = backend.source(origin) else {
+                        tracing::error!(group = %self.name, %partition, "the connection has no queue for the partition");
                         continue;
                     };
                     slots.entry(partition.clone()).or_insert(Slot {
-                        stream: Arc::new(stream),
+                        source: Arc::new(source),
                         assignment: None,
                         coordinator: None,
+                        consumers: Vec::new(),
                     })
                 }
             };
             let stop = self.scheduler.shutdown_token().child_token();
-            let assignment = Arc::new(Assignment::new(Arc::clone(&slot.stream), stop));
+            let assignment = Arc::new(Assignment::new(Arc::clone(&slot.source), stop));
             let coordinator = Coordinator::new(
                 Arc::clone(&self.name),
                 Arc::clone(route),
@@ -138,6 +159,7 @@ impl RebalanceHandler for PartitionRegistry {
                 self.scheduler.clone(),
                 self.producer.clone(),
             );
+            slot.consumers = coordinator.consumers().to_vec();
             let previous = slot.coordinator.take();
             slot.coordinator = Some(self.scheduler.spawn(coordinator.run(previous)));
             slot.assignment = Some(assignment);
@@ -145,8 +167,10 @@ impl RebalanceHandler for PartitionRegistry {
         tracing::info!(group = %self.name, "Assigned partitions: {}", list(&partitions));
     }
 
-    fn revoked(&self, consumer: &KafkaConsumer, partitions: Vec<TopicPartition>, how: Revocation) {
-        let assignments: Vec<(Arc<Assignment>, bool)> = {
+    /// `partitions` are being taken away. Runs inside the connection's rebalance callback and
+    /// blocks for up to the revocation's grace while running jobs finish.
+    pub(crate) fn revoked(&self, backend: &B, partitions: Vec<TopicPartition>, how: Revocation) {
+        let assignments: Vec<(Arc<Assignment<B::Source>>, bool)> = {
             let slots = self.slots();
             partitions
                 .iter()
@@ -184,7 +208,7 @@ impl RebalanceHandler for PartitionRegistry {
             return;
         }
         let started = Instant::now();
-        match commit(consumer, None) {
+        match backend.commit_stored() {
             Ok(()) => tracing::info!(
                 group = %self.name,
                 "Revoked partitions: {}; offsets committed in {} ms",
@@ -200,13 +224,15 @@ impl RebalanceHandler for PartitionRegistry {
         }
     }
 
-    fn overdue(&self, limit: Duration) -> Option<RunningJob> {
+    /// A job that is not long-running and has run longer than `limit` (`max.poll.interval.ms`).
+    pub(crate) fn overdue(&self, limit: Duration) -> Option<RunningJob> {
         self.scheduler.running_held().into_iter().find(|job| {
             job.subscription == self.name && !job.long_running && job.started.elapsed() > limit
         })
     }
 
-    fn store_offsets(&self) {
+    /// Hands the partitions' latest marks to the sources' offset stores.
+    pub(crate) fn store_offsets(&self) {
         for assignment in self
             .slots()
             .values()
@@ -216,8 +242,19 @@ impl RebalanceHandler for PartitionRegistry {
         }
     }
 
-    fn release(&self) {
+    /// The connection is closing: store the latest marks, then drop every handle on it so it can
+    /// leave the group.
+    pub(crate) fn release(&self) {
         self.store_offsets();
         self.slots().clear();
     }
+}
+
+fn list(partitions: &[TopicPartition]) -> String {
+    let mut text = String::new();
+    for (index, partition) in partitions.iter().enumerate() {
+        let separator = if index == 0 { "" } else { ", " };
+        let _ = write!(text, "{separator}{partition}");
+    }
+    text
 }

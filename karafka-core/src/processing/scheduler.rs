@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{Assignment, Tally};
+use super::{Assignment, PartitionSource, Tally};
 
 /// A consume job that is running.
 #[derive(Debug, Clone)]
@@ -46,10 +46,22 @@ impl fmt::Display for RunningJob {
     }
 }
 
+/// An assignment, as the record of running jobs sees it.
+trait Held: Send + Sync {
+    /// The partition was handed over without the job (see `Assignment::wind_down`).
+    fn is_abandoned(&self) -> bool;
+}
+
+impl<S: PartitionSource> Held for Assignment<S> {
+    fn is_abandoned(&self) -> bool {
+        Assignment::is_abandoned(self)
+    }
+}
+
 /// A running job and the assignment it runs for.
 struct Tracked {
     job: RunningJob,
-    assignment: Arc<Assignment>,
+    assignment: Arc<dyn Held>,
 }
 
 struct Inner {
@@ -103,9 +115,13 @@ impl Scheduler {
     }
 
     /// Records `job` of `assignment` as running until the returned guard drops.
-    pub(crate) fn track(&self, job: RunningJob, assignment: &Arc<Assignment>) -> JobGuard {
+    pub(crate) fn track<S: PartitionSource>(
+        &self,
+        job: RunningJob,
+        assignment: &Arc<Assignment<S>>,
+    ) -> JobGuard {
         let id = self.0.next_job.fetch_add(1, Ordering::Relaxed);
-        let assignment = Arc::clone(assignment);
+        let assignment: Arc<dyn Held> = Arc::clone(assignment) as _;
         self.running_jobs().insert(id, Tracked { job, assignment });
         JobGuard {
             scheduler: self.clone(),
@@ -132,10 +148,15 @@ impl Scheduler {
     }
 
     /// The job running now for `assignment`, if any.
-    pub(crate) fn running_for(&self, assignment: &Arc<Assignment>) -> Option<RunningJob> {
+    pub(crate) fn running_for<S: PartitionSource>(
+        &self,
+        assignment: &Arc<Assignment<S>>,
+    ) -> Option<RunningJob> {
         self.running_jobs()
             .values()
-            .find(|tracked| Arc::ptr_eq(&tracked.assignment, assignment))
+            .find(|tracked| {
+                std::ptr::addr_eq(Arc::as_ptr(&tracked.assignment), Arc::as_ptr(assignment))
+            })
             .map(|tracked| tracked.job.clone())
     }
 

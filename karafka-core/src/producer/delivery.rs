@@ -23,24 +23,50 @@ pub struct Delivery {
 /// gives the broker's acknowledgement. Dropping it does not cancel the delivery.
 pub struct DeliveryHandle {
     topic: String,
-    future: DeliveryFuture,
+    report: Report,
+}
+
+/// Where the acknowledgement comes from.
+enum Report {
+    Kafka(DeliveryFuture),
+    /// Known when enqueued (the in-memory producer); taken by the first poll.
+    Ready(Option<Delivery>),
 }
 
 impl DeliveryHandle {
     pub(crate) fn new(topic: String, future: DeliveryFuture) -> Self {
-        Self { topic, future }
+        Self {
+            topic,
+            report: Report::Kafka(future),
+        }
+    }
+
+    /// A record already stored (by the in-memory producer).
+    pub(crate) fn delivered(delivery: Delivery) -> Self {
+        Self {
+            topic: delivery.topic.clone(),
+            report: Report::Ready(Some(delivery)),
+        }
     }
 }
 
 impl Future for DeliveryHandle {
     type Output = Result<Delivery, ProduceError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let report = match Pin::new(&mut self.future).poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(report) => report,
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Both fields are `Unpin`, so the handle may be used through a plain `&mut`.
+        let this = self.get_mut();
+        let report = match &mut this.report {
+            Report::Kafka(future) => match Pin::new(future).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(report) => report,
+            },
+            Report::Ready(delivery) => {
+                let topic = std::mem::take(&mut this.topic);
+                return Poll::Ready(delivery.take().ok_or(ProduceError::Canceled { topic }));
+            }
         };
-        let topic = std::mem::take(&mut self.topic);
+        let topic = std::mem::take(&mut this.topic);
         Poll::Ready(match report {
             Ok(Ok(delivery)) => Ok(Delivery {
                 topic,

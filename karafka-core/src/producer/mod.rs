@@ -5,6 +5,7 @@
 
 mod delivery;
 mod error;
+pub(crate) mod memory;
 mod record;
 
 use std::sync::Arc;
@@ -45,7 +46,15 @@ impl ClientContext for ProducerContext {
 /// A Kafka producer, cheap to clone and safe to share.
 #[derive(Clone)]
 pub struct Producer {
-    inner: Arc<FutureProducer<ProducerContext>>,
+    inner: Backend,
+}
+
+/// Where records go.
+#[derive(Clone)]
+enum Backend {
+    Kafka(Arc<FutureProducer<ProducerContext>>),
+    /// The in-memory cluster of a test ([`crate::testing`]).
+    Memory(Arc<crate::memory::Cluster>),
 }
 
 impl std::fmt::Debug for Producer {
@@ -68,8 +77,15 @@ impl Producer {
             .create_with_context(ProducerContext)
             .map_err(|error| ProduceError::Create(redact_kafka_error(error, &client_config)))?;
         Ok(Self {
-            inner: Arc::new(inner),
+            inner: Backend::Kafka(Arc::new(inner)),
         })
+    }
+
+    /// A producer that appends to `cluster` and acknowledges at once.
+    pub(crate) fn in_memory(cluster: Arc<crate::memory::Cluster>) -> Self {
+        Self {
+            inner: Backend::Memory(cluster),
+        }
     }
 
     /// Produces `record` and waits until the broker acknowledged it.
@@ -88,9 +104,15 @@ impl Producer {
     /// [`ProduceError::QueueFull`] when the queue stayed full, [`ProduceError::Delivery`] when
     /// librdkafka refused the record outright (e.g. unknown partition).
     pub async fn produce_async(&self, record: Record) -> Result<DeliveryHandle, ProduceError> {
+        let inner = match &self.inner {
+            Backend::Kafka(inner) => inner,
+            Backend::Memory(cluster) => {
+                return memory::produce(cluster, record, true).map(DeliveryHandle::delivered)
+            }
+        };
         let started = Instant::now();
         loop {
-            match self.inner.send_result(future_record(&record)) {
+            match inner.send_result(future_record(&record)) {
                 Ok(future) => return Ok(DeliveryHandle::new(record.topic, future)),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _))
                     if started.elapsed() < QUEUE_FULL_WAIT =>
@@ -147,7 +169,10 @@ impl Producer {
     /// # Errors
     /// [`ProduceError::Delivery`] when the metadata cannot be read or the topic does not exist.
     pub async fn partition_count(&self, topic: &str) -> Result<i32, ProduceError> {
-        let inner = Arc::clone(&self.inner);
+        let inner = match &self.inner {
+            Backend::Kafka(inner) => Arc::clone(inner),
+            Backend::Memory(cluster) => return Ok(cluster.partition_count(topic)),
+        };
         let name = topic.to_owned();
         let failed = |error| ProduceError::Delivery {
             topic: topic.to_owned(),
@@ -174,7 +199,10 @@ impl Producer {
     /// # Errors
     /// [`ProduceError::Flush`] when records remain after `timeout`.
     pub async fn flush(&self, timeout: Duration) -> Result<(), ProduceError> {
-        let inner = Arc::clone(&self.inner);
+        let inner = match &self.inner {
+            Backend::Kafka(inner) => Arc::clone(inner),
+            Backend::Memory(_) => return Ok(()),
+        };
         tokio::task::spawn_blocking(move || inner.flush(timeout))
             .await
             .unwrap_or(Err(KafkaError::Canceled))

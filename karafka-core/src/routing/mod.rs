@@ -16,6 +16,7 @@
 //!     );
 //! ```
 
+mod backoff;
 mod consumer_group;
 mod error;
 mod resolve;
@@ -29,7 +30,9 @@ pub use subscription_group::SubscriptionGroup;
 pub use topic::Topic;
 pub use topic_config::TopicConfig;
 
+pub(crate) use backoff::Backoff;
 pub(crate) use resolve::{DeclaredTopic, Subscription, TopicRoute};
+pub(crate) use topic::short_type_name;
 
 /// Every route of the app.
 #[derive(Default)]

@@ -9,12 +9,12 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::topic::ConsumerFactory;
+use super::Backoff;
 use super::{ConsumerGroup, Routes, RoutingError, Topic, TopicConfig};
 use crate::config::{Config, InitialOffset, KafkaSettings};
 use crate::messages::PayloadDecoder;
 use crate::middleware::dead_letter_queue::Dispatcher;
-use crate::middleware::{stack_layer, DeadLetterQueueLayer, StackLayer, VirtualPartitions};
-use crate::processing::Backoff;
+use crate::middleware::TopicStack;
 
 /// One routed topic (or pattern of topics) with every setting decided.
 #[derive(Clone)]
@@ -28,15 +28,10 @@ pub(crate) struct TopicRoute {
     pub(crate) consumer_name: &'static str,
     pub(crate) max_messages: usize,
     pub(crate) max_wait_time: Duration,
-    pub(crate) manual_offset_management: bool,
     pub(crate) backoff: Backoff,
     pub(crate) decoder: PayloadDecoder,
-    /// The built-in layers, innermost first, then the route's own.
-    pub(crate) layers: Vec<StackLayer>,
-    /// Where [`Context::dispatch_to_dlq`](crate::Context::dispatch_to_dlq) sends messages.
-    pub(crate) dead_letter: Option<Arc<Dispatcher>>,
-    /// Virtual partitions, and how many run at once.
-    pub(crate) virtual_partitions: Option<(Arc<VirtualPartitions>, usize)>,
+    /// What runs around the consumer: virtual partitions, dead-letter queue, filters, layers.
+    pub(crate) stack: TopicStack,
     /// Jobs may outlive `max.poll.interval.ms`.
     pub(crate) long_running_job: bool,
     /// What runs around the consumer, in words, for `info` (DLQ, virtual partitions, filters…).
@@ -69,7 +64,10 @@ impl fmt::Debug for TopicRoute {
             .field("consumer", &self.consumer_name)
             .field("max_messages", &self.max_messages)
             .field("max_wait_time", &self.max_wait_time)
-            .field("manual_offset_management", &self.manual_offset_management)
+            .field(
+                "manual_offset_management",
+                &self.stack.manual_offset_management,
+            )
             .finish_non_exhaustive()
     }
 }
@@ -275,7 +273,6 @@ fn merge_same_name(groups: Vec<ConsumerGroup>) -> Vec<ConsumerGroup> {
 }
 
 fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRoute, RoutingError> {
-    let features = features(&topic, config);
     let Some((consumer, consumer_name)) = topic.consumer else {
         return Err(RoutingError::MissingConsumer { topic: topic.name });
     };
@@ -289,19 +286,24 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         });
     }
     let pattern = topic.pattern.then(|| anchored(&topic.name)).transpose()?;
-    let dead_letter = topic
-        .dead_letter_queue
-        .as_ref()
-        .map(|settings| Arc::new(Dispatcher::new(settings.topic.clone(), group.to_owned())));
-    let mut layers: Vec<StackLayer> = Vec::new();
-    if let (Some(settings), Some(dispatcher)) = (topic.dead_letter_queue, &dead_letter) {
-        layers.push(stack_layer(DeadLetterQueueLayer::new(
-            settings,
-            Arc::clone(dispatcher),
-        )));
+    let stack = TopicStack {
+        manual_offset_management: topic.manual_offset_management.unwrap_or(false),
+        virtual_partitions: topic.virtual_partitions.map(|settings| {
+            let count = settings.max_partitions.unwrap_or(config.concurrency).max(1);
+            (Arc::new(settings), count)
+        }),
+        dead_letter: topic.dead_letter_queue.map(|settings| {
+            let dispatcher = Dispatcher::new(settings.topic.clone(), group.to_owned());
+            (Arc::new(settings), Arc::new(dispatcher))
+        }),
+        filters: topic.filters,
+        layers: topic.layers,
+    };
+    let long_running_job = topic.long_running_job.unwrap_or(false);
+    let mut features = stack.features();
+    if long_running_job {
+        features.push("long-running job".to_owned());
     }
-    layers.extend(topic.filters);
-    layers.extend(topic.layers);
     Ok(TopicRoute {
         name: topic.name,
         pattern,
@@ -310,40 +312,12 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         consumer_name,
         max_messages,
         max_wait_time: topic.max_wait_time.unwrap_or(config.max_wait_time),
-        manual_offset_management: topic.manual_offset_management.unwrap_or(false),
         backoff: Backoff::from_config(config),
         decoder: topic.decoder.unwrap_or_default(),
-        layers,
-        dead_letter,
-        virtual_partitions: topic.virtual_partitions.map(|settings| {
-            let count = settings.max_partitions.unwrap_or(config.concurrency).max(1);
-            (Arc::new(settings), count)
-        }),
-        long_running_job: topic.long_running_job.unwrap_or(false),
+        stack,
+        long_running_job,
         features,
     })
-}
-
-/// What `topic` runs around its consumer, in words.
-fn features(topic: &Topic, config: &Config) -> Vec<String> {
-    let mut features = Vec::new();
-    if let Some(settings) = &topic.dead_letter_queue {
-        features.push(settings.describe());
-    }
-    if let Some(settings) = &topic.virtual_partitions {
-        let count = settings.max_partitions.unwrap_or(config.concurrency).max(1);
-        features.push(format!("up to {count} virtual partitions"));
-    }
-    if topic.long_running_job == Some(true) {
-        features.push("long-running job".to_owned());
-    }
-    if !topic.filters.is_empty() {
-        features.push(format!("{} filter(s)", topic.filters.len()));
-    }
-    if !topic.layers.is_empty() {
-        features.push(format!("{} layer(s)", topic.layers.len()));
-    }
-    features
 }
 
 /// The pattern as librdkafka subscribes to it: a regex anchored at the start (`^...`).
@@ -526,7 +500,7 @@ mod tests {
                         t.subscription(),
                         t.max_messages,
                         t.max_wait_time.as_millis(),
-                        t.manual_offset_management,
+                        t.stack.manual_offset_management,
                         kafka,
                     )
                 })

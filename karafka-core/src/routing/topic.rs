@@ -239,7 +239,7 @@ impl Topic {
 }
 
 /// `my_app::consumers::OrdersConsumer` → `OrdersConsumer`, for logs.
-fn short_type_name<T>() -> &'static str {
+pub(crate) fn short_type_name<T>() -> &'static str {
     let full = std::any::type_name::<T>();
     let path_end = full.find('<').unwrap_or(full.len());
     full[..path_end]

@@ -19,8 +19,7 @@ pub use shutdown::Shutdown;
 
 use crate::app::App;
 use crate::config::{consumer_config, Config};
-use crate::connection::{GiveUp, GroupTimeouts, Listener, NotJoined};
-use crate::middleware::Keyless;
+use crate::connection::{GiveUp, GroupTimeouts, KafkaConsumer, Listener, NotJoined};
 use crate::processing::{PartitionRegistry, Scheduler};
 use crate::routing::{RoutingError, Subscription};
 use crate::Error;
@@ -30,6 +29,13 @@ use crate::Error;
 const MIN_CLOSE_TIME: Duration = Duration::from_secs(5);
 /// The exit code of a forced exit, as of a shutdown that timed out.
 const EXIT_FORCED: u8 = 2;
+
+impl App {
+    /// The server that consumes this app's routes.
+    pub fn server(self) -> Server {
+        Server::new(self)
+    }
+}
 
 /// Runs an [`App`]'s consumers.
 pub struct Server {
@@ -213,7 +219,7 @@ fn start(
     scheduler: &Scheduler,
     producer: &crate::Producer,
     give_up: &Arc<GiveUp>,
-) -> Result<(Listener, Arc<PartitionRegistry>), Error> {
+) -> Result<(Listener, Arc<PartitionRegistry<KafkaConsumer>>), Error> {
     let client = consumer_config(
         &subscription.kafka,
         &subscription.group_id,
@@ -223,11 +229,8 @@ fn start(
     let name = subscription.name();
     let topics = subscription.subscriptions();
     for route in &subscription.topics {
-        if let Some((settings, count)) = &route.virtual_partitions {
-            let keyless = match settings.keyless {
-                Keyless::Spread => "spread over them in turn",
-                Keyless::Together => "kept together in one of them, in order",
-            };
+        if let Some((settings, count)) = &route.stack.virtual_partitions {
+            let keyless = settings.describe_keyless();
             tracing::info!(
                 "Topic {} runs up to {count} virtual partitions; messages without a key are {keyless}",
                 route.name
@@ -249,7 +252,7 @@ fn start(
         name.clone(),
         &client,
         &topics,
-        Arc::clone(&registry) as _,
+        Arc::clone(&registry),
         join_timeout,
         Arc::clone(give_up),
     )

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
+use crate::connection::KafkaConsumer;
 use crate::processing::{PartitionRegistry, Scheduler};
 
 /// Logs a summary every `every` until dropped; an idle server with nothing to catch up on
 /// stays quiet.
 pub(super) async fn report(
     scheduler: Scheduler,
-    registries: Vec<Arc<PartitionRegistry>>,
+    registries: Vec<Arc<PartitionRegistry<KafkaConsumer>>>,
     every: Duration,
 ) {
     let mut ticks = interval_at(Instant::now() + every, every);

@@ -1,8 +1,10 @@
 //! Writing a failed message to the dead-letter topic.
 
+use futures_util::future::BoxFuture;
 use tokio::sync::OnceCell;
 
 use super::DispatchError;
+use crate::consumer::DeadLetterSink;
 use crate::producer::{Producer, Record};
 use crate::Message;
 
@@ -98,5 +100,20 @@ impl Dispatcher {
             .header(headers::CONSUMER_GROUP, self.consumer_group.as_str())
             .header(headers::ATTEMPTS, attempts.to_string())
             .header(headers::ERROR, &reason[..cut])
+    }
+}
+
+impl DeadLetterSink for Dispatcher {
+    fn send<'a>(
+        &'a self,
+        producer: &'a Producer,
+        message: &'a Message,
+        attempts: u32,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), DispatchError>> {
+        Box::pin(async move {
+            self.dispatch(producer, message, attempts, reason).await?;
+            Ok(())
+        })
     }
 }

@@ -17,9 +17,9 @@ pub struct DeadLetterQueueLayer {
 }
 
 impl DeadLetterQueueLayer {
-    pub(crate) fn new(settings: DeadLetterQueue, dispatcher: Arc<Dispatcher>) -> Self {
+    pub(crate) fn new(settings: Arc<DeadLetterQueue>, dispatcher: Arc<Dispatcher>) -> Self {
         Self {
-            settings: Arc::new(settings),
+            settings,
             dispatcher,
         }
     }

@@ -14,6 +14,7 @@ mod layer;
 mod settings;
 
 use std::error::Error;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 
@@ -22,7 +23,7 @@ use tower::Service;
 
 pub use dispatcher::headers;
 pub(crate) use dispatcher::Dispatcher;
-pub use error::{DispatchError, Fatal};
+pub use error::Fatal;
 pub use layer::DeadLetterQueueLayer;
 pub use settings::{DeadLetterQueue, Decision};
 
@@ -31,6 +32,7 @@ use guard::DispatchGuard;
 
 use super::Shared;
 use crate::consumer::find_cause;
+pub use crate::consumer::DispatchError;
 use crate::{BoxError, Context, Message, Messages};
 
 /// What the layer remembers about its partition between jobs.
@@ -39,6 +41,9 @@ struct PartitionState {
     /// The offset that failed last, and how often in a row (for independent counting).
     failing: Option<(i64, u32)>,
     guard: Option<DispatchGuard>,
+    /// The consumer was seen marking messages before it failed: its first unmarked message is
+    /// the one that failed.
+    marks_as_it_goes: bool,
 }
 
 /// The dead-letter queue around one partition's consumer; see the module documentation.
@@ -68,6 +73,7 @@ where
             state: Arc::new(Mutex::new(PartitionState {
                 failing: None,
                 guard,
+                marks_as_it_goes: false,
             })),
         }
     }
@@ -128,8 +134,7 @@ where
         loop {
             let batch = ctx.messages().clone();
             let error = match self
-                .inner
-                .call(ctx.fork(batch.clone(), ctx.attempt()))
+                .call_inner(ctx.fork(batch.clone(), ctx.attempt()))
                 .await
             {
                 Ok(()) => {
@@ -171,6 +176,17 @@ where
             }
             ctx = ctx.fork(remaining, 1);
         }
+    }
+
+    /// Runs `ctx` through the inner service, noting whether the consumer marks as it goes.
+    async fn call_inner(&self, ctx: Context) -> Result<(), BoxError> {
+        let marked = ctx.marked();
+        let result = self.inner.call(ctx).await;
+        // Marks made in a run that then failed come from the consumer itself.
+        if result.is_err() && marked.load(Ordering::Relaxed) {
+            self.state().marks_as_it_goes = true;
+        }
+        result
     }
 
     /// How many times in a row the message at `offset` failed: the partition's attempt, or with
@@ -215,7 +231,7 @@ where
         error: BoxError,
         attempts: u32,
     ) -> Option<Culprit> {
-        if rest.len() == 1 || ctx.marks_as_it_goes() {
+        if rest.len() == 1 || self.state().marks_as_it_goes {
             return rest.first().cloned().map(|message| Culprit {
                 message,
                 error,
@@ -225,7 +241,7 @@ where
         for message in rest.iter() {
             let offset = message.offset();
             let single = rest.select(|m| m.offset() == offset);
-            match self.inner.call(ctx.fork(single.clone(), attempts)).await {
+            match self.call_inner(ctx.fork(single.clone(), attempts)).await {
                 Ok(()) => self.handled(&single),
                 Err(error) => {
                     return Some(Culprit {

@@ -8,7 +8,6 @@ mod verdict;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context as TaskContext, Poll};
-use std::time::SystemTime;
 
 use futures_util::future::BoxFuture;
 use tower::Service;
@@ -63,7 +62,7 @@ where
             let name = {
                 // Deciding is quick and synchronous; the lock is not held across an await.
                 let mut filtering = filtering.lock().unwrap_or_else(PoisonError::into_inner);
-                let now = SystemTime::now();
+                let now = ctx.now();
                 for message in messages.iter() {
                     match filtering.decide(message, now) {
                         Verdict::Keep => kept.push(message.offset()),

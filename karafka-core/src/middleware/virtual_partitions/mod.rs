@@ -9,6 +9,8 @@
 //! unhandled offset *collapsed*: one consumer, partition order, skipping what was handled, until
 //! it is past the failed batch. Then parallelism resumes.
 
+mod group;
+mod offsets;
 mod settings;
 
 use std::collections::BTreeSet;
@@ -20,9 +22,10 @@ use tower::Service;
 
 pub use settings::{Distribution, Keyless, VirtualPartitions};
 
+use group::VirtualGroup;
+use offsets::VirtualOffsets;
+
 use super::{ConsumerStack, Shared};
-use crate::consumer::VirtualGroup;
-use crate::offsets::VirtualOffsets;
 use crate::{BoxError, Context, Messages};
 
 /// What a partition's virtual partitions remember between jobs.
@@ -128,7 +131,7 @@ impl Job {
             let messages = batch.select(|m| members.binary_search(&m.offset()).is_ok());
             let virtual_ctx = ctx.virtual_fork(
                 messages,
-                VirtualGroup::new(Arc::clone(&marks), group, false),
+                Arc::new(VirtualGroup::new(Arc::clone(&marks), group, false)),
             );
             Some(self.stacks[group].call(virtual_ctx))
         });
@@ -159,7 +162,10 @@ impl Job {
             return Ok(());
         }
         let marks = Arc::new(Mutex::new(marks));
-        let virtual_ctx = ctx.virtual_fork(to_run, VirtualGroup::new(Arc::clone(&marks), 0, true));
+        let virtual_ctx = ctx.virtual_fork(
+            to_run,
+            Arc::new(VirtualGroup::new(Arc::clone(&marks), 0, true)),
+        );
         let result = self.stacks[0].call(virtual_ctx).await;
         let marks = marks.lock().unwrap_or_else(PoisonError::into_inner);
         let mut state = self.state();

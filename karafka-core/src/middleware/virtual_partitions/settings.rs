@@ -89,6 +89,14 @@ impl VirtualPartitions {
         Self::hashing(Arc::new(|message| message.key().map(hash)))
     }
 
+    /// Where messages without a key go, in words, for the server's start-up log.
+    pub(crate) fn describe_keyless(&self) -> &'static str {
+        match self.keyless {
+            Keyless::Spread => "spread over them in turn",
+            Keyless::Together => "kept together in one of them, in order",
+        }
+    }
+
     fn hashing(partitioner: Partitioner) -> Self {
         Self {
             partitioner,

@@ -7,7 +7,7 @@ use rdkafka::Message as _;
 
 use crate::messages::{Header, Headers, Message, Origin};
 
-pub(crate) fn to_message(borrowed: &BorrowedMessage<'_>, origin: &Arc<Origin>) -> Message {
+pub(super) fn to_message(borrowed: &BorrowedMessage<'_>, origin: &Arc<Origin>) -> Message {
     let mut message = Message::from_parts(
         Arc::clone(origin),
         borrowed.offset(),

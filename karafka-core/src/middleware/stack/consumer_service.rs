@@ -6,15 +6,11 @@ use std::task::{Context as TaskContext, Poll};
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use tokio::sync::Mutex;
 use tower::Service;
 
+use super::SharedConsumer;
 use crate::consumer::{ConsumeError, Panicked};
-use crate::{BoxError, Consumer, Context};
-
-/// The consumer instance of one partition, shared by its stack and its lifecycle hooks. Jobs of a
-/// partition run one at a time, so the lock is never contended by two jobs.
-pub(crate) type SharedConsumer = Arc<Mutex<Box<dyn Consumer>>>;
+use crate::{BoxError, Context};
 
 /// Calls `consume`, turns a panic into an error, and on success marks the batch's last message
 /// unless the route manages offsets itself or the consumer paused or sought its partition (then
@@ -52,19 +48,12 @@ impl Service<Context> for ConsumerService {
                 .await
             {
                 Ok(Ok(())) => {
-                    let marks = mark_on_success && !ctx.moves_partition();
-                    if let Some(last) = ctx.messages().last().filter(|_| marks) {
-                        ctx.mark_as_consumed(last);
+                    if mark_on_success && !ctx.moves_partition() {
+                        ctx.mark_batch();
                     }
                     Ok(())
                 }
-                Ok(Err(error)) => {
-                    // Marks made before failing come from the consumer itself.
-                    if ctx.marked_any() {
-                        ctx.note_marks_as_it_goes();
-                    }
-                    Err(ConsumeError::new(error).into())
-                }
+                Ok(Err(error)) => Err(ConsumeError::new(error).into()),
                 Err(panic) => Err(Panicked::from_payload(panic.as_ref()).into()),
             }
         })

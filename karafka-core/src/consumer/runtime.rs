@@ -1,0 +1,76 @@
+//! The narrow interface through which a [`Context`](super::Context) reaches the runtime: the
+//! partition its batch came from, and the topic's dead-letter queue. The runtime implements them
+//! (`processing`'s assignment, the dead-letter layer), so this module knows none of their
+//! internals.
+
+use std::time::{Duration, SystemTime};
+
+use futures_util::future::BoxFuture;
+
+use super::DispatchError;
+use crate::messages::Message;
+use crate::producer::Producer;
+
+/// What a consumer asked to happen to its partition once its job returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// Resume from `offset` after `timeout`.
+    Pause { offset: i64, timeout: Duration },
+    /// Resume from `offset` at once.
+    Seek { offset: i64 },
+}
+
+/// One assignment of a partition, as a consume job sees it.
+pub(crate) trait PartitionHandle: Send + Sync {
+    /// The topic.
+    fn topic(&self) -> &str;
+
+    /// The partition.
+    fn partition(&self) -> i32;
+
+    /// Marks everything up to `offset` as handled. `false` once the partition is no longer owned.
+    fn mark(&self, offset: i64) -> bool;
+
+    /// The first offset not marked in this assignment, if anything was marked.
+    fn next_unmarked(&self) -> Option<i64>;
+
+    /// The partition was taken away.
+    fn is_revoked(&self) -> bool;
+
+    /// Commits up to `offset` (inclusive) and waits for the broker. Blocks.
+    fn commit_sync(&self, offset: i64) -> bool;
+
+    /// Records what the consumer asked for (`None` cancels an earlier request).
+    fn request(&self, control: Option<Control>);
+
+    /// Whether a pause or seek is pending.
+    fn has_request(&self) -> bool;
+
+    /// The wall clock of the partition's backend (a test's is virtual).
+    fn now(&self) -> SystemTime;
+}
+
+/// Where [`Context::dispatch_to_dlq`](super::Context::dispatch_to_dlq) sends a message: the
+/// route's dead-letter queue.
+pub(crate) trait DeadLetterSink: Send + Sync {
+    /// Writes `message` to the dead-letter topic and waits for the acknowledgement (or skips it,
+    /// when the queue is configured to).
+    fn send<'a>(
+        &'a self,
+        producer: &'a Producer,
+        message: &'a Message,
+        attempts: u32,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), DispatchError>>;
+}
+
+/// Translates marks before they reach the partition: virtual partitions store only what every
+/// one of them handled.
+pub(crate) trait MarkFilter: Send + Sync {
+    /// Records that the messages of this context up to `offset` are handled; the offset to mark
+    /// on the partition, when the handled prefix moved.
+    fn mark(&self, offset: i64) -> Option<i64>;
+
+    /// The job runs collapsed: one consumer, partition order, after a failure.
+    fn collapsed(&self) -> bool;
+}

@@ -1,0 +1,192 @@
+//! One partition of the in-memory cluster, read by a coordinator like a librdkafka partition
+//! queue, and what the test runtime needs to know about it: is it waiting for messages, paused,
+//! or busy.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::backend::{lock, SharedOffsets};
+use crate::memory::{Cluster, StoredRecord};
+use crate::messages::{Headers, Message, Origin};
+use crate::processing::{PartitionSource, Retry};
+use crate::TopicPartition;
+
+/// Where a partition's coordinator is, as far as its source can tell.
+#[derive(Debug, Clone)]
+pub(crate) enum Phase {
+    /// Not read yet, or a batch was handed out and its job is under way.
+    Busy,
+    /// Waiting for messages past `position`.
+    Waiting,
+    /// Paused until a deadline; `retry` when after a failed job. `id` tells pauses apart.
+    Paused { id: u64, retry: Option<Retry> },
+}
+
+#[derive(Debug)]
+struct State {
+    /// The next offset to read.
+    position: i64,
+    phase: Phase,
+}
+
+/// Tells pauses apart across every source of a process.
+static NEXT_PAUSE: AtomicU64 = AtomicU64::new(0);
+
+/// One partition of the in-memory cluster.
+pub(crate) struct MemorySource {
+    cluster: Arc<Cluster>,
+    origin: Arc<Origin>,
+    partition: TopicPartition,
+    offsets: SharedOffsets,
+    state: Mutex<State>,
+    changed: Arc<Notify>,
+}
+
+impl MemorySource {
+    pub(crate) fn new(
+        cluster: Arc<Cluster>,
+        origin: Arc<Origin>,
+        position: i64,
+        offsets: SharedOffsets,
+        changed: Arc<Notify>,
+    ) -> Self {
+        Self {
+            partition: TopicPartition::new(&origin.topic, origin.partition),
+            cluster,
+            origin,
+            offsets,
+            state: Mutex::new(State {
+                position,
+                phase: Phase::Busy,
+            }),
+            changed,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Two fields, each replaced whole: consistent even if a holder panicked.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set_phase(&self, phase: Phase) {
+        self.state().phase = phase;
+        self.changed.notify_waiters();
+    }
+
+    /// The coordinator's phase, and whether everything in the partition was read.
+    pub(crate) fn phase(&self) -> (Phase, bool) {
+        let state = self.state();
+        let end = self.cluster.end(&self.origin.topic, self.origin.partition);
+        (state.phase.clone(), state.position >= end)
+    }
+
+    /// Reads from the committed offset again, as a new assignment of the partition does.
+    pub(crate) fn rewind_to_committed(&self) {
+        let committed = lock(&self.offsets).committed(&self.partition).unwrap_or(0);
+        let mut state = self.state();
+        state.position = committed;
+        state.phase = Phase::Busy;
+    }
+
+    fn message(&self, offset: i64, record: StoredRecord) -> Message {
+        let headers: Headers = record
+            .headers
+            .into_iter()
+            .map(|(key, value)| crate::messages::Header { key, value })
+            .collect();
+        let mut message = Message::from_parts(Arc::clone(&self.origin), offset, record.payload)
+            .with_headers(headers)
+            .with_timestamp_millis(record.timestamp);
+        if let Some(key) = record.key {
+            message = message.with_key(key);
+        }
+        message
+    }
+}
+
+impl PartitionSource for MemorySource {
+    type Error = Infallible;
+
+    fn origin(&self) -> &Arc<Origin> {
+        &self.origin
+    }
+
+    /// What the partition holds past the position, up to `max_messages`, at once; waits only
+    /// when it holds nothing. Batches are therefore exactly what was produced before the
+    /// coordinator asked, which keeps tests deterministic.
+    async fn next_batch(
+        &self,
+        max_messages: usize,
+        _max_wait: Duration,
+    ) -> (Vec<Message>, Duration) {
+        let (topic, partition) = (&self.origin.topic, self.origin.partition);
+        let appended = self.cluster.appended(topic, partition);
+        loop {
+            let notified = appended.notified();
+            tokio::pin!(notified);
+            // Registered before reading, so an append in between still wakes this wait.
+            notified.as_mut().enable();
+            let position = self.state().position;
+            let records = self.cluster.read(topic, partition, position, max_messages);
+            if let Some((last, _)) = records.last() {
+                let next = last + 1;
+                let batch = records
+                    .into_iter()
+                    .map(|(offset, record)| self.message(offset, record))
+                    .collect();
+                let mut state = self.state();
+                state.position = next;
+                state.phase = Phase::Busy;
+                drop(state);
+                self.changed.notify_waiters();
+                return (batch, Duration::ZERO);
+            }
+            self.set_phase(Phase::Waiting);
+            notified.await;
+        }
+    }
+
+    fn high_watermark(&self) -> Option<i64> {
+        Some(self.cluster.end(&self.origin.topic, self.origin.partition))
+    }
+
+    fn committable(&self, next_unmarked: i64) -> i64 {
+        next_unmarked
+    }
+
+    fn store(&self, offset: i64) -> Result<(), Infallible> {
+        lock(&self.offsets).store(self.partition.clone(), offset + 1);
+        Ok(())
+    }
+
+    fn commit_sync(&self, offset: i64) -> Result<(), Infallible> {
+        lock(&self.offsets).commit(self.partition.clone(), offset + 1);
+        Ok(())
+    }
+
+    fn seek(&self, offset: i64) -> Result<(), Infallible> {
+        self.state().position = offset;
+        Ok(())
+    }
+
+    fn now(&self) -> SystemTime {
+        self.cluster.clock().now()
+    }
+
+    fn pause(&self, _until: Instant, retry: Option<&Retry>) {
+        let id = NEXT_PAUSE.fetch_add(1, Ordering::Relaxed);
+        self.set_phase(Phase::Paused {
+            id,
+            retry: retry.cloned(),
+        });
+    }
+
+    fn resume(&self) {
+        self.set_phase(Phase::Busy);
+    }
+}

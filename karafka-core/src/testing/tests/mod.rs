@@ -1,0 +1,10 @@
+//! The runtime's own rules, unit-tested on the in-memory backend in virtual time: retries and
+//! their backoff, the batching rule, the dead-letter job, virtual partitions, revocations. The
+//! broker tests (`tests/`) check the same behaviour end to end against Kafka.
+
+mod batching;
+mod dead_letter_queue;
+mod recorder;
+mod retries;
+mod revocation;
+mod virtual_partitions;

@@ -9,12 +9,9 @@ mod context;
 mod convert;
 mod give_up;
 mod listener;
-mod member_id;
-mod native_queue;
+mod native;
 mod partition_stream;
-mod position;
 mod timeouts;
-mod watermark;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -16,7 +16,7 @@ use rdkafka::util::Timeout;
 use rdkafka::{ClientConfig, Message as _};
 
 use super::commit::{commit, CommitInterval};
-use super::member_id::member_id;
+use super::native::member_id;
 use super::{GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined};
 use crate::config::redact_kafka_error;
 use crate::instrumentation::{left_out, recovers_by_itself, repeated};

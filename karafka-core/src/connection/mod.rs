@@ -10,12 +10,9 @@ mod commit;
 mod context;
 mod give_up;
 mod listener;
-mod member_id;
-mod native_queue;
+mod native;
 mod partition_stream;
-mod position;
 mod timeouts;
-mod watermark;
 
 use std::sync::Arc;
 

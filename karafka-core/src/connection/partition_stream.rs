@@ -14,9 +14,7 @@ use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::time::{timeout, timeout_at, Instant};
 
-use super::native_queue::NativeQueue;
-use super::position::position;
-use super::watermark::cached_high_watermark;
+use super::native::{cached_high_watermark, position, NativeQueue};
 use super::KafkaConsumer;
 use crate::messages::{Message, Origin};
 use crate::offsets::ReadPosition;

@@ -8,10 +8,9 @@ use std::ffi::CStr;
 use rdkafka::consumer::Consumer as _;
 use rdkafka_sys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR;
 
-use super::KafkaConsumer;
+use crate::connection::KafkaConsumer;
 
 /// The end offset of `topic`/`partition` as of librdkafka's last fetch response, if known.
-#[allow(unsafe_code)]
 pub(crate) fn cached_high_watermark(
     consumer: &KafkaConsumer,
     topic: &CStr,

@@ -113,21 +113,38 @@ impl Install {
     }
 
     fn add_dependencies(&self, has_tower: bool) -> anyhow::Result<()> {
-        let karafka = match &self.karafka_path {
+        let (karafka, testing) = match &self.karafka_path {
             Some(path) => {
                 let path = fs::canonicalize(path)
                     .with_context(|| format!("karafka path {}", path.display()))?;
+                let testing = path.with_file_name("karafka-testing");
+                (
+                    vec![
+                        "add".into(),
+                        "karafka-core".into(),
+                        "--path".into(),
+                        path.display().to_string(),
+                    ],
+                    vec![
+                        "add".into(),
+                        "--dev".into(),
+                        "karafka-testing".into(),
+                        "--path".into(),
+                        testing.display().to_string(),
+                    ],
+                )
+            }
+            None => (
                 vec![
                     "add".into(),
-                    "karafka-core".into(),
-                    "--path".into(),
-                    path.display().to_string(),
-                ]
-            }
-            None => vec![
-                "add".into(),
-                format!("karafka-core@{}", env!("CARGO_PKG_VERSION")),
-            ],
+                    format!("karafka-core@{}", env!("CARGO_PKG_VERSION")),
+                ],
+                vec![
+                    "add".into(),
+                    "--dev".into(),
+                    format!("karafka-testing@{}", env!("CARGO_PKG_VERSION")),
+                ],
+            ),
         };
         let mut karafka: Vec<&str> = karafka.iter().map(String::as_str).collect();
         karafka.extend(["--rename", "karafka", "--quiet"]);
@@ -149,9 +166,12 @@ impl Install {
         // A tower the project already depends on keeps its version; the feature is only added.
         let tower = if has_tower { "tower" } else { TOWER };
         cargo(&self.path, &["add", tower, "--features", "util", "--quiet"])?;
+        let mut testing: Vec<&str> = testing.iter().map(String::as_str).collect();
+        testing.push("--quiet");
+        cargo(&self.path, &testing)?;
         report(
             "depend",
-            "karafka, anyhow, serde, serde_json, tokio, tower, tracing",
+            "karafka, anyhow, serde, serde_json, tokio, tower, tracing; karafka-testing (dev)",
         );
         Ok(())
     }

@@ -39,7 +39,8 @@ enum KarafkaCommand {
         /// Overwrite files that exist.
         #[arg(long)]
         force: bool,
-        /// Depend on karafka-core at this path instead of by version.
+        /// Depend on karafka-core at this path instead of by version (and on the karafka-testing
+        /// beside it, for the app's tests).
         #[arg(long)]
         karafka_path: Option<PathBuf>,
     },

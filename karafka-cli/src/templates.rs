@@ -37,6 +37,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         Some("call `karafka::run!({{crate_name}}::app)` from its `main`")
     ),
     template!("src/bin/produce.rs"),
+    template!("tests/example_consumer.rs"),
 ];
 
 /// The names a template's placeholders stand for.

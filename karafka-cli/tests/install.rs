@@ -41,8 +41,20 @@ fn target_dir() -> String {
 /// Runs `program` with `args` in `dir` to its end within `timeout`; returns its stdout, or panics
 /// with its log when it fails.
 async fn run(dir: &Path, program: &str, args: &[&str], timeout: Duration) -> String {
+    run_with(dir, program, args, timeout, &[]).await
+}
+
+/// [`run`] with more environment variables.
+async fn run_with(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    timeout: Duration,
+    env: &[(&str, &str)],
+) -> String {
     let target = target_dir();
-    let env = [("CARGO_TARGET_DIR", target.as_str())];
+    let mut env = env.to_vec();
+    env.push(("CARGO_TARGET_DIR", target.as_str()));
     let mut process = Probe::command_in(Some(dir), program, args, "", "cli-group", &env);
     let (code, log) = process.wait(timeout).await;
     let stdout = process.stdout_text();
@@ -108,6 +120,7 @@ async fn an_installed_app_builds_runs_and_consumes() {
         "src/consumers/application_consumer.rs",
         "src/consumers/example_consumer.rs",
         "src/bin/produce.rs",
+        "tests/example_consumer.rs",
     ] {
         assert!(
             first.contains(&format!("create  {file}\n")),
@@ -143,16 +156,20 @@ async fn an_installed_app_builds_runs_and_consumes() {
             "{dependency}: {manifest}"
         );
     }
+    assert!(
+        manifest["dev-dependencies"]
+            .get("karafka-testing")
+            .is_some(),
+        "{manifest}"
+    );
 
     // The user's edits survive a second install (the app's own topic, here); --force overwrites.
     let topic = unique("installed");
     let routes = project.join("src/routes.rs");
     let edited = edit(&routes, "\"example", &format!("\"{topic}"));
-    edit(
-        &project.join("src/bin/produce.rs"),
-        "\"example",
-        &format!("\"{topic}"),
-    );
+    for file in ["src/bin/produce.rs", "tests/example_consumer.rs"] {
+        edit(&project.join(file), "\"example", &format!("\"{topic}"));
+    }
     let second = install(&project, &[]).await;
     assert!(second.contains("skip  src/routes.rs\n"), "{second}");
     assert!(
@@ -186,15 +203,21 @@ async fn an_installed_app_builds_runs_and_consumes() {
         Duration::from_secs(60),
     )
     .await;
-    // The scaffold's own test: its settings and routes are valid (no broker needed).
-    let tested = run(
+    // The scaffold's own tests need no broker: its settings and routes are valid, and its
+    // consumer is tested with karafka-testing. The brokers it is given listen nowhere.
+    let tested = run_with(
         &project,
         env!("CARGO"),
         &["test", "--quiet"],
         Duration::from_secs(600),
+        &[("KARAFKA_KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:1")],
     )
     .await;
-    assert!(tested.contains("1 passed"), "{tested}");
+    assert!(tested.contains("1 passed"), "the settings test: {tested}");
+    assert!(
+        tested.contains("2 passed"),
+        "the consumer's tests: {tested}"
+    );
     let bin = Path::new(&target_dir()).join("debug");
 
     let shop = bin.join("shop");

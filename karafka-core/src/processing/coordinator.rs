@@ -2,7 +2,7 @@
 //! them through the topic's stack one at a time, retrying failures after a backoff.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
@@ -24,9 +24,12 @@ pub(crate) struct Coordinator<S> {
     scheduler: Scheduler,
     producer: Producer,
     partition: TopicPartition,
-    stack: ConsumerStack,
-    consumers: Vec<SharedConsumer>,
+    /// Where the consumer instances are published once built, for the registry.
+    instances: Instances,
 }
+
+/// The consumer instances of a partition's latest assignment, once its coordinator built them.
+pub(crate) type Instances = Arc<Mutex<Vec<SharedConsumer>>>;
 
 /// A batch to run, with how many times it was attempted before.
 struct Job {
@@ -35,17 +38,16 @@ struct Job {
 }
 
 impl<S: PartitionSource> Coordinator<S> {
-    /// The coordinator of `assignment`, with the topic's stack built around new consumer
-    /// instances.
+    /// The coordinator of `assignment`; it publishes its consumer instances to `instances`.
     pub(crate) fn new(
         subscription: Arc<str>,
         route: Arc<TopicRoute>,
         assignment: Arc<Assignment<S>>,
         scheduler: Scheduler,
         producer: Producer,
+        instances: Instances,
     ) -> Self {
         let partition = TopicPartition::new(assignment.topic(), assignment.partition());
-        let (stack, consumers) = route.stack.build(|| (route.consumer)());
         Self {
             subscription,
             route,
@@ -53,27 +55,27 @@ impl<S: PartitionSource> Coordinator<S> {
             scheduler,
             producer,
             partition,
-            stack,
-            consumers,
+            instances,
         }
-    }
-
-    /// The consumer instances: one, or one per virtual partition.
-    pub(crate) fn consumers(&self) -> &[SharedConsumer] {
-        &self.consumers
     }
 
     /// Runs until the assignment is revoked or the server shuts down. Starts only after
     /// `previous` (the coordinator of the partition's previous assignment) ended, so two
     /// assignments of one partition never run jobs at the same time.
-    pub(crate) async fn run(mut self, previous: Option<JoinHandle<()>>) {
+    pub(crate) async fn run(self, previous: Option<JoinHandle<()>>) {
         if let Some(previous) = previous {
             let _ = previous.await;
         }
         if self.assignment.stop_token().is_cancelled() {
             return;
         }
-        let consumers = self.consumers.clone();
+        // Built here, after the previous assignment's instances got their `revoked` hook, and
+        // off the listener thread: user code of the factories never runs in a rebalance callback.
+        let (mut stack, consumers) = self.route.stack.build(|| (self.route.consumer)());
+        *self
+            .instances
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = consumers.clone();
         for consumer in &consumers {
             if let Err(error) = consumer.lock().await.initialized(&self.partition).await {
                 tracing::error!(partition = %self.partition, %error, "initialized hook failed");
@@ -98,7 +100,7 @@ impl<S: PartitionSource> Coordinator<S> {
             if !self.assignment.begin_job() {
                 break;
             }
-            let (result, restarted) = self.run_job(&job).await;
+            let (result, restarted) = self.run_job(&mut stack, &job).await;
             self.assignment.end_job();
             drop(permit);
             self.assignment.store();
@@ -145,7 +147,7 @@ impl<S: PartitionSource> Coordinator<S> {
     }
 
     /// Runs `job` through the stack; also says whether a layer restarted the attempts.
-    async fn run_job(&mut self, job: &Job) -> (Result<(), BoxError>, bool) {
+    async fn run_job(&self, stack: &mut ConsumerStack, job: &Job) -> (Result<(), BoxError>, bool) {
         let consumer = self.route.consumer_name;
         let _running = self.scheduler.track(
             RunningJob {
@@ -178,7 +180,7 @@ impl<S: PartitionSource> Coordinator<S> {
             self.route.stack.dead_letter_sink(),
         );
         let restarted = ctx.attempts_restarted();
-        let result = match self.stack.ready().await {
+        let result = match stack.ready().await {
             Ok(service) => service.call(ctx).await,
             Err(error) => Err(error),
         };

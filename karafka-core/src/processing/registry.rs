@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
+use super::coordinator::Instances;
 use super::{Assignment, Backend, Coordinator, PartitionSource, Revocation, RunningJob, Scheduler};
 use crate::consumer::PartitionHandle;
 use crate::messages::Origin;
@@ -22,7 +23,7 @@ struct Slot<B: Backend> {
     source: Arc<B::Source>,
     assignment: Option<Arc<Assignment<B::Source>>>,
     coordinator: Option<JoinHandle<()>>,
-    consumers: Vec<SharedConsumer>,
+    consumers: Instances,
 }
 
 /// Reacts to the rebalances of one subscription group's consumer.
@@ -76,10 +77,16 @@ impl<B: Backend> PartitionRegistry<B> {
     /// The consumer instances of `partition`'s latest assignment: one, or one per virtual
     /// partition; empty when it was never assigned.
     pub(crate) fn consumers(&self, partition: &TopicPartition) -> Vec<SharedConsumer> {
-        self.slots()
+        let Some(instances) = self
+            .slots()
             .get(partition)
-            .map(|slot| slot.consumers.clone())
-            .unwrap_or_default()
+            .map(|slot| Arc::clone(&slot.consumers))
+        else {
+            return Vec::new();
+        };
+        // Replaced whole by the coordinator: consistent even if a holder panicked.
+        let instances = instances.lock().unwrap_or_else(PoisonError::into_inner);
+        instances.clone()
     }
 
     /// The latest assignment of `partition`, revoked or not.
@@ -146,20 +153,21 @@ impl<B: Backend> PartitionRegistry<B> {
                         source: Arc::new(source),
                         assignment: None,
                         coordinator: None,
-                        consumers: Vec::new(),
+                        consumers: Instances::default(),
                     })
                 }
             };
             let stop = self.scheduler.shutdown_token().child_token();
             let assignment = Arc::new(Assignment::new(Arc::clone(&slot.source), stop));
+            slot.consumers = Instances::default();
             let coordinator = Coordinator::new(
                 Arc::clone(&self.name),
                 Arc::clone(route),
                 Arc::clone(&assignment),
                 self.scheduler.clone(),
                 self.producer.clone(),
+                Arc::clone(&slot.consumers),
             );
-            slot.consumers = coordinator.consumers().to_vec();
             let previous = slot.coordinator.take();
             slot.coordinator = Some(self.scheduler.spawn(coordinator.run(previous)));
             slot.assignment = Some(assignment);

@@ -1,13 +1,16 @@
-//! Logs the payload of every message of the `example` topic.
+//! Logs the payload of every message of the `example` topic, and counts them.
 
 use karafka::async_trait;
 use karafka::{Consumer, Context, Message};
 
 use super::ApplicationConsumer;
 
-/// Logs each payload it consumes.
+/// Logs each payload it consumes. One instance per partition, kept across batches.
 #[derive(Default)]
-pub struct ExampleConsumer;
+pub struct ExampleConsumer {
+    /// Messages this instance handled.
+    pub consumed: usize,
+}
 
 #[async_trait]
 impl Consumer for ExampleConsumer {
@@ -22,6 +25,7 @@ impl ApplicationConsumer for ExampleConsumer {
         // Any `#[derive(serde::Deserialize)]` type of the app decodes the same way.
         let payload: serde_json::Value = message.payload()?;
         tracing::info!(offset = message.offset(), "{payload}");
+        self.consumed += 1;
         Ok(())
     }
 }

@@ -20,9 +20,9 @@ pub(crate) trait PartitionSource: Send + Sync + 'static {
     /// The partition, and how its payloads decode.
     fn origin(&self) -> &Arc<Origin>;
 
-    /// The next batch: up to `max_messages`, gathered for at most `max_wait` once the first
-    /// message is there, and returned early at the partition's end; waits for the first message
-    /// as long as it takes. Also returns how long it gathered after the first message.
+    /// The next batch: up to `max_messages`, gathered for at most `max_wait` from the call, and
+    /// returned early at the partition's end; when nothing is there, it waits for the first
+    /// message as long as it takes. Also returns how long it gathered after the first message.
     fn next_batch(
         &self,
         max_messages: usize,

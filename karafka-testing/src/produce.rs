@@ -58,27 +58,24 @@ impl<'a> Produce<'a> {
     /// [`ProduceError::Encode`] when the payload did not serialize, [`ProduceError::Delivery`]
     /// for a partition the topic does not have.
     pub fn send(mut self) -> Result<Delivery, ProduceError> {
-        self.send_once()
-    }
-
-    fn send_once(&mut self) -> Result<Delivery, ProduceError> {
         match self.record.take() {
             Some(record) => self.runtime.produce(record?),
-            // Taken by `send`; dropping after it has nothing left to write.
-            None => Err(ProduceError::Canceled {
-                topic: String::new(),
-            }),
+            // Only `send` (which consumes the builder) and `drop` take the record.
+            None => unreachable!("a Produce is sent once"),
         }
     }
 }
 
 impl Drop for Produce<'_> {
     fn drop(&mut self) {
-        if self.record.is_none() || std::thread::panicking() {
+        let Some(record) = self.record.take() else {
             return;
-        }
-        if let Err(error) = self.send_once() {
-            panic!("producing in the test failed: {error}");
+        };
+        let sent = record.and_then(|record| self.runtime.produce(record));
+        if let Err(error) = sent {
+            if !std::thread::panicking() {
+                panic!("producing in the test failed: {error}");
+            }
         }
     }
 }

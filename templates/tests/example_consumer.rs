@@ -12,7 +12,8 @@ const TOPIC: &str = "example";
 async fn example_messages_are_consumed_and_committed() -> anyhow::Result<()> {
     let app = TestApp::new({{crate_name}}::app()?);
     app.produce(TOPIC, serde_json::json!({"Karafka is awesome": true}));
-    app.produce(TOPIC, serde_json::json!({"order": 1})).key("k1");
+    let order = serde_json::json!({"order": 1});
+    app.produce(TOPIC, order).key("k1");
     app.consume(TOPIC).await?;
     assert_eq!(app.committed(TOPIC, 0), Some(2));
     assert_eq!(app.consumer::<ExampleConsumer>(TOPIC, 0)?.consumed, 2);

@@ -168,6 +168,12 @@ impl Scheduler {
         self.0.tasks.spawn_on(task, &self.0.runtime)
     }
 
+    /// Resolves once the scheduler was drained (see [`Scheduler::drain`]) and every coordinator
+    /// finished, however long after the drain's timeout; pending until then.
+    pub(crate) async fn stopped(&self) {
+        self.0.tasks.wait().await;
+    }
+
     /// Stops new work and waits up to `timeout` for every coordinator to finish. `true` when all
     /// finished in time.
     pub(crate) async fn drain(&self, timeout: Duration) -> bool {

@@ -133,7 +133,8 @@ impl TestRuntime {
     /// coordinators until each partition has handled everything produced so far or is paused
     /// (after a failure, or because its consumer asked). Virtual time passes as the jobs need:
     /// a retry whose backoff ended meanwhile runs in this call. A partition paused when `consume`
-    /// was called is resumed first.
+    /// was called is resumed first. Partitions stopped by [`TestRuntime::shutdown`] count as
+    /// settled once their last job ended.
     ///
     /// # Errors
     /// [`TestError::NotRouted`], [`TestError::NothingProduced`]; [`TestError::Failed`] when a
@@ -168,7 +169,15 @@ impl TestRuntime {
             }) {
                 break;
             }
-            if timeout_at(deadline, changed).await.is_err() {
+            // A shutdown stops coordinators without changing their sources' phase: wake up
+            // when they all ended, too.
+            let woken = async {
+                tokio::select! {
+                    () = changed => {}
+                    () = self.scheduler.stopped() => {}
+                }
+            };
+            if timeout_at(deadline, woken).await.is_err() {
                 return Err(TestError::NotSettled {
                     topic: topic.to_owned(),
                     // `groups_of` returns at least one group.
@@ -430,13 +439,18 @@ fn failure(
 }
 
 /// Whether `partition` of `group` has nothing left to do for now: it handled everything
-/// produced, is paused by a pause not in `stale`, or is no longer owned.
+/// produced, is paused by a pause not in `stale`, is no longer owned, or its coordinator ended
+/// (after a shutdown).
 fn settled(group: &Group, partition: &TopicPartition, stale: &HashSet<u64>) -> bool {
     let owned = group
         .registry
         .assignment(partition)
         .is_some_and(|assignment| !assignment.is_revoked());
-    let Some(source) = group.registry.source(partition).filter(|_| owned) else {
+    let Some(source) = group
+        .registry
+        .source(partition)
+        .filter(|_| owned && !group.registry.coordinator_finished(partition))
+    else {
         return true;
     };
     match source.phase() {

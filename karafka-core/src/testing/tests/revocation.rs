@@ -77,3 +77,32 @@ async fn marks_are_refused_once_a_long_running_job_lost_its_partition() {
         "the revoked hook ran after the job ended; no shutdown hook for a revoked partition"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_consume_running_during_a_shutdown_returns_once_the_job_ended() {
+    let (topic, log) = recorded(
+        "orders",
+        Script {
+            work: Duration::from_secs(5),
+            ..Script::default()
+        },
+    );
+    let runtime = runtime(topic);
+    produce(&runtime, "orders", 1);
+    let started = tokio::time::Instant::now();
+    let (consumed, drained) = tokio::join!(runtime.consume("orders"), async {
+        sleep(Duration::from_secs(1)).await;
+        runtime.shutdown().await
+    });
+    assert!(drained);
+    consumed.expect("settled once the stopped coordinator ended");
+    assert_eq!(started.elapsed(), Duration::from_secs(5), "not a day later");
+    assert_eq!(runtime.committed("orders", 0), Some(1));
+    assert_eq!(
+        log.log().hooks,
+        vec![
+            "initialized orders/0".to_owned(),
+            "shutdown orders/0".to_owned()
+        ]
+    );
+}

@@ -203,7 +203,8 @@ impl Context {
     }
 
     /// Sends `message` to the topic's dead-letter queue by hand (e.g. after a validation
-    /// failure), waits for the acknowledgement, then marks it. Messages before it are not marked.
+    /// failure), waits for the acknowledgement, then marks it; like every mark, that covers the
+    /// partition's messages before it, so handle or dispatch those first.
     ///
     /// # Errors
     /// [`DispatchError::NotConfigured`] without a dead-letter queue, [`DispatchError::Produce`]

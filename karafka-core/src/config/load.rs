@@ -45,8 +45,8 @@ pub(crate) fn ignored_variables() -> Vec<String> {
 }
 
 impl Config {
-    /// Loads and validates the settings from [`DEFAULT_CONFIG_FILE`] (if present) and the
-    /// `KARAFKA_*` environment variables.
+    /// Loads and validates the settings from `karafka.toml` in the working directory (if
+    /// present) and the `KARAFKA_*` environment variables.
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first bad key: unknown, of the wrong type, or refused.

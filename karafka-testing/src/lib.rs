@@ -103,8 +103,9 @@ impl TestApp {
     /// handled it or paused. Virtual time passes as the jobs need (backoffs, pauses, delays).
     ///
     /// # Errors
-    /// [`TestError::NotRouted`], [`TestError::NothingProduced`]; [`TestError::Failed`] when a
-    /// job failed and its partition waits to retry (call `consume` again to retry it);
+    /// [`TestError::NotRouted`], [`TestError::NothingProduced`], [`TestError::ShutDown`] after
+    /// [`TestApp::shutdown`]; [`TestError::Failed`] when a job failed and its partition waits to
+    /// retry (call `consume` again to retry it);
     /// [`TestError::NotSettled`] when a job never ends.
     pub async fn consume(&self, topic: &str) -> Result<(), TestError> {
         self.runtime.consume(topic).await

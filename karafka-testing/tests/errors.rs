@@ -78,6 +78,30 @@ async fn consuming_a_topic_nothing_was_produced_to_says_so() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn nothing_consumes_after_a_shutdown() {
+    let app = two_topics();
+    produce(&app, "orders", 1);
+    app.consume("orders").await.expect("consumed");
+    assert!(app.shutdown().await);
+    produce(&app, "orders", 1);
+    let error = app.consume("orders").await.expect_err("shut down");
+    assert!(
+        matches!(&error, TestError::ShutDown { topic } if topic == "orders"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("shut down"), "{error}");
+    assert!(matches!(
+        app.revoke("orders", 0).await,
+        Err(TestError::ShutDown { .. })
+    ));
+    assert_eq!(
+        app.committed("orders", 0),
+        Some(1),
+        "the later record stays unconsumed"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn asking_for_the_consumer_before_consuming_names_the_partition_and_the_consumer() {
     let app = two_topics();
     produce(&app, "orders", 1);

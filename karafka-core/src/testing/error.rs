@@ -87,6 +87,13 @@ pub enum TestError {
         /// The consumer's type name.
         consumer: &'static str,
     },
+    /// The app was shut down ([`TestRuntime::shutdown`](super::TestRuntime::shutdown)): nothing
+    /// consumes any more.
+    #[error("cannot consume `{topic}`: the test app was shut down")]
+    ShutDown {
+        /// The topic asked for.
+        topic: String,
+    },
     /// The test runtime was built outside a Tokio runtime.
     #[error("no Tokio runtime: build the test app inside `#[tokio::test(start_paused = true)]`")]
     NoRuntime,

@@ -137,11 +137,13 @@ impl TestRuntime {
     /// settled once their last job ended.
     ///
     /// # Errors
-    /// [`TestError::NotRouted`], [`TestError::NothingProduced`]; [`TestError::Failed`] when a
-    /// partition ended paused after a failed job (the next `consume` retries it);
+    /// [`TestError::NotRouted`], [`TestError::NothingProduced`], [`TestError::ShutDown`];
+    /// [`TestError::Failed`] when a partition ended paused after a failed job (the next
+    /// `consume` retries it);
     /// [`TestError::NotSettled`] when a job runs longer than a day of virtual time.
     pub async fn consume(&self, topic: &str) -> Result<(), TestError> {
         let groups = self.groups_of(topic)?;
+        self.running(topic)?;
         if self.cluster.records(topic).is_empty() {
             return Err(TestError::NothingProduced {
                 topic: topic.to_owned(),
@@ -201,6 +203,7 @@ impl TestRuntime {
     /// [`TestError::NotRouted`]; [`TestError::NotSettled`] when a running job does not end
     /// within `shutdown_timeout` of virtual time.
     pub async fn revoke(&self, topic: &str, partition: i32) -> Result<(), TestError> {
+        self.running(topic)?;
         let target = TopicPartition::new(topic, partition);
         for Routed { group, route } in self.groups_of(topic)? {
             let Some(assignment) = group.registry.assignment(&target) else {
@@ -230,6 +233,16 @@ impl TestRuntime {
             self.wait_until(|| group.registry.coordinator_finished(&target))
                 .await
                 .map_err(|()| stuck())?;
+        }
+        Ok(())
+    }
+
+    /// `Err` once [`TestRuntime::shutdown`] was called.
+    fn running(&self, topic: &str) -> Result<(), TestError> {
+        if self.scheduler.shutdown_token().is_cancelled() {
+            return Err(TestError::ShutDown {
+                topic: topic.to_owned(),
+            });
         }
         Ok(())
     }

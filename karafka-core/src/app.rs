@@ -1,6 +1,9 @@
 //! The app: settings, routes and producer, checked together before anything connects.
 
+use std::sync::Arc;
+
 use crate::config::Config;
+use crate::instrumentation::{Listener, Monitor};
 use crate::producer::Producer;
 use crate::routing::{DeclaredTopic, Routes, Subscription};
 use crate::Error;
@@ -13,6 +16,8 @@ pub struct App {
     /// `(consumer group, topic)` of the topics routed with `active: false`.
     pub(crate) inactive: Vec<(String, String)>,
     pub(crate) producer: Producer,
+    /// The listeners of the runtime's events.
+    pub(crate) monitor: Monitor,
 }
 
 impl App {
@@ -37,6 +42,7 @@ impl App {
 pub struct AppBuilder {
     config: Option<Config>,
     routes: Option<Routes>,
+    listeners: Vec<Arc<dyn Listener>>,
 }
 
 impl AppBuilder {
@@ -49,6 +55,26 @@ impl AppBuilder {
     /// The app's routes.
     pub fn routes(mut self, routes: Routes) -> Self {
         self.routes = Some(routes);
+        self
+    }
+
+    /// Adds a listener of the runtime's [`Event`](crate::instrumentation::Event)s: a
+    /// [`Listener`] or a closure `Fn(&Event)`. Listeners get each event in the order they were
+    /// added, on the thread that emits it.
+    ///
+    /// ```
+    /// use karafka::instrumentation::Event;
+    /// use karafka::App;
+    ///
+    /// let builder = App::builder().listener(|event: &Event| {
+    ///     if let Event::ErrorOccurred { kind, error, .. } = event {
+    ///         eprintln!("{kind:?}: {error}");
+    ///     }
+    /// });
+    /// # let _ = builder;
+    /// ```
+    pub fn listener(mut self, listener: impl Listener) -> Self {
+        self.listeners.push(Arc::new(listener));
         self
     }
 
@@ -73,6 +99,7 @@ impl AppBuilder {
             declared: resolved.declared,
             inactive: resolved.inactive,
             producer,
+            monitor: Monitor::new(self.listeners),
         })
     }
 }

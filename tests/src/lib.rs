@@ -185,11 +185,17 @@ pub struct RunningServer {
 impl RunningServer {
     /// Builds an app of `config` and `routes` and starts its server.
     pub fn start(config: Config, routes: Routes) -> Self {
-        let app = App::builder()
-            .config(config)
-            .routes(routes)
-            .build()
-            .expect("valid app");
+        Self::start_app(
+            App::builder()
+                .config(config)
+                .routes(routes)
+                .build()
+                .expect("valid app"),
+        )
+    }
+
+    /// Starts `app`'s server.
+    pub fn start_app(app: App) -> Self {
         let (stop, stopped) = oneshot::channel();
         let server = app.server();
         let readiness = server.readiness();

@@ -17,7 +17,8 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::TopicPartitionList;
 
 use super::{native, KafkaConsumer};
-use crate::instrumentation::{commit_acknowledged, commit_refused};
+use crate::instrumentation::{commit_acknowledged, commit_refused, ErrorKind, Event};
+use crate::TopicPartition;
 
 /// Held for the length of a commit, so one consumer's commits never overlap.
 #[derive(Debug, Default)]
@@ -37,16 +38,31 @@ pub(crate) fn commit(
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
     let (code, answers) = native::commit_and_wait(consumer, offsets);
-    for answer in &answers {
+    let monitor = context.registry().monitor();
+    for answer in answers {
+        let partition = TopicPartition::new(answer.topic, answer.partition);
         match answer.error {
-            None => commit_acknowledged(
-                context.name(),
-                &answer.topic,
-                answer.partition,
-                answer.offset,
-            ),
+            None => {
+                commit_acknowledged(
+                    context.name(),
+                    &partition.topic,
+                    partition.partition,
+                    answer.offset,
+                );
+                monitor.emit(|| Event::CommitAcknowledged {
+                    group: context.name().to_owned(),
+                    partition,
+                    offset: answer.offset,
+                });
+            }
             Some(error) => {
-                commit_refused(context.name(), &answer.topic, answer.partition, error);
+                commit_refused(context.name(), &partition.topic, partition.partition, error);
+                monitor.emit(|| Event::ErrorOccurred {
+                    kind: ErrorKind::Commit,
+                    partition: Some(partition),
+                    offset: Some(answer.offset),
+                    error: error.to_string(),
+                });
             }
         }
     }

@@ -19,8 +19,9 @@ use super::commit::{commit, CommitInterval};
 use super::native::member_id;
 use super::{GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined};
 use crate::config::redact_kafka_error;
-use crate::instrumentation::{left_out, recovers_by_itself, repeated};
+use crate::instrumentation::{left_out, recovers_by_itself, repeated, ErrorKind, Event};
 use crate::processing::PartitionRegistry;
+use crate::TopicPartition;
 
 /// How long one poll of the consumer queue blocks; bounds how late a close request is noticed.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -216,6 +217,15 @@ impl Polling {
                      long_running_job if its jobs may run this long",
                     self.timeouts.max_poll_interval.as_millis()
                 );
+                context.registry().monitor().emit(|| Event::ErrorOccurred {
+                    kind: ErrorKind::MaxPollIntervalExceeded,
+                    partition: Some(TopicPartition::new(&job.topic, job.partition)),
+                    offset: None,
+                    error: format!(
+                        "{job} ran longer than max.poll.interval.ms ({} ms)",
+                        self.timeouts.max_poll_interval.as_millis()
+                    ),
+                });
                 context.set_evicting(true);
                 consumer.unsubscribe();
             }

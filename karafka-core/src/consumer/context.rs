@@ -6,8 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use super::runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
 use super::DispatchError;
+use crate::instrumentation::{Event, Monitor};
 use crate::messages::{Message, Messages};
-use crate::producer::Producer;
+use crate::producer::{Delivery, Producer};
+use crate::TopicPartition;
 
 /// One consume job: its messages, and control over the partition they came from.
 pub struct Context {
@@ -23,6 +25,7 @@ pub struct Context {
     /// Set when a layer finished with the failing message (a dead-letter dispatch): the
     /// partition's next failure counts as a first attempt. Shared by every fork of the job.
     attempts_restarted: Arc<AtomicBool>,
+    monitor: Monitor,
 }
 
 impl Context {
@@ -32,6 +35,7 @@ impl Context {
         attempt: u32,
         producer: Producer,
         dead_letter: Option<Arc<dyn DeadLetterSink>>,
+        monitor: Monitor,
     ) -> Self {
         Self {
             messages,
@@ -42,6 +46,7 @@ impl Context {
             marks: None,
             marked: Arc::default(),
             attempts_restarted: Arc::default(),
+            monitor,
         }
     }
 
@@ -56,6 +61,7 @@ impl Context {
             marks: self.marks.clone(),
             marked: Arc::default(),
             attempts_restarted: Arc::clone(&self.attempts_restarted),
+            monitor: self.monitor.clone(),
         }
     }
 
@@ -84,6 +90,19 @@ impl Context {
     /// Whether the consumer marked anything itself through this context or its virtual forks.
     pub(crate) fn marked(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.marked)
+    }
+
+    /// Reports that `message` was written to the dead-letter queue at `delivery` after
+    /// `attempts`.
+    pub(crate) fn dispatched(&self, message: &Message, delivery: &Delivery, attempts: u32) {
+        self.monitor.emit(|| Event::DeadLetterDispatched {
+            source: TopicPartition::new(message.topic(), message.partition()),
+            offset: message.offset(),
+            topic: delivery.topic.clone(),
+            dead_letter_partition: delivery.partition,
+            dead_letter_offset: delivery.offset,
+            attempts,
+        });
     }
 
     /// The wall clock messages' ages are measured against: the system's, or a test's virtual one.
@@ -216,7 +235,7 @@ impl Context {
                 topic: self.topic().to_owned(),
             });
         };
-        dead_letter
+        let delivery = dead_letter
             .send(
                 &self.producer,
                 message,
@@ -224,6 +243,9 @@ impl Context {
                 "dispatched by the consumer",
             )
             .await?;
+        if let Some(delivery) = &delivery {
+            self.dispatched(message, delivery, self.attempt);
+        }
         if self.mark_as_consumed(message) {
             Ok(())
         } else {

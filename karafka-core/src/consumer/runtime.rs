@@ -9,7 +9,7 @@ use futures_util::future::BoxFuture;
 
 use super::DispatchError;
 use crate::messages::Message;
-use crate::producer::Producer;
+use crate::producer::{Delivery, Producer};
 
 /// What a consumer asked to happen to its partition once its job returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,15 +53,15 @@ pub(crate) trait PartitionHandle: Send + Sync {
 /// Where [`Context::dispatch_to_dlq`](super::Context::dispatch_to_dlq) sends a message: the
 /// route's dead-letter queue.
 pub(crate) trait DeadLetterSink: Send + Sync {
-    /// Writes `message` to the dead-letter topic and waits for the acknowledgement (or skips it,
-    /// when the queue is configured to).
+    /// Writes `message` to the dead-letter topic and waits for the acknowledgement: where it
+    /// landed, or `None` when the queue skips messages instead.
     fn send<'a>(
         &'a self,
         producer: &'a Producer,
         message: &'a Message,
         attempts: u32,
         reason: &'a str,
-    ) -> BoxFuture<'a, Result<(), DispatchError>>;
+    ) -> BoxFuture<'a, Result<Option<Delivery>, DispatchError>>;
 }
 
 /// Translates marks before they reach the partition: virtual partitions store only what every

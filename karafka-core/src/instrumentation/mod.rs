@@ -1,4 +1,5 @@
-//! Logging: the subscriber apps install, and librdkafka's own log lines routed into `tracing`.
+//! Logging (the subscriber apps install, librdkafka's own log lines routed into `tracing`) and
+//! the typed events listeners receive ([`Event`], [`Listener`]).
 //!
 //! The runtime reports what happens in Karafka's spirit: how many messages a partition polled and
 //! how long that took, when each consume job started and how long it ran, pauses, retries,
@@ -6,12 +7,15 @@
 //! acknowledged ([`COMMITS_TARGET`]).
 
 mod commits;
+mod events;
 mod librdkafka;
 mod subscriber;
 mod throttle;
 
 pub(crate) use commits::{commit_acknowledged, commit_refused};
 pub use commits::{AcknowledgedCommit, COMMITS_TARGET};
+pub(crate) use events::Monitor;
+pub use events::{AppState, Batch, ErrorKind, Event, Listener};
 pub(crate) use librdkafka::{
     left_out, librdkafka_error, librdkafka_log, recovers_by_itself, repeated,
 };

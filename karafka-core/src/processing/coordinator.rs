@@ -9,7 +9,9 @@ use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
 use super::{Assignment, PartitionSource, Retry, RunningJob, Scheduler};
-use crate::consumer::{Control, PartitionHandle};
+use crate::consumer::{find_cause, Control, DispatchError, Panicked, PartitionHandle};
+use crate::instrumentation::{Batch, ErrorKind, Event};
+use crate::messages::DecodeError;
 use crate::messages::Messages;
 use crate::middleware::{ConsumerStack, SharedConsumer};
 use crate::producer::Producer;
@@ -171,6 +173,10 @@ impl<S: PartitionSource> Coordinator<S> {
             "Consume job for {consumer} on {} started",
             self.partition
         );
+        let monitor = self.scheduler.monitor();
+        monitor.emit(|| Event::ConsumeStarted {
+            batch: self.batch(job),
+        });
         let started = Instant::now();
         let ctx = Context::new(
             job.messages.clone(),
@@ -178,6 +184,7 @@ impl<S: PartitionSource> Coordinator<S> {
             job.attempt,
             self.producer.clone(),
             self.route.stack.dead_letter_sink(),
+            monitor.clone(),
         );
         let restarted = ctx.attempts_restarted();
         let result = match stack.ready().await {
@@ -203,6 +210,18 @@ impl<S: PartitionSource> Coordinator<S> {
             .tally()
             .batch(job.messages.len(), result.is_ok());
         match &result {
+            Ok(()) => monitor.emit(|| Event::Consumed {
+                batch: self.batch(job),
+                duration: started.elapsed(),
+            }),
+            Err(error) => monitor.emit(|| Event::ErrorOccurred {
+                kind: error_kind(error),
+                partition: Some(self.partition.clone()),
+                offset: self.resume_at(job),
+                error: error.to_string(),
+            }),
+        }
+        match &result {
             Ok(()) => tracing::debug!(
                 %topic,
                 partition,
@@ -227,17 +246,36 @@ impl<S: PartitionSource> Coordinator<S> {
         (result, restarted.load(Ordering::Relaxed))
     }
 
+    /// `job`, as events describe it.
+    fn batch(&self, job: &Job) -> Batch {
+        Batch {
+            group: self.subscription.to_string(),
+            consumer: self.route.consumer_name,
+            partition: self.partition.clone(),
+            first_offset: job.messages.first_offset().unwrap_or_default(),
+            last_offset: job.messages.last_offset().unwrap_or_default(),
+            size: job.messages.len(),
+            attempt: job.attempt,
+        }
+    }
+
+    /// Where a retry of the failed `job` starts: its first message not marked.
+    fn resume_at(&self, job: &Job) -> Option<i64> {
+        let first = job.messages.first_offset()?;
+        Some(
+            self.assignment
+                .next_unmarked()
+                .map_or(first, |next| next.max(first)),
+        )
+    }
+
     /// After a failed job: the part of the batch not marked, to run again once the backoff
     /// passed. `None` when nothing is left to retry or the assignment stopped meanwhile.
     async fn retry_after(&self, job: Job, error: &BoxError, restarted: bool) -> Option<Job> {
         if self.assignment.is_revoked() {
             return None;
         }
-        let first = job.messages.first_offset()?;
-        let resume_at = self
-            .assignment
-            .next_unmarked()
-            .map_or(first, |next| next.max(first));
+        let resume_at = self.resume_at(&job)?;
         let rest = job.messages.from_offset(resume_at);
         if rest.is_empty() {
             return None;
@@ -258,12 +296,18 @@ impl<S: PartitionSource> Coordinator<S> {
             delay.as_millis(),
             failures + 1
         );
+        self.scheduler.monitor().emit(|| Event::Retry {
+            partition: self.partition.clone(),
+            offset: resume_at,
+            attempt: failures + 1,
+            backoff: delay,
+        });
         let retry = Retry {
             offset: resume_at,
             attempt: failures,
             error: error.to_string(),
         };
-        if !self.pause(delay, Some(&retry)).await {
+        if !self.pause(resume_at, delay, Some(&retry)).await {
             return None;
         }
         Some(Job {
@@ -288,10 +332,14 @@ impl<S: PartitionSource> Coordinator<S> {
                     self.partition,
                     timeout.as_millis()
                 );
-                self.pause(timeout, None).await
+                self.pause(offset, timeout, None).await
             }
             None => {
                 tracing::info!("Seeking {} to offset {offset}", self.partition);
+                self.scheduler.monitor().emit(|| Event::Seek {
+                    partition: self.partition.clone(),
+                    offset,
+                });
                 true
             }
         }
@@ -299,8 +347,14 @@ impl<S: PartitionSource> Coordinator<S> {
 
     /// Pauses the partition for `duration` unless the assignment stops first; `true` when the
     /// whole time passed.
-    async fn pause(&self, duration: Duration, retry: Option<&Retry>) -> bool {
+    async fn pause(&self, offset: i64, duration: Duration, retry: Option<&Retry>) -> bool {
         let source = self.assignment.source();
+        let monitor = self.scheduler.monitor();
+        monitor.emit(|| Event::Paused {
+            partition: self.partition.clone(),
+            offset,
+            timeout: duration,
+        });
         source.pause(tokio::time::Instant::now() + duration, retry);
         let passed = tokio::select! {
             biased;
@@ -308,18 +362,48 @@ impl<S: PartitionSource> Coordinator<S> {
             () = tokio::time::sleep(duration) => true,
         };
         source.resume();
+        if passed {
+            monitor.emit(|| Event::Resumed {
+                partition: self.partition.clone(),
+            });
+        }
         passed
     }
 
     async fn finish(&self, consumer: &SharedConsumer) {
         let mut consumer = consumer.lock().await;
-        let (hook, result) = if self.assignment.is_leaving() {
+        let leaving = self.assignment.is_leaving();
+        let (hook, result) = if leaving {
             ("revoked", consumer.revoked(&self.partition).await)
         } else {
             ("shutdown", consumer.shutdown(&self.partition).await)
         };
-        if let Err(error) = result {
-            tracing::error!(partition = %self.partition, %error, "{hook} hook failed");
+        match result {
+            Ok(()) => self.scheduler.monitor().emit(|| {
+                let partition = self.partition.clone();
+                if leaving {
+                    Event::ConsumerRevoked { partition }
+                } else {
+                    Event::ConsumerShutdown { partition }
+                }
+            }),
+            Err(error) => {
+                tracing::error!(partition = %self.partition, %error, "{hook} hook failed");
+            }
         }
+    }
+}
+
+/// What kind of failure `error` is, for [`Event::ErrorOccurred`].
+fn error_kind(error: &BoxError) -> ErrorKind {
+    let error: &(dyn std::error::Error + 'static) = error.as_ref();
+    if find_cause::<Panicked>(error).is_some() {
+        ErrorKind::Panic
+    } else if find_cause::<DecodeError>(error).is_some() {
+        ErrorKind::Decode
+    } else if find_cause::<DispatchError>(error).is_some() {
+        ErrorKind::DeadLetterWrite
+    } else {
+        ErrorKind::Consume
     }
 }

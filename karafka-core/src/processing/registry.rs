@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use super::coordinator::Instances;
 use super::{Assignment, Backend, Coordinator, PartitionSource, Revocation, RunningJob, Scheduler};
 use crate::consumer::PartitionHandle;
+use crate::instrumentation::{Event, Monitor};
 use crate::messages::Origin;
 use crate::middleware::SharedConsumer;
 use crate::producer::Producer;
@@ -173,6 +174,11 @@ impl<B: Backend> PartitionRegistry<B> {
             slot.assignment = Some(assignment);
         }
         tracing::info!(group = %self.name, "Assigned partitions: {}", list(&partitions));
+        drop(slots);
+        self.scheduler.monitor().emit(|| Event::PartitionsAssigned {
+            group: self.name.to_string(),
+            partitions,
+        });
     }
 
     /// `partitions` are being taken away. Runs inside the connection's rebalance callback and
@@ -213,6 +219,10 @@ impl<B: Backend> PartitionRegistry<B> {
                 "Lost partitions: {} (another member owns them now; marks not committed are dropped)",
                 list(&partitions)
             );
+            self.scheduler.monitor().emit(|| Event::PartitionsLost {
+                group: self.name.to_string(),
+                partitions,
+            });
             return;
         }
         let started = Instant::now();
@@ -230,6 +240,15 @@ impl<B: Backend> PartitionRegistry<B> {
                 list(&partitions)
             ),
         }
+        self.scheduler.monitor().emit(|| Event::PartitionsRevoked {
+            group: self.name.to_string(),
+            partitions,
+        });
+    }
+
+    /// The listeners of the runtime's events.
+    pub(crate) fn monitor(&self) -> &Monitor {
+        self.scheduler.monitor()
     }
 
     /// A job that is not long-running and has run longer than `limit` (`max.poll.interval.ms`).

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::{Assignment, PartitionSource, Tally};
+use crate::instrumentation::Monitor;
 
 /// A consume job that is running.
 #[derive(Debug, Clone)]
@@ -72,6 +73,7 @@ struct Inner {
     runtime: Handle,
     shutdown: CancellationToken,
     tally: Tally,
+    monitor: Monitor,
 }
 
 /// Shared by every listener of a server.
@@ -79,7 +81,7 @@ struct Inner {
 pub(crate) struct Scheduler(Arc<Inner>);
 
 impl Scheduler {
-    pub(crate) fn new(concurrency: usize, runtime: Handle) -> Self {
+    pub(crate) fn new(concurrency: usize, runtime: Handle, monitor: Monitor) -> Self {
         Self(Arc::new(Inner {
             permits: Arc::new(Semaphore::new(concurrency)),
             running: Mutex::new(BTreeMap::new()),
@@ -88,6 +90,7 @@ impl Scheduler {
             runtime,
             shutdown: CancellationToken::new(),
             tally: Tally::default(),
+            monitor,
         }))
     }
 
@@ -97,6 +100,11 @@ impl Scheduler {
             .running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The listeners of the runtime's events.
+    pub(crate) fn monitor(&self) -> &Monitor {
+        &self.0.monitor
     }
 
     /// What the jobs handled since the last summary.

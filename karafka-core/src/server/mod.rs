@@ -20,6 +20,7 @@ pub use shutdown::Shutdown;
 use crate::app::App;
 use crate::config::{consumer_config, Config};
 use crate::connection::{GiveUp, GroupTimeouts, KafkaConsumer, Listener, NotJoined};
+use crate::instrumentation::{AppState, Event};
 use crate::processing::{PartitionRegistry, Scheduler};
 use crate::routing::{RoutingError, Subscription};
 use crate::Error;
@@ -102,12 +103,13 @@ impl Server {
             config,
             subscriptions,
             producer,
+            monitor,
             ..
         } = app;
         if subscriptions.is_empty() {
             return Err(RoutingError::Empty.into());
         }
-        let scheduler = Scheduler::new(config.concurrency, Handle::current());
+        let scheduler = Scheduler::new(config.concurrency, Handle::current(), monitor.clone());
         let give_up = Arc::new(GiveUp::default());
         let mut listeners = Vec::with_capacity(subscriptions.len());
         let mut registries = Vec::with_capacity(subscriptions.len());
@@ -130,6 +132,9 @@ impl Server {
             listeners.len(),
             config.concurrency
         );
+        monitor.emit(|| Event::AppStateChanged {
+            state: AppState::Running,
+        });
         readiness.running(
             listeners
                 .iter()
@@ -148,6 +153,9 @@ impl Server {
         };
         summary.abort();
         readiness.stopping();
+        monitor.emit(|| Event::AppStateChanged {
+            state: AppState::Stopping,
+        });
         if let Some(force) = force {
             tokio::spawn(force_exit(force, scheduler.clone()));
         }
@@ -184,6 +192,9 @@ impl Server {
             stopping.elapsed().as_millis(),
             outcome
         );
+        monitor.emit(|| Event::AppStateChanged {
+            state: AppState::Stopped,
+        });
         match gave_up {
             Some(NotJoined {
                 group,

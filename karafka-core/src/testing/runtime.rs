@@ -74,6 +74,7 @@ impl TestRuntime {
             config,
             subscriptions,
             declared,
+            monitor,
             ..
         } = app;
         let cluster = Arc::new(Cluster::new());
@@ -81,7 +82,7 @@ impl TestRuntime {
             cluster.create_topic(&topic.name, topic.config.partitions);
         }
         let producer = Producer::in_memory(Arc::clone(&cluster));
-        let scheduler = Scheduler::new(config.concurrency, runtime);
+        let scheduler = Scheduler::new(config.concurrency, runtime, monitor);
         let changed = Arc::new(Notify::new());
         let groups = subscriptions
             .into_iter()

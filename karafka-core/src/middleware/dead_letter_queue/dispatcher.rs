@@ -5,7 +5,7 @@ use tokio::sync::OnceCell;
 
 use super::DispatchError;
 use crate::consumer::DeadLetterSink;
-use crate::producer::{Producer, Record};
+use crate::producer::{Delivery, Producer, Record};
 use crate::Message;
 
 /// Header names the dead-letter record gets, beside the message's own headers.
@@ -36,9 +36,10 @@ pub(crate) struct Dispatcher {
 }
 
 /// What a dispatch did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Dispatched {
-    Sent,
+    /// Written and acknowledged there.
+    Sent(Delivery),
     Skipped,
 }
 
@@ -77,8 +78,8 @@ impl Dispatcher {
         let record = self
             .record(topic, message, attempts, reason)
             .partition(message.partition().rem_euclid(partitions.max(1)));
-        producer.produce_sync(record).await.map_err(failed)?;
-        Ok(Dispatched::Sent)
+        let delivery = producer.produce_sync(record).await.map_err(failed)?;
+        Ok(Dispatched::Sent(delivery))
     }
 
     fn record(&self, topic: &str, message: &Message, attempts: u32, reason: &str) -> Record {
@@ -110,10 +111,14 @@ impl DeadLetterSink for Dispatcher {
         message: &'a Message,
         attempts: u32,
         reason: &'a str,
-    ) -> BoxFuture<'a, Result<(), DispatchError>> {
+    ) -> BoxFuture<'a, Result<Option<Delivery>, DispatchError>> {
         Box::pin(async move {
-            self.dispatch(producer, message, attempts, reason).await?;
-            Ok(())
+            Ok(
+                match self.dispatch(producer, message, attempts, reason).await? {
+                    Dispatched::Sent(delivery) => Some(delivery),
+                    Dispatched::Skipped => None,
+                },
+            )
         })
     }
 }

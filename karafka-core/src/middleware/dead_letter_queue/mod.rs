@@ -299,9 +299,12 @@ where
         }
         let (topic, partition, offset) = (message.topic(), message.partition(), message.offset());
         match dispatched {
-            Dispatched::Sent => tracing::warn!(
-                "Dispatched {topic}/{partition} at offset {offset} to the dead-letter queue after {attempts} attempt(s): {error}"
-            ),
+            Dispatched::Sent(delivery) => {
+                ctx.dispatched(message, &delivery, attempts);
+                tracing::warn!(
+                    "Dispatched {topic}/{partition} at offset {offset} to the dead-letter queue after {attempts} attempt(s): {error}"
+                );
+            }
             Dispatched::Skipped => tracing::warn!(
                 "Skipped {topic}/{partition} at offset {offset} after {attempts} attempt(s): {error}"
             ),

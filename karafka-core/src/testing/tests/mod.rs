@@ -4,6 +4,7 @@
 
 mod batching;
 mod dead_letter_queue;
+mod events;
 mod recorder;
 mod retries;
 mod revocation;

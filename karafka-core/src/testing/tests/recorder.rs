@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::routing::{Routes, Topic};
 use crate::testing::TestRuntime;
-use crate::{App, Config, Consumer, Context, TopicPartition};
+use crate::{App, AppBuilder, Config, Consumer, Context, TopicPartition};
 
 /// One batch as a consumer saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,10 +115,14 @@ pub(super) fn recorded(name: &str, script: Script) -> (Topic, Shared) {
 
 /// The test runtime of an app routing `topic`, with the default settings.
 pub(super) fn runtime(topic: Topic) -> TestRuntime {
-    let app = App::builder()
+    runtime_of(App::builder().routes(Routes::new().topic(topic)))
+}
+
+/// The test runtime of the app `builder` makes, with the default settings.
+pub(super) fn runtime_of(builder: AppBuilder) -> TestRuntime {
+    let app = builder
         // Checked when the app is built; nothing connects to it.
         .config(Config::default().kafka("bootstrap.servers", "127.0.0.1:1"))
-        .routes(Routes::new().topic(topic))
         .build()
         .unwrap_or_else(|error| panic!("the test app builds: {error}"));
     TestRuntime::new(app).unwrap_or_else(|error| panic!("inside a runtime: {error}"))

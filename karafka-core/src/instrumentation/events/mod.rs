@@ -1,0 +1,16 @@
+//! Typed events of the runtime, for listeners of the app's own (metrics, alerts, tests).
+//!
+//! The runtime emits an [`Event`] at each step worth watching: a batch handed to a consumer and
+//! its outcome, errors, retries, pauses, seeks, rebalances, dead-letter dispatches, acknowledged
+//! commits, the server's state. [`AppBuilder::listener`](crate::AppBuilder::listener) attaches a
+//! [`Listener`] (or a closure); several may be attached. Listeners run on the thread that emits,
+//! in the order attached: keep them quick (hand slow work to a channel). A panicking listener is
+//! logged and never stops the runtime. With no listener, emitting builds no event.
+
+mod event;
+mod listener;
+mod monitor;
+
+pub use event::{AppState, Batch, ErrorKind, Event};
+pub use listener::Listener;
+pub(crate) use monitor::Monitor;

@@ -131,9 +131,10 @@ pub(super) fn runtime_of(builder: AppBuilder) -> TestRuntime {
 /// Produces `count` JSON records (`{"n": i}`) to partition 0 of `topic`.
 pub(super) fn produce(runtime: &TestRuntime, topic: &str, count: i64) {
     for n in 0..count {
-        let record = crate::Record::json(topic, &serde_json::json!({ "n": n }))
-            .and_then(|record| runtime.produce(record.partition(0)))
-            .unwrap_or_else(|error| panic!("produced: {error}"));
-        let _ = record;
+        let produced = crate::Record::json(topic, &serde_json::json!({ "n": n }))
+            .and_then(|record| runtime.produce(record.partition(0)));
+        if let Err(error) = produced {
+            panic!("producing to {topic}: {error}");
+        }
     }
 }

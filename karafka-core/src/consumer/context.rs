@@ -52,26 +52,38 @@ impl Context {
 
     /// A context for `messages` (part of this job's batch) of the same partition.
     pub(crate) fn fork(&self, messages: Messages, attempt: u32) -> Self {
+        self.derive(messages, attempt, self.marks.clone(), Arc::default())
+    }
+
+    /// A context for one virtual partition's share of the batch; what the consumer marks in it
+    /// counts as marked in this one.
+    pub(crate) fn virtual_fork(&self, messages: Messages, marks: Arc<dyn MarkFilter>) -> Self {
+        self.derive(
+            messages,
+            self.attempt,
+            Some(marks),
+            Arc::clone(&self.marked),
+        )
+    }
+
+    /// A context of this job and partition with its own messages, attempt and marking.
+    fn derive(
+        &self,
+        messages: Messages,
+        attempt: u32,
+        marks: Option<Arc<dyn MarkFilter>>,
+        marked: Arc<AtomicBool>,
+    ) -> Self {
         Self {
             messages,
             partition: Arc::clone(&self.partition),
             attempt,
             producer: self.producer.clone(),
             dead_letter: self.dead_letter.clone(),
-            marks: self.marks.clone(),
-            marked: Arc::default(),
+            marks,
+            marked,
             attempts_restarted: Arc::clone(&self.attempts_restarted),
             monitor: self.monitor.clone(),
-        }
-    }
-
-    /// A context for one virtual partition's share of the batch; what the consumer marks in it
-    /// counts as marked in this one.
-    pub(crate) fn virtual_fork(&self, messages: Messages, marks: Arc<dyn MarkFilter>) -> Self {
-        Self {
-            marks: Some(marks),
-            marked: Arc::clone(&self.marked),
-            ..self.fork(messages, self.attempt)
         }
     }
 

@@ -11,6 +11,8 @@ use tokio::sync::Notify;
 
 pub(crate) use clock::VirtualClock;
 
+use crate::messages::{Header, Headers, Message, Origin};
+
 /// A record as the cluster keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StoredRecord {
@@ -21,6 +23,24 @@ pub(crate) struct StoredRecord {
     pub(crate) timestamp: i64,
     /// Written by the app's producer (consumer code, a dead-letter dispatch), not by the test.
     pub(crate) by_app: bool,
+}
+
+impl StoredRecord {
+    /// The record as a consumer reads it at `offset` of `origin`.
+    pub(crate) fn into_message(self, origin: Arc<Origin>, offset: i64) -> Message {
+        let headers: Headers = self
+            .headers
+            .into_iter()
+            .map(|(key, value)| Header { key, value })
+            .collect();
+        let message = Message::from_parts(origin, offset, self.payload)
+            .with_headers(headers)
+            .with_timestamp_millis(self.timestamp);
+        match self.key {
+            Some(key) => message.with_key(key),
+            None => message,
+        }
+    }
 }
 
 /// One partition's log, and a signal for readers waiting on it.
@@ -58,12 +78,7 @@ impl Cluster {
 
     /// Creates `topic` with `partitions` partitions, or adds partitions up to that count.
     pub(crate) fn create_topic(&self, topic: &str, partitions: i32) {
-        let mut topics = self.topics();
-        let logs = topics.entry(topic.to_owned()).or_default();
-        let wanted = usize::try_from(partitions.max(1)).unwrap_or(1);
-        if logs.len() < wanted {
-            logs.resize_with(wanted, Log::default);
-        }
+        Self::log_mut(&mut self.topics(), topic, partitions.max(1) - 1);
     }
 
     /// How many partitions `topic` has; a topic not created yet is created with one, as a

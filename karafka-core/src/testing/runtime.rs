@@ -16,7 +16,7 @@ use super::TestError;
 use crate::config::Config;
 use crate::consumer::PartitionHandle;
 use crate::memory::Cluster;
-use crate::messages::Message;
+use crate::messages::{Message, Origin, PayloadDecoder};
 use crate::middleware::SharedConsumer;
 use crate::processing::{Backend as _, PartitionRegistry, Revocation, Scheduler};
 use crate::producer::{Delivery, ProduceError, Producer, Record};
@@ -295,19 +295,8 @@ impl TestRuntime {
             .into_iter()
             .filter(|(_, _, record)| record.by_app)
             .map(|(partition, offset, record)| {
-                let mut message = Message::new(topic, partition, offset, record.payload)
-                    .with_timestamp_millis(record.timestamp)
-                    .with_headers(
-                        record
-                            .headers
-                            .into_iter()
-                            .map(|(key, value)| crate::messages::Header { key, value })
-                            .collect(),
-                    );
-                if let Some(key) = record.key {
-                    message = message.with_key(key);
-                }
-                message
+                let origin = Origin::new(topic, partition, PayloadDecoder::Json);
+                record.into_message(origin, offset)
             })
             .collect()
     }

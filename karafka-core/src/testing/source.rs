@@ -11,8 +11,8 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::backend::{lock, SharedOffsets};
-use crate::memory::{Cluster, StoredRecord};
-use crate::messages::{Headers, Message, Origin};
+use crate::memory::Cluster;
+use crate::messages::{Message, Origin};
 use crate::processing::{PartitionSource, Retry};
 use crate::TopicPartition;
 
@@ -92,21 +92,6 @@ impl MemorySource {
         state.position = committed;
         state.phase = Phase::Busy;
     }
-
-    fn message(&self, offset: i64, record: StoredRecord) -> Message {
-        let headers: Headers = record
-            .headers
-            .into_iter()
-            .map(|(key, value)| crate::messages::Header { key, value })
-            .collect();
-        let mut message = Message::from_parts(Arc::clone(&self.origin), offset, record.payload)
-            .with_headers(headers)
-            .with_timestamp_millis(record.timestamp);
-        if let Some(key) = record.key {
-            message = message.with_key(key);
-        }
-        message
-    }
 }
 
 impl PartitionSource for MemorySource {
@@ -137,7 +122,7 @@ impl PartitionSource for MemorySource {
                 let next = last + 1;
                 let batch = records
                     .into_iter()
-                    .map(|(offset, record)| self.message(offset, record))
+                    .map(|(offset, record)| record.into_message(Arc::clone(&self.origin), offset))
                     .collect();
                 let mut state = self.state();
                 state.position = next;

@@ -55,40 +55,6 @@ impl PartitionStream {
         self.read.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The next batch: up to `max_messages`, gathered for at most `max_wait` from now (Karafka's
-    /// poll budget). Whatever arrived by then is returned; when nothing did, the first message to
-    /// arrive later is returned at once, so an idle partition adds no batching delay. Once the
-    /// batch reaches the end of what the broker holds, it is returned without waiting for more.
-    /// Also returns how long it gathered after the first message: the wait for that one is idle
-    /// time, not polling.
-    async fn next_batch_from_queue(
-        &self,
-        max_messages: usize,
-        max_wait: Duration,
-    ) -> (Vec<Message>, Duration) {
-        let deadline = Instant::now() + max_wait;
-        let mut batch = Vec::with_capacity(max_messages.min(1024));
-        while batch.is_empty() {
-            self.take_available(&mut batch, max_messages, true);
-            if batch.is_empty() {
-                let _ = timeout(WAKE_FALLBACK, self.queue.ready().notified()).await;
-            }
-        }
-        let gathering = Instant::now();
-        while batch.len() < max_messages && !self.caught_up(&batch) {
-            let before = batch.len();
-            self.take_available(&mut batch, max_messages, false);
-            if batch.len() == before
-                && timeout_at(deadline, self.queue.ready().notified())
-                    .await
-                    .is_err()
-            {
-                break;
-            }
-        }
-        (batch, gathering.elapsed())
-    }
-
     /// Whether `batch` ends at the partition's end as of the last fetch: waiting would only add
     /// latency.
     fn caught_up(&self, batch: &[Message]) -> bool {
@@ -135,12 +101,38 @@ impl PartitionSource for PartitionStream {
         &self.origin
     }
 
+    /// The next batch: up to `max_messages`, gathered for at most `max_wait` from now (Karafka's
+    /// poll budget). Whatever arrived by then is returned; when nothing did, the first message to
+    /// arrive later is returned at once, so an idle partition adds no batching delay. Once the
+    /// batch reaches the end of what the broker holds, it is returned without waiting for more.
+    /// Also returns how long it gathered after the first message: the wait for that one is idle
+    /// time, not polling.
     async fn next_batch(
         &self,
         max_messages: usize,
         max_wait: Duration,
     ) -> (Vec<Message>, Duration) {
-        self.next_batch_from_queue(max_messages, max_wait).await
+        let deadline = Instant::now() + max_wait;
+        let mut batch = Vec::with_capacity(max_messages.min(1024));
+        while batch.is_empty() {
+            self.take_available(&mut batch, max_messages, true);
+            if batch.is_empty() {
+                let _ = timeout(WAKE_FALLBACK, self.queue.ready().notified()).await;
+            }
+        }
+        let gathering = Instant::now();
+        while batch.len() < max_messages && !self.caught_up(&batch) {
+            let before = batch.len();
+            self.take_available(&mut batch, max_messages, false);
+            if batch.len() == before
+                && timeout_at(deadline, self.queue.ready().notified())
+                    .await
+                    .is_err()
+            {
+                break;
+            }
+        }
+        (batch, gathering.elapsed())
     }
 
     /// The partition's end as of librdkafka's last fetch, if known.

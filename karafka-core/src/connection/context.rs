@@ -1,7 +1,7 @@
 //! The librdkafka callbacks of a listener's consumer: logs, errors and rebalances.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
@@ -10,6 +10,8 @@ use rdkafka::error::KafkaError;
 use rdkafka::TopicPartitionList;
 
 use super::{CommitTurn, KafkaConsumer};
+use crate::instrumentation::statistics::Statistics;
+use crate::instrumentation::{recovers_by_itself, ErrorKind, Event};
 use crate::processing::{PartitionRegistry, Revocation};
 use crate::TopicPartition;
 
@@ -22,6 +24,8 @@ pub(crate) struct ListenerContext {
     /// The member is leaving because a job outran `max.poll.interval.ms`.
     evicting: AtomicBool,
     commit_turn: CommitTurn,
+    /// librdkafka's latest statistics, for [`Context::insights`](crate::Context::insights).
+    statistics: Mutex<Option<Arc<Statistics>>>,
 }
 
 impl ListenerContext {
@@ -32,6 +36,7 @@ impl ListenerContext {
             consumer: OnceLock::new(),
             evicting: AtomicBool::new(false),
             commit_turn: CommitTurn::default(),
+            statistics: Mutex::new(None),
         }
     }
 
@@ -65,6 +70,15 @@ impl ListenerContext {
         self.consumer.get().and_then(Weak::upgrade)
     }
 
+    /// librdkafka's latest statistics, once it reported any.
+    pub(crate) fn statistics(&self) -> Option<Arc<Statistics>> {
+        // Only ever replaced whole.
+        self.statistics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// The partitions of this subscription group, on the processing side.
     pub(crate) fn registry(&self) -> &PartitionRegistry<KafkaConsumer> {
         &self.registry
@@ -85,6 +99,26 @@ impl ClientContext for ListenerContext {
 
     fn error(&self, error: KafkaError, reason: &str) {
         crate::instrumentation::librdkafka_error(&self.name, &error, reason);
+        if !recovers_by_itself(&error) {
+            self.registry.monitor().emit(|| Event::ErrorOccurred {
+                kind: ErrorKind::Librdkafka,
+                partition: None,
+                offset: None,
+                error: format!("{error}: {reason}"),
+            });
+        }
+    }
+
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let statistics = Arc::new(Statistics::from(&statistics));
+        *self
+            .statistics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&statistics));
+        self.registry.monitor().emit(|| Event::StatisticsEmitted {
+            group: self.name.clone(),
+            statistics,
+        });
     }
 }
 

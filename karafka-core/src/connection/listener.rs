@@ -163,8 +163,18 @@ impl Polling {
     fn run(self, consumer: Arc<KafkaConsumer>, stop: &AtomicBool, mut joining: Option<Joining>) {
         let name = self.name.as_str();
         let mut commits = CommitInterval::new(self.timeouts.commit_interval, Instant::now());
+        let mut polled = Instant::now();
         while !stop.load(Ordering::Acquire) {
             poll_once(name, &consumer);
+            let previous = std::mem::replace(&mut polled, Instant::now());
+            consumer
+                .context()
+                .registry()
+                .monitor()
+                .emit(|| Event::ListenerPolled {
+                    group: self.name.clone(),
+                    since_previous: polled.duration_since(previous),
+                });
             consumer.context().registry().store_offsets();
             if commits.due(Instant::now()) {
                 if let Err(error) = commit(&consumer, None) {

@@ -16,9 +16,11 @@ use tokio::time::{timeout, timeout_at, Instant};
 
 use super::native::{cached_high_watermark, position, NativeQueue};
 use super::KafkaConsumer;
+use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::{Message, Origin};
 use crate::offsets::ReadPosition;
 use crate::processing::{PartitionSource, Retry};
+use crate::TopicPartition;
 
 /// librdkafka signals a queue going from empty to non-empty; this bounds the wait should a
 /// signal ever be missed, so a partition can never stall for good.
@@ -138,6 +140,15 @@ impl PartitionSource for PartitionStream {
     /// The partition's end as of librdkafka's last fetch, if known.
     fn high_watermark(&self) -> Option<i64> {
         cached_high_watermark(&self.consumer, &self.topic, self.origin.partition)
+    }
+
+    /// The partition's figures in librdkafka's latest statistics.
+    fn insights(&self) -> Option<PartitionStatistics> {
+        self.consumer
+            .context()
+            .statistics()?
+            .partition(&TopicPartition::new(self.origin.topic.as_str(), self.origin.partition))
+            .cloned()
     }
 
     /// The offset to store once everything before `next_unmarked` was handled: past the records

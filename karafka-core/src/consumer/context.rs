@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
 use super::DispatchError;
+use crate::instrumentation::statistics::PartitionStatistics;
 use crate::instrumentation::{Event, Monitor};
 use crate::messages::{Message, Messages};
 use crate::producer::{Delivery, Producer};
@@ -220,6 +221,23 @@ impl Context {
     /// its marks are no longer stored.
     pub fn revoked(&self) -> bool {
         self.partition.is_revoked()
+    }
+
+    /// The partition's figures as of librdkafka's latest statistics (every
+    /// `statistics.interval.ms`, 5 s by default): consumer lag, watermarks, committed and stored
+    /// offsets. `None` before the first report, or with statistics turned off. Under the test
+    /// runtime, the figures of the in-memory cluster now.
+    ///
+    /// ```
+    /// # use karafka::Context;
+    /// fn behind(ctx: &Context) -> bool {
+    ///     ctx.insights()
+    ///         .and_then(|figures| figures.consumer_lag)
+    ///         .is_some_and(|lag| lag > 10_000)
+    /// }
+    /// ```
+    pub fn insights(&self) -> Option<PartitionStatistics> {
+        self.partition.insights()
     }
 
     /// How many times this batch was attempted, counting this one: 1 on the first run, 2 on the

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use futures_util::future::BoxFuture;
 
 use super::DispatchError;
+use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::Message;
 use crate::producer::{Delivery, Producer};
 
@@ -48,6 +49,9 @@ pub(crate) trait PartitionHandle: Send + Sync {
 
     /// The wall clock of the partition's backend (a test's is virtual).
     fn now(&self) -> SystemTime;
+
+    /// The partition's latest figures, if any were reported.
+    fn insights(&self) -> Option<PartitionStatistics>;
 }
 
 /// Where [`Context::dispatch_to_dlq`](super::Context::dispatch_to_dlq) sends a message: the

@@ -9,6 +9,7 @@
 mod commits;
 mod events;
 mod librdkafka;
+pub mod statistics;
 mod subscriber;
 mod throttle;
 

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::PartitionSource;
 use crate::consumer::{Control, PartitionHandle};
+use crate::instrumentation::statistics::PartitionStatistics;
 use crate::offsets::OffsetTracker;
 
 #[derive(Debug, Default)]
@@ -241,5 +242,9 @@ impl<S: PartitionSource> PartitionHandle for Assignment<S> {
 
     fn now(&self) -> SystemTime {
         self.source.now()
+    }
+
+    fn insights(&self) -> Option<PartitionStatistics> {
+        self.source.insights()
     }
 }

@@ -11,8 +11,7 @@ use tower::{Service, ServiceExt};
 use super::{Assignment, PartitionSource, Retry, RunningJob, Scheduler};
 use crate::consumer::{find_cause, Control, DispatchError, Panicked, PartitionHandle};
 use crate::instrumentation::{Batch, ErrorKind, Event};
-use crate::messages::DecodeError;
-use crate::messages::Messages;
+use crate::messages::{DecodeError, Message, Messages};
 use crate::middleware::{ConsumerStack, SharedConsumer};
 use crate::producer::Producer;
 use crate::routing::TopicRoute;
@@ -213,6 +212,11 @@ impl<S: PartitionSource> Coordinator<S> {
             Ok(()) => monitor.emit(|| Event::Consumed {
                 batch: self.batch(job),
                 duration: started.elapsed(),
+                latency: job
+                    .messages
+                    .first()
+                    .and_then(Message::timestamp)
+                    .and_then(|created| self.assignment.source().now().duration_since(created).ok()),
             }),
             Err(error) => monitor.emit(|| Event::ErrorOccurred {
                 kind: error_kind(error),

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::{Message, Origin};
 
 /// One partition's messages and the offset operations on it.
@@ -31,6 +32,9 @@ pub(crate) trait PartitionSource: Send + Sync + 'static {
 
     /// The partition's end as last seen, if known.
     fn high_watermark(&self) -> Option<i64>;
+
+    /// The partition's latest figures (lag, watermarks, offsets), if any were reported.
+    fn insights(&self) -> Option<PartitionStatistics>;
 
     /// The offset to store once everything before `next_unmarked` was handled; past records the
     /// consumer never sees (transaction markers) when only those follow.

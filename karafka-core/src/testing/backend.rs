@@ -33,6 +33,11 @@ impl GroupOffsets {
         self.committed.get(partition).copied()
     }
 
+    /// What the next commit carries, if anything was stored since the last.
+    pub(crate) fn stored(&self, partition: &TopicPartition) -> Option<i64> {
+        self.stored.get(partition).copied()
+    }
+
     fn commit_stored(&mut self) {
         let stored: Vec<(TopicPartition, i64)> = self.stored.drain().collect();
         self.committed.extend(stored);

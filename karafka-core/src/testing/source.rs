@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::backend::{lock, SharedOffsets};
+use crate::instrumentation::statistics::PartitionStatistics;
 use crate::memory::Cluster;
 use crate::messages::{Message, Origin};
 use crate::processing::{PartitionSource, Retry};
@@ -138,6 +139,28 @@ impl PartitionSource for MemorySource {
 
     fn high_watermark(&self) -> Option<i64> {
         Some(self.cluster.end(&self.origin.topic, self.origin.partition))
+    }
+
+    /// What the cluster holds now: a test's insights are never stale.
+    fn insights(&self) -> Option<PartitionStatistics> {
+        let (topic, partition) = (&self.origin.topic, self.origin.partition);
+        let end = self.cluster.end(topic, partition);
+        let offsets = lock(&self.offsets);
+        let committed = offsets.committed(&self.partition);
+        let stored = offsets.stored(&self.partition);
+        Some(PartitionStatistics {
+            partition: self.partition.clone(),
+            assigned: true,
+            fetch_state: "active".to_owned(),
+            consumer_lag: Some(end - committed.unwrap_or(0)),
+            consumer_lag_stored: Some(end - stored.or(committed).unwrap_or(0)),
+            stored_offset: stored,
+            committed_offset: committed,
+            high_watermark: Some(end),
+            low_watermark: Some(0),
+            last_stable_offset: Some(end),
+            fetch_queue_messages: 0,
+        })
     }
 
     fn committable(&self, next_unmarked: i64) -> i64 {

@@ -1,7 +1,9 @@
 //! What the runtime reports.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::instrumentation::statistics::Statistics;
 use crate::TopicPartition;
 
 /// One thing that happened in the runtime. [`Event::name`] gives Karafka's name for it.
@@ -24,6 +26,9 @@ pub enum Event {
         batch: Batch,
         /// How long the job ran.
         duration: Duration,
+        /// How old the batch's first message was when the job ended (its timestamp to now), if
+        /// it has a timestamp: the end-to-end latency of the batch's oldest message.
+        latency: Option<Duration>,
     },
     /// A partition's consumer instance ran its `revoked` hook (`consumer.revoked`).
     ConsumerRevoked {
@@ -127,6 +132,22 @@ pub enum Event {
         /// The error, as displayed (secrets redacted like in logs).
         error: String,
     },
+    /// librdkafka reported its statistics, every `statistics.interval.ms` of the subscription
+    /// group's `kafka` settings (`statistics.emitted`).
+    StatisticsEmitted {
+        /// The subscription group.
+        group: String,
+        /// The figures.
+        statistics: Arc<Statistics>,
+    },
+    /// A subscription group's listener polled its consumer, about every 100 ms while it is
+    /// healthy (`connection.listener.polled`).
+    ListenerPolled {
+        /// The subscription group.
+        group: String,
+        /// How long since the previous poll.
+        since_previous: Duration,
+    },
 }
 
 impl Event {
@@ -148,6 +169,8 @@ impl Event {
             Self::DeadLetterDispatched { .. } => "dead_letter_queue.dispatched",
             Self::CommitAcknowledged { .. } => "commit.acknowledged",
             Self::ErrorOccurred { .. } => "error.occurred",
+            Self::StatisticsEmitted { .. } => "statistics.emitted",
+            Self::ListenerPolled { .. } => "connection.listener.polled",
         }
     }
 }
@@ -209,4 +232,9 @@ pub enum ErrorKind {
     DeadLetterWrite,
     /// A job outran `max.poll.interval.ms`; the member left its group.
     MaxPollIntervalExceeded,
+    /// librdkafka reported an error it does not recover from by itself (an unknown topic, an
+    /// authorization failure, a fatal error).
+    Librdkafka,
+    /// An instrumentation listener panicked.
+    Listener,
 }

@@ -9,13 +9,16 @@
 //!
 //! Cardinality is bounded by the assignment: a series labelled by a partition exists while its
 //! subscription group holds the partition, and goes when it is revoked or lost. Histograms are
-//! labelled by group and topic only.
+//! labelled by group and topic only. `dashboards/grafana/karafka.json` at the repository's root
+//! is a Grafana dashboard of these metrics.
 
 mod families;
 mod holdings;
 mod labels;
 mod listener;
 
+#[cfg(test)]
+mod dashboard;
 #[cfg(test)]
 mod tests;
 

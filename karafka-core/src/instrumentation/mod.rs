@@ -4,11 +4,12 @@
 //! The runtime reports what happens in Karafka's spirit: how many messages a partition polled and
 //! how long that took, when each consume job started and how long it ran, pauses, retries,
 //! rebalances and shutdown, each with the partitions involved; at DEBUG, every commit the broker
-//! acknowledged ([`COMMITS_TARGET`]).
+//! acknowledged ([`COMMITS_TARGET`]). [`Metrics`] turns the events into Prometheus metrics.
 
 mod commits;
 mod events;
 mod librdkafka;
+mod metrics;
 pub mod statistics;
 mod subscriber;
 mod throttle;
@@ -20,4 +21,5 @@ pub use events::{AppState, Batch, ErrorKind, Event, Listener};
 pub(crate) use librdkafka::{
     left_out, librdkafka_error, librdkafka_log, recovers_by_itself, repeated,
 };
+pub use metrics::Metrics;
 pub use subscriber::{init_logging, set_log_format};

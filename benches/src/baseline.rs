@@ -49,7 +49,7 @@ pub(crate) fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
         first.get_or_insert_with(Instant::now);
         let payload = message.payload().unwrap_or_default();
         match run.workload {
-            Workload::Noop | Workload::MarkEach => {}
+            Workload::Noop | Workload::Observed | Workload::MarkEach => {}
             Workload::DecodeJson => {
                 let _: Order = serde_json::from_slice(payload)?;
             }

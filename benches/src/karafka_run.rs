@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
+use karafka::instrumentation::Event;
 use karafka::middleware::VirtualPartitions;
 use karafka::routing::{Routes, Topic};
 use karafka::{async_trait, App, Config, Consumer, Context, TopicPartition};
@@ -39,7 +40,7 @@ impl Consumer for Counting {
             let payload = message.raw_payload().unwrap_or_default();
             bytes += payload.len() as u64;
             match self.workload {
-                Workload::Noop => {}
+                Workload::Noop | Workload::Observed => {}
                 Workload::MarkEach => {
                     ctx.mark_as_consumed(message);
                 }
@@ -122,7 +123,17 @@ pub(crate) async fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
             VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec)).max_partitions(count),
         );
     }
-    let app = App::builder()
+    let mut builder = App::builder();
+    if run.workload == Workload::Observed {
+        config.metrics.enabled = true;
+        // Any free port: nothing scrapes it, the metrics are kept all the same.
+        config.metrics.address = "127.0.0.1:0".into();
+        let events = AtomicU64::new(0);
+        builder = builder.listener(move |_: &Event| {
+            events.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+    let app = builder
         .config(config)
         .routes(Routes::new().topic(topic))
         .build()?;

@@ -190,6 +190,21 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
                 "≥ 0.90 × scenario 1",
                 0.9,
             ));
+            let observed = median(repeat, || {
+                measure(
+                    Implementation::Karafka,
+                    Workload::Observed,
+                    topic.clone(),
+                    sizes.small,
+                )
+            })?;
+            table.push(Row::relative(
+                "7. pass-through with Prometheus metrics and a user listener, 1 partition",
+                &karafka,
+                &observed,
+                "≥ 0.97 × scenario 1",
+                0.97,
+            ));
         }
     }
 

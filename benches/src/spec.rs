@@ -17,6 +17,8 @@ pub(crate) enum Implementation {
 pub(crate) enum Workload {
     /// Nothing; karafka marks the batch after it.
     Noop,
+    /// Nothing, with the Prometheus metrics (and their endpoint) and a user listener attached.
+    Observed,
     /// `mark_as_consumed` per message.
     MarkEach,
     /// Decode the JSON payload into an order struct.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::instrumentation::{Listener, Monitor};
+use crate::instrumentation::{Listener, Logger, Metrics, Monitor};
 use crate::producer::Producer;
 use crate::routing::{DeclaredTopic, Routes, Subscription};
 use crate::Error;
@@ -18,6 +18,8 @@ pub struct App {
     pub(crate) producer: Producer,
     /// The listeners of the runtime's events.
     pub(crate) monitor: Monitor,
+    /// The Prometheus metrics, one of the listeners, when `metrics.enabled`.
+    pub(crate) metrics: Option<Arc<Metrics>>,
 }
 
 impl App {
@@ -93,13 +95,21 @@ impl AppBuilder {
         };
         let resolved = self.routes.unwrap_or_default().resolve(&config)?;
         let producer = Producer::new(&config)?;
+        // The logger first: a line is written before any listener of the app's sees its event.
+        let mut listeners: Vec<Arc<dyn Listener>> = vec![Arc::new(Logger)];
+        listeners.extend(self.listeners);
+        let metrics = config.metrics.enabled.then(|| Arc::new(Metrics::new()));
+        if let Some(metrics) = &metrics {
+            listeners.push(Arc::clone(metrics) as Arc<dyn Listener>);
+        }
         Ok(App {
             config,
             subscriptions: resolved.subscriptions,
             declared: resolved.declared,
             inactive: resolved.inactive,
             producer,
-            monitor: Monitor::new(self.listeners),
+            monitor: Monitor::new(listeners),
+            metrics,
         })
     }
 }

@@ -48,4 +48,16 @@ pub enum Error {
         /// The `bootstrap.servers` it tried.
         servers: String,
     },
+
+    /// The metrics and health endpoint could not listen on `metrics.address` (the port is in
+    /// use, the address is not this host's).
+    #[error(
+        "invalid configuration: `metrics.address` = \"{address}\": cannot listen there: {source}"
+    )]
+    Endpoint {
+        /// The address.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }

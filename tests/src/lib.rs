@@ -566,3 +566,52 @@ pub fn all_handled_below(handled: &[(i32, i64)], partition: i32, end: i64) -> bo
         .collect();
     (0..end).all(|offset| seen.contains(&offset))
 }
+
+/// An address on this host no one listens on now, for an endpoint under test.
+pub fn free_address() -> String {
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    socket.local_addr().expect("its address").to_string()
+}
+
+/// `GET http://{address}{path}`: the status and the body, or `None` when nothing answers.
+pub async fn http_get(address: &str, path: &str) -> Option<(u16, String)> {
+    let url = format!("http://{address}{path}");
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+        let mut response = agent.get(&url).call().ok()?;
+        let body = response.body_mut().read_to_string().ok()?;
+        Some((response.status().as_u16(), body))
+    })
+    .await
+    .expect("the request task")
+}
+
+/// Records the runtime's events for a test: attach [`Events::listener`], read
+/// [`Events::snapshot`].
+#[derive(Clone, Default)]
+pub struct Events(Arc<Mutex<Vec<karafka::instrumentation::Event>>>);
+
+impl Events {
+    /// A listener that records every event.
+    pub fn listener(&self) -> impl Fn(&karafka::instrumentation::Event) + Send + Sync + 'static {
+        let events = Arc::clone(&self.0);
+        move |event| {
+            events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(event.clone());
+        }
+    }
+
+    /// The events so far, in the order they came.
+    pub fn snapshot(&self) -> Vec<karafka::instrumentation::Event> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}

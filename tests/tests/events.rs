@@ -5,10 +5,11 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use karafka::instrumentation::statistics::PartitionStatistics;
 use karafka::instrumentation::{AppState, Event};
 use karafka::middleware::DeadLetterQueue;
 use karafka::routing::{Routes, Topic};
-use karafka::{async_trait, App, Consumer, Context};
+use karafka::{async_trait, App, Consumer, Context, TopicPartition};
 use karafka_integration_tests::*;
 use serde_json::Value;
 
@@ -68,8 +69,7 @@ async fn a_failing_message_yields_its_events_in_order_and_commits_are_acknowledg
     )
     .await;
 
-    let events = Arc::new(Mutex::new(Vec::<Event>::new()));
-    let seen = Arc::clone(&events);
+    let events = Events::default();
     let app = App::builder()
         .config(config(&group))
         .routes(
@@ -79,20 +79,11 @@ async fn a_failing_message_yields_its_events_in_order_and_commits_are_acknowledg
                     .dead_letter_queue(DeadLetterQueue::new(&dlq).max_retries(1)),
             ),
         )
-        .listener(move |event: &Event| {
-            seen.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(event.clone());
-        })
+        .listener(events.listener())
         .build()
         .expect("valid app");
     let server = RunningServer::start_app(app);
-    let snapshot = || {
-        events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    };
+    let snapshot = || events.snapshot();
     let committed_all = |events: &[Event]| {
         events.iter().any(|event| {
             matches!(event, Event::CommitAcknowledged { partition, offset: 3, .. }
@@ -149,4 +140,92 @@ async fn a_failing_message_yields_its_events_in_order_and_commits_are_acknowledg
         .iter()
         .position(|event| matches!(event, Event::ConsumeStarted { .. }));
     assert!(assigned < consumed, "{events:#?}");
+}
+
+/// Records what `Context::insights` said at each batch.
+#[derive(Clone, Default)]
+struct Inspecting(Arc<Mutex<Vec<Option<PartitionStatistics>>>>);
+
+#[async_trait]
+impl Consumer for Inspecting {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(ctx.insights());
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_report_the_partition_and_feed_insights_and_the_listener_reports_its_polls() {
+    let topic = unique("statistics");
+    let group = unique("statistics-group");
+    create_topic(&topic, 1).await;
+    produce_to(&topic, 0, &["{}", "{}", "{}"]).await;
+    let events = Events::default();
+    let inspecting = Inspecting::default();
+    let app = App::builder()
+        .config(config(&group).kafka("statistics.interval.ms", 500))
+        .routes(Routes::new().topic(Topic::new(&topic).consumer_with({
+            let inspecting = inspecting.clone();
+            move || inspecting.clone()
+        })))
+        .listener(events.listener())
+        .build()
+        .expect("valid app");
+    let server = RunningServer::start_app(app);
+    let partition = TopicPartition::new(&topic, 0);
+    let caught_up = |events: &[Event]| {
+        events.iter().any(|event| match event {
+            Event::StatisticsEmitted { statistics, .. } => {
+                statistics.partition(&partition).is_some_and(|figures| {
+                    figures.assigned
+                        && figures.committed_offset == Some(3)
+                        && figures.consumer_lag == Some(0)
+                        && figures.high_watermark == Some(3)
+                })
+            }
+            _ => false,
+        })
+    };
+    let snapshot = || events.snapshot();
+    wait_for(
+        Duration::from_secs(60),
+        "statistics showing the partition committed and caught up",
+        || caught_up(&snapshot()),
+    )
+    .await;
+    // A batch after a report sees the partition's figures in its context.
+    produce_to(&topic, 0, &["{}"]).await;
+    wait_for(Duration::from_secs(30), "a batch seeing insights", || {
+        inspecting
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last()
+            .is_some_and(|insights| {
+                insights.as_ref().is_some_and(|figures| {
+                    figures.partition == partition && figures.high_watermark >= Some(3)
+                })
+            })
+    })
+    .await;
+    server.stop().await;
+
+    let polls: Vec<Duration> = snapshot()
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::ListenerPolled { since_previous, .. } => Some(since_previous),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        polls.len() >= 5,
+        "the listener polls about every 100 ms: {polls:?}"
+    );
+    assert!(
+        polls.iter().all(|since| *since < Duration::from_secs(5)),
+        "{polls:?}"
+    );
 }

@@ -15,6 +15,7 @@
 mod error;
 mod kafka;
 mod load;
+mod metrics;
 pub(crate) mod millis;
 mod secrets;
 mod validate;
@@ -27,6 +28,7 @@ pub use error::ConfigError;
 pub use kafka::KafkaSettings;
 pub(crate) use kafka::{admin_config, check_with_librdkafka, consumer_config, producer_config};
 use load::ENV_PREFIX;
+pub use metrics::MetricsConfig;
 #[cfg(test)]
 pub(crate) use secrets::REDACTED;
 pub(crate) use secrets::{redact_kafka_error, shown};
@@ -112,6 +114,8 @@ pub struct Config {
     pub kafka: KafkaSettings,
     /// Settings of the producer.
     pub producer: ProducerConfig,
+    /// The HTTP endpoint for metrics and health probes.
+    pub metrics: MetricsConfig,
 }
 
 /// Settings of the producer.
@@ -141,6 +145,7 @@ impl Default for Config {
             log_summary_interval: Duration::from_millis(10_000),
             kafka: KafkaSettings::new(),
             producer: ProducerConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }

@@ -45,6 +45,7 @@ impl Config {
                 ),
             ));
         }
+        self.metrics.validate()?;
         let consumer = consumer_config(
             &self.kafka,
             &self.group_id,

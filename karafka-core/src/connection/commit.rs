@@ -17,7 +17,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::TopicPartitionList;
 
 use super::{native, KafkaConsumer};
-use crate::instrumentation::{commit_acknowledged, commit_refused, ErrorKind, Event};
+use crate::instrumentation::{commit_refused, ErrorKind, Event};
 use crate::TopicPartition;
 
 /// Held for the length of a commit, so one consumer's commits never overlap.
@@ -43,12 +43,6 @@ pub(crate) fn commit(
         let partition = TopicPartition::new(answer.topic, answer.partition);
         match answer.error {
             None => {
-                commit_acknowledged(
-                    context.name(),
-                    &partition.topic,
-                    partition.partition,
-                    answer.offset,
-                );
                 monitor.emit(|| Event::CommitAcknowledged {
                     group: context.name().to_owned(),
                     partition,
@@ -62,6 +56,7 @@ pub(crate) fn commit(
                     partition: Some(partition),
                     offset: Some(answer.offset),
                     error: error.to_string(),
+                    job: None,
                 });
             }
         }

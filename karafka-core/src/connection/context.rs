@@ -1,6 +1,5 @@
 //! The librdkafka callbacks of a listener's consumer: logs, errors and rebalances.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use rdkafka::client::ClientContext;
@@ -9,7 +8,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _, ConsumerContext, Rebalance}
 use rdkafka::error::KafkaError;
 use rdkafka::TopicPartitionList;
 
-use super::{CommitTurn, KafkaConsumer};
+use super::{CommitTurn, KafkaConsumer, Pulse};
 use crate::instrumentation::statistics::Statistics;
 use crate::instrumentation::{recovers_by_itself, ErrorKind, Event};
 use crate::processing::{PartitionRegistry, Revocation};
@@ -21,22 +20,25 @@ pub(crate) struct ListenerContext {
     registry: Arc<PartitionRegistry<KafkaConsumer>>,
     /// Set once the consumer exists; partition streams need an owning handle on it.
     consumer: OnceLock<Weak<KafkaConsumer>>,
-    /// The member is leaving because a job outran `max.poll.interval.ms`.
-    evicting: AtomicBool,
     commit_turn: CommitTurn,
     /// librdkafka's latest statistics, for [`Context::insights`](crate::Context::insights).
     statistics: Mutex<Option<Arc<Statistics>>>,
+    pulse: Arc<Pulse>,
 }
 
 impl ListenerContext {
-    pub(crate) fn new(name: String, registry: Arc<PartitionRegistry<KafkaConsumer>>) -> Self {
+    pub(crate) fn new(
+        name: String,
+        registry: Arc<PartitionRegistry<KafkaConsumer>>,
+        pulse: Arc<Pulse>,
+    ) -> Self {
         Self {
             name,
             registry,
             consumer: OnceLock::new(),
-            evicting: AtomicBool::new(false),
             commit_turn: CommitTurn::default(),
             statistics: Mutex::new(None),
+            pulse,
         }
     }
 
@@ -52,12 +54,12 @@ impl ListenerContext {
 
     /// Marks the member as leaving (or back) because of an overdue job.
     pub(crate) fn set_evicting(&self, evicting: bool) {
-        self.evicting.store(evicting, Ordering::Release);
+        self.pulse.set_evicting(evicting);
     }
 
     /// The member left its group because of an overdue job and has not rejoined yet.
     pub(crate) fn evicting(&self) -> bool {
-        self.evicting.load(Ordering::Acquire)
+        self.pulse.evicting()
     }
 
     pub(crate) fn attach(&self, consumer: &Arc<KafkaConsumer>) {
@@ -105,6 +107,7 @@ impl ClientContext for ListenerContext {
                 partition: None,
                 offset: None,
                 error: format!("{error}: {reason}"),
+                job: None,
             });
         }
     }
@@ -125,7 +128,10 @@ impl ClientContext for ListenerContext {
 impl ConsumerContext for ListenerContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
-            Rebalance::Assign(list) => self.registry.assigned(consumer, partitions(list)),
+            Rebalance::Assign(list) => {
+                self.registry.assigned(consumer, partitions(list));
+                self.pulse.assignment_received();
+            }
             Rebalance::Revoke(list) => {
                 let how = if consumer.assignment_lost() {
                     Revocation::Lost

@@ -17,7 +17,7 @@ use rdkafka::{ClientConfig, Message as _};
 
 use super::commit::{commit, CommitInterval};
 use super::native::member_id;
-use super::{GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined};
+use super::{GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined, Pulse};
 use crate::config::redact_kafka_error;
 use crate::instrumentation::{left_out, recovers_by_itself, repeated, ErrorKind, Event};
 use crate::processing::PartitionRegistry;
@@ -30,8 +30,9 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 pub(crate) struct Listener {
     name: String,
     stop: Arc<AtomicBool>,
-    /// Whether the consumer is in its consumer group now.
-    joined: Arc<AtomicBool>,
+    pulse: Arc<Pulse>,
+    /// `max.poll.interval.ms` of the consumer.
+    max_poll_interval: Duration,
     thread: JoinHandle<()>,
 }
 
@@ -47,7 +48,8 @@ impl Listener {
         join_timeout: Option<Duration>,
         give_up: Arc<GiveUp>,
     ) -> Result<Self, KafkaError> {
-        let context = ListenerContext::new(name.clone(), registry);
+        let pulse = Arc::new(Pulse::new(Instant::now()));
+        let context = ListenerContext::new(name.clone(), registry, Arc::clone(&pulse));
         let consumer: Arc<KafkaConsumer> = Arc::new(
             config
                 .create_with_context(context)
@@ -58,12 +60,12 @@ impl Listener {
         consumer.subscribe(&subscription)?;
         tracing::info!(group = %name, topics = ?subscription, "subscribed");
         let timeouts = GroupTimeouts::from_config(config);
+        let max_poll_interval = timeouts.max_poll_interval;
         let classic = !config
             .get("group.protocol")
             .is_some_and(|protocol| protocol.eq_ignore_ascii_case("consumer"));
 
         let stop = Arc::new(AtomicBool::new(false));
-        let joined = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
             .name(format!("karafka-listener-{name}"))
             .spawn({
@@ -73,7 +75,7 @@ impl Listener {
                     topics: topics.to_vec(),
                     timeouts,
                     classic,
-                    joined: Arc::clone(&joined),
+                    pulse: Arc::clone(&pulse),
                 };
                 let joining = join_timeout.map(|limit| Joining {
                     limit,
@@ -90,14 +92,20 @@ impl Listener {
         Ok(Self {
             name,
             stop,
-            joined,
+            pulse,
+            max_poll_interval,
             thread,
         })
     }
 
-    /// Whether the consumer is in its consumer group now, as the listener last saw.
-    pub(crate) fn joined(&self) -> Arc<AtomicBool> {
-        Arc::clone(&self.joined)
+    /// When it last polled, whether its consumer is in its group, whether it was assigned.
+    pub(crate) fn pulse(&self) -> Arc<Pulse> {
+        Arc::clone(&self.pulse)
+    }
+
+    /// `max.poll.interval.ms` of its consumer: how long it may go without polling.
+    pub(crate) fn max_poll_interval(&self) -> Duration {
+        self.max_poll_interval
     }
 
     /// The subscription group's name.
@@ -119,8 +127,7 @@ struct Polling {
     timeouts: GroupTimeouts,
     /// The classic group protocol (not KIP-848's `consumer`).
     classic: bool,
-    /// Whether the consumer is in its consumer group, as of the last poll.
-    joined: Arc<AtomicBool>,
+    pulse: Arc<Pulse>,
 }
 
 /// Watches that a consumer joins its group within `join_timeout` of its start; the listener
@@ -167,6 +174,7 @@ impl Polling {
         while !stop.load(Ordering::Acquire) {
             poll_once(name, &consumer);
             let previous = std::mem::replace(&mut polled, Instant::now());
+            self.pulse.polled(polled);
             consumer
                 .context()
                 .registry()
@@ -198,7 +206,7 @@ impl Polling {
     fn note_membership(&self, consumer: &KafkaConsumer) -> bool {
         let name = self.name.as_str();
         let joined = !member_id(consumer).is_empty();
-        if self.joined.swap(joined, Ordering::AcqRel) != joined {
+        if self.pulse.set_joined(joined, Instant::now()) {
             if joined {
                 tracing::info!(group = name, "in the consumer group: connected");
             } else {
@@ -220,13 +228,6 @@ impl Polling {
             context.registry().overdue(self.timeouts.max_poll_interval),
         ) {
             (false, Some(job)) => {
-                tracing::error!(
-                    group = name,
-                    "{job} ran longer than max.poll.interval.ms ({} ms): leaving the group as Kafka's \
-                     clients do, its results will not be committed; route the topic with \
-                     long_running_job if its jobs may run this long",
-                    self.timeouts.max_poll_interval.as_millis()
-                );
                 context.registry().monitor().emit(|| Event::ErrorOccurred {
                     kind: ErrorKind::MaxPollIntervalExceeded,
                     partition: Some(TopicPartition::new(&job.topic, job.partition)),
@@ -235,6 +236,7 @@ impl Polling {
                         "{job} ran longer than max.poll.interval.ms ({} ms)",
                         self.timeouts.max_poll_interval.as_millis()
                     ),
+                    job: None,
                 });
                 context.set_evicting(true);
                 consumer.unsubscribe();

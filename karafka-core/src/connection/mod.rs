@@ -12,6 +12,7 @@ mod give_up;
 mod listener;
 mod native;
 mod partition_stream;
+mod pulse;
 mod timeouts;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub(crate) use context::ListenerContext;
 pub(crate) use give_up::{GiveUp, NotJoined};
 pub(crate) use listener::Listener;
 pub(crate) use partition_stream::PartitionStream;
+pub(crate) use pulse::Pulse;
 pub(crate) use timeouts::GroupTimeouts;
 
 /// The librdkafka consumer of one subscription group.

@@ -4,22 +4,26 @@
 //! The runtime reports what happens in Karafka's spirit: how many messages a partition polled and
 //! how long that took, when each consume job started and how long it ran, pauses, retries,
 //! rebalances and shutdown, each with the partitions involved; at DEBUG, every commit the broker
-//! acknowledged ([`COMMITS_TARGET`]). [`Metrics`] turns the events into Prometheus metrics.
+//! acknowledged ([`COMMITS_TARGET`]). A built-in listener writes these lines from the events;
+//! [`Metrics`] turns the events into Prometheus metrics; [`statistics`] types librdkafka's
+//! statistics.
 
 mod commits;
 mod events;
 mod librdkafka;
+mod logger;
 mod metrics;
 pub mod statistics;
 mod subscriber;
 mod throttle;
 
-pub(crate) use commits::{commit_acknowledged, commit_refused};
+pub(crate) use commits::commit_refused;
 pub use commits::{AcknowledgedCommit, COMMITS_TARGET};
 pub(crate) use events::Monitor;
-pub use events::{AppState, Batch, ErrorKind, Event, Listener};
+pub use events::{AppState, Batch, ErrorKind, Event, FailedJob, Listener};
 pub(crate) use librdkafka::{
     left_out, librdkafka_error, librdkafka_log, recovers_by_itself, repeated,
 };
+pub(crate) use logger::{list_partitions, Logger};
 pub use metrics::Metrics;
 pub use subscriber::{init_logging, set_log_format};

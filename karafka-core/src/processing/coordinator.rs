@@ -10,7 +10,7 @@ use tower::{Service, ServiceExt};
 
 use super::{Assignment, PartitionSource, Retry, RunningJob, Scheduler};
 use crate::consumer::{find_cause, Control, DispatchError, Panicked, PartitionHandle};
-use crate::instrumentation::{Batch, ErrorKind, Event};
+use crate::instrumentation::{Batch, ErrorKind, Event, FailedJob};
 use crate::messages::{DecodeError, Message, Messages};
 use crate::middleware::{ConsumerStack, SharedConsumer};
 use crate::producer::Producer;
@@ -161,17 +161,6 @@ impl<S: PartitionSource> Coordinator<S> {
             },
             &self.assignment,
         );
-        let (first_offset, last_offset) = (job.messages.first_offset(), job.messages.last_offset());
-        tracing::debug!(
-            topic = %self.partition.topic,
-            partition = self.partition.partition,
-            messages = job.messages.len(),
-            first_offset,
-            last_offset,
-            attempt = job.attempt,
-            "Consume job for {consumer} on {} started",
-            self.partition
-        );
         let monitor = self.scheduler.monitor();
         monitor.emit(|| Event::ConsumeStarted {
             batch: self.batch(job),
@@ -190,62 +179,43 @@ impl<S: PartitionSource> Coordinator<S> {
             Ok(service) => service.call(ctx).await,
             Err(error) => Err(error),
         };
-        let elapsed = started.elapsed().as_millis();
-        let elapsed_ms = elapsed as u64;
-        let (topic, partition) = (&self.partition.topic, self.partition.partition);
+        let duration = started.elapsed();
         if self.assignment.is_abandoned() {
             tracing::warn!(
-                %topic,
-                partition,
-                first_offset,
-                last_offset,
-                elapsed_ms,
-                "Consume job for {consumer} on {} ended after {elapsed} ms, after its partition was \
+                topic = %self.partition.topic,
+                partition = self.partition.partition,
+                first_offset = job.messages.first_offset(),
+                last_offset = job.messages.last_offset(),
+                elapsed_ms = duration.as_millis() as u64,
+                "Consume job for {consumer} on {} ended after {} ms, after its partition was \
                  handed over without it: nothing it marked was committed",
-                self.partition
+                self.partition,
+                duration.as_millis()
             );
         }
         self.scheduler
             .tally()
             .batch(job.messages.len(), result.is_ok());
         match &result {
-            Ok(()) => monitor.emit(|| Event::Consumed {
-                batch: self.batch(job),
-                duration: started.elapsed(),
-                latency: job
-                    .messages
-                    .first()
-                    .and_then(Message::timestamp)
-                    .and_then(|created| self.assignment.source().now().duration_since(created).ok()),
-            }),
+            Ok(()) => {
+                monitor.emit(|| Event::Consumed {
+                    batch: self.batch(job),
+                    duration,
+                    latency: job.messages.first().and_then(Message::timestamp).and_then(
+                        |created| self.assignment.source().now().duration_since(created).ok(),
+                    ),
+                })
+            }
             Err(error) => monitor.emit(|| Event::ErrorOccurred {
                 kind: error_kind(error),
                 partition: Some(self.partition.clone()),
                 offset: self.resume_at(job),
                 error: error.to_string(),
+                job: Some(FailedJob {
+                    batch: self.batch(job),
+                    duration,
+                }),
             }),
-        }
-        match &result {
-            Ok(()) => tracing::debug!(
-                %topic,
-                partition,
-                first_offset,
-                last_offset,
-                elapsed_ms,
-                "Consume job for {consumer} on {} finished in {elapsed} ms",
-                self.partition
-            ),
-            Err(error) => tracing::error!(
-                %topic,
-                partition,
-                first_offset,
-                last_offset,
-                elapsed_ms,
-                attempt = job.attempt,
-                %error,
-                "Consume job for {consumer} on {} failed after {elapsed} ms",
-                self.partition
-            ),
         }
         (result, restarted.load(Ordering::Relaxed))
     }
@@ -288,18 +258,6 @@ impl<S: PartitionSource> Coordinator<S> {
         // failure the first of the next message.
         let failures = if restarted { 1 } else { job.attempt };
         let delay = self.route.backoff.delay(failures);
-        tracing::warn!(
-            topic = %self.partition.topic,
-            partition = self.partition.partition,
-            offset = resume_at,
-            backoff_ms = delay.as_millis() as u64,
-            attempt = failures + 1,
-            %error,
-            "Pausing {} at offset {resume_at} for {} ms after the error; then retrying (attempt {})",
-            self.partition,
-            delay.as_millis(),
-            failures + 1
-        );
         self.scheduler.monitor().emit(|| Event::Retry {
             partition: self.partition.clone(),
             offset: resume_at,
@@ -330,16 +288,8 @@ impl<S: PartitionSource> Coordinator<S> {
             tracing::error!(partition = %self.partition, offset, %error, "seek failed");
         }
         match pause {
-            Some(timeout) => {
-                tracing::info!(
-                    "Pausing {} for {} ms as the consumer asked; resuming at offset {offset}",
-                    self.partition,
-                    timeout.as_millis()
-                );
-                self.pause(offset, timeout, None).await
-            }
+            Some(timeout) => self.pause(offset, timeout, None).await,
             None => {
-                tracing::info!("Seeking {} to offset {offset}", self.partition);
                 self.scheduler.monitor().emit(|| Event::Seek {
                     partition: self.partition.clone(),
                     offset,
@@ -358,6 +308,7 @@ impl<S: PartitionSource> Coordinator<S> {
             partition: self.partition.clone(),
             offset,
             timeout: duration,
+            manual: retry.is_none(),
         });
         source.pause(tokio::time::Instant::now() + duration, retry);
         let passed = tokio::select! {

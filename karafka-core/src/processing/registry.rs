@@ -2,7 +2,6 @@
 //! revocation. The connection calls it from its rebalance callbacks and its poll loop.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -11,7 +10,7 @@ use tokio::task::JoinHandle;
 use super::coordinator::Instances;
 use super::{Assignment, Backend, Coordinator, PartitionSource, Revocation, RunningJob, Scheduler};
 use crate::consumer::PartitionHandle;
-use crate::instrumentation::{Event, Monitor};
+use crate::instrumentation::{list_partitions, Event, Monitor};
 use crate::messages::Origin;
 use crate::middleware::SharedConsumer;
 use crate::producer::Producer;
@@ -173,7 +172,6 @@ impl<B: Backend> PartitionRegistry<B> {
             slot.coordinator = Some(self.scheduler.spawn(coordinator.run(previous)));
             slot.assignment = Some(assignment);
         }
-        tracing::info!(group = %self.name, "Assigned partitions: {}", list(&partitions));
         drop(slots);
         self.scheduler.monitor().emit(|| Event::PartitionsAssigned {
             group: self.name.to_string(),
@@ -214,11 +212,6 @@ impl<B: Backend> PartitionRegistry<B> {
             assignment.revoke();
         }
         if how == Revocation::Lost {
-            tracing::warn!(
-                group = %self.name,
-                "Lost partitions: {} (another member owns them now; marks not committed are dropped)",
-                list(&partitions)
-            );
             self.scheduler.monitor().emit(|| Event::PartitionsLost {
                 group: self.name.to_string(),
                 partitions,
@@ -230,14 +223,14 @@ impl<B: Backend> PartitionRegistry<B> {
             Ok(()) => tracing::info!(
                 group = %self.name,
                 "Revoked partitions: {}; offsets committed in {} ms",
-                list(&partitions),
+                list_partitions(&partitions),
                 started.elapsed().as_millis()
             ),
             Err(error) => tracing::warn!(
                 group = %self.name,
                 %error,
                 "Revoked partitions: {}; committing their offsets failed",
-                list(&partitions)
+                list_partitions(&partitions)
             ),
         }
         self.scheduler.monitor().emit(|| Event::PartitionsRevoked {
@@ -275,13 +268,4 @@ impl<B: Backend> PartitionRegistry<B> {
         self.store_offsets();
         self.slots().clear();
     }
-}
-
-fn list(partitions: &[TopicPartition]) -> String {
-    let mut text = String::new();
-    for (index, partition) in partitions.iter().enumerate() {
-        let separator = if index == 0 { "" } else { ", " };
-        let _ = write!(text, "{separator}{partition}");
-    }
-    text
 }

@@ -1,6 +1,8 @@
 //! The server: starts a listener per subscription group, runs until SIGINT/SIGTERM, then shuts
 //! down gracefully within `shutdown_timeout`.
 
+mod endpoint;
+mod health;
 mod readiness;
 mod selection;
 mod shutdown;
@@ -24,6 +26,8 @@ use crate::instrumentation::{AppState, Event};
 use crate::processing::{PartitionRegistry, Scheduler};
 use crate::routing::{RoutingError, Subscription};
 use crate::Error;
+use endpoint::Bound;
+use health::{Probes, WatchedGroup};
 
 /// Closing the consumers (final commit, leaving the group) gets at least this long, even when
 /// jobs used up the shutdown timeout.
@@ -104,11 +108,16 @@ impl Server {
             subscriptions,
             producer,
             monitor,
+            metrics,
             ..
         } = app;
         if subscriptions.is_empty() {
             return Err(RoutingError::Empty.into());
         }
+        let endpoint = match &metrics {
+            Some(metrics) => Some((Bound::bind(&config.metrics).await?, Arc::clone(metrics))),
+            None => None,
+        };
         let scheduler = Scheduler::new(config.concurrency, Handle::current(), monitor.clone());
         let give_up = Arc::new(GiveUp::default());
         let mut listeners = Vec::with_capacity(subscriptions.len());
@@ -138,9 +147,26 @@ impl Server {
         readiness.running(
             listeners
                 .iter()
-                .map(|listener| (listener.name().to_owned(), listener.joined()))
+                .map(|listener| (listener.name().to_owned(), listener.pulse()))
                 .collect(),
         );
+        let endpoint = endpoint.map(|(bound, metrics)| {
+            let groups = listeners
+                .iter()
+                .map(|listener| WatchedGroup {
+                    name: listener.name().to_owned(),
+                    pulse: listener.pulse(),
+                    max_poll_interval: listener.max_poll_interval(),
+                })
+                .collect();
+            let probes = Probes::new(
+                readiness.clone(),
+                groups,
+                scheduler.clone(),
+                &config.metrics,
+            );
+            bound.serve(probes, metrics)
+        });
         let summary = tokio::spawn(summary::report(
             scheduler.clone(),
             registries,
@@ -195,6 +221,9 @@ impl Server {
         monitor.emit(|| Event::AppStateChanged {
             state: AppState::Stopped,
         });
+        if let Some(endpoint) = endpoint {
+            endpoint.stop().await;
+        }
         match gave_up {
             Some(NotJoined {
                 group,

@@ -49,6 +49,8 @@ pub enum Event {
         offset: i64,
         /// For how long.
         timeout: Duration,
+        /// The consumer asked (`Context::pause`); otherwise a retry's backoff.
+        manual: bool,
     },
     /// A pause ended (`consumer.consuming.resume`).
     Resumed {
@@ -131,6 +133,9 @@ pub enum Event {
         offset: Option<i64>,
         /// The error, as displayed (secrets redacted like in logs).
         error: String,
+        /// The job that failed, for errors of a consume job (consume, decode, panic, dead-letter
+        /// write).
+        job: Option<FailedJob>,
     },
     /// librdkafka reported its statistics, every `statistics.interval.ms` of the subscription
     /// group's `kafka` settings (`statistics.emitted`).
@@ -192,6 +197,15 @@ pub struct Batch {
     pub size: usize,
     /// 1 on the first run, 2 on the first retry.
     pub attempt: u32,
+}
+
+/// A consume job that failed, in an [`Event::ErrorOccurred`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedJob {
+    /// Its batch.
+    pub batch: Batch,
+    /// How long it ran.
+    pub duration: Duration,
 }
 
 /// The server's state.

@@ -11,6 +11,6 @@ mod event;
 mod listener;
 mod monitor;
 
-pub use event::{AppState, Batch, ErrorKind, Event};
+pub use event::{AppState, Batch, ErrorKind, Event, FailedJob};
 pub use listener::Listener;
 pub(crate) use monitor::Monitor;

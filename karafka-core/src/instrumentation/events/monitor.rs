@@ -26,10 +26,10 @@ impl Monitor {
             return;
         }
         let event = make();
-        for (index, listener) in self.listeners.iter().enumerate() {
-            if deliver(listener.as_ref(), &event) {
-                continue;
-            }
+        let panicked: Vec<usize> = (0..self.listeners.len())
+            .filter(|&index| !deliver(self.listeners[index].as_ref(), &event))
+            .collect();
+        for &index in &panicked {
             tracing::error!(
                 event = event.name(),
                 "An instrumentation listener panicked on {}; the runtime goes on",
@@ -40,6 +40,7 @@ impl Monitor {
                 partition: None,
                 offset: None,
                 error: format!("an instrumentation listener panicked on {}", event.name()),
+                job: None,
             };
             // Not to the listener that panicked, and without reporting panics on the report:
             // a listener that panics on everything cannot loop.
@@ -92,7 +93,12 @@ mod tests {
             *seen
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
-            vec!["app.running", "error.occurred", "app.stopped", "error.occurred"]
+            vec![
+                "app.running",
+                "error.occurred",
+                "app.stopped",
+                "error.occurred"
+            ]
         );
     }
 }

@@ -118,6 +118,7 @@ fn paused(partition: &TopicPartition) -> Event {
         partition: partition.clone(),
         offset: 0,
         timeout: Duration::from_secs(1),
+        manual: false,
     }
 }
 
@@ -155,6 +156,7 @@ fn error(kind: ErrorKind, partition: Option<&TopicPartition>) -> Event {
         partition: partition.cloned(),
         offset: None,
         error: "boom".to_owned(),
+        job: None,
     }
 }
 

@@ -74,3 +74,88 @@ impl From<&rdkafka::Statistics> for Statistics {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A report of a consumer that read and committed 5 messages of `orders`/0, captured from a
+    /// real broker (librdkafka as bundled by rdkafka).
+    const CONSUMER_REPORT: &str = include_str!("fixtures/consumer.json");
+
+    fn report() -> rdkafka::Statistics {
+        serde_json::from_str(CONSUMER_REPORT).expect("the fixture is a statistics report")
+    }
+
+    #[test]
+    fn a_consumer_report_keeps_its_partitions_brokers_and_group() {
+        let statistics = Statistics::from(&report());
+        assert_eq!(statistics.client, "app#consumer-1");
+        assert_eq!(statistics.written_at, 1_796_188_284);
+        let orders = TopicPartition::new("orders", 0);
+        assert_eq!(
+            statistics.partitions.len(),
+            1,
+            "librdkafka's internal partition -1 is left out"
+        );
+        assert_eq!(
+            statistics.partition(&orders),
+            Some(&PartitionStatistics {
+                partition: orders.clone(),
+                assigned: true,
+                fetch_state: "active".into(),
+                consumer_lag: Some(0),
+                consumer_lag_stored: Some(0),
+                stored_offset: Some(5),
+                committed_offset: Some(5),
+                high_watermark: Some(5),
+                low_watermark: Some(0),
+                last_stable_offset: Some(5),
+                fetch_queue_messages: 0,
+            })
+        );
+        let group = statistics.group.expect("a consumer reports its group");
+        assert_eq!(
+            (group.state.as_str(), group.join_state.as_str()),
+            ("up", "steady")
+        );
+        assert_eq!((group.rebalances, group.assignment_size), (1, 1));
+        let [broker, coordinator] = statistics.brokers.as_slice() else {
+            panic!("two broker entries: {:?}", statistics.brokers);
+        };
+        assert_eq!(broker.node_id, Some(1));
+        assert_eq!(broker.rtt_mean, Some(Duration::from_micros(501_646)));
+        assert_eq!(
+            (
+                coordinator.name.as_str(),
+                coordinator.node_id,
+                coordinator.rtt_mean
+            ),
+            ("GroupCoordinator", None, None),
+            "an entry without requests has no round-trip time"
+        );
+    }
+
+    proptest! {
+        /// librdkafka's negative "unknown" and logical offsets never show as figures.
+        #[test]
+        fn negative_offsets_are_unknown(lag in any::<i64>(), committed in any::<i64>()) {
+            let mut raw = report();
+            let partition = raw
+                .topics
+                .get_mut("orders")
+                .and_then(|topic| topic.partitions.get_mut(&0))
+                .expect("orders/0 is in the fixture");
+            partition.consumer_lag = lag;
+            partition.committed_offset = committed;
+            let statistics = Statistics::from(&raw);
+            let figures = statistics
+                .partition(&TopicPartition::new("orders", 0))
+                .expect("still reported");
+            prop_assert_eq!(figures.consumer_lag, (lag >= 0).then_some(lag));
+            prop_assert_eq!(figures.committed_offset, (committed >= 0).then_some(committed));
+        }
+    }
+}

@@ -147,7 +147,10 @@ impl PartitionSource for PartitionStream {
         self.consumer
             .context()
             .statistics()?
-            .partition(&TopicPartition::new(self.origin.topic.as_str(), self.origin.partition))
+            .partition(&TopicPartition::new(
+                self.origin.topic.as_str(),
+                self.origin.partition,
+            ))
             .cloned()
     }
 

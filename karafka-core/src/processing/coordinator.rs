@@ -209,15 +209,15 @@ impl<S: PartitionSource> Coordinator<S> {
             .tally()
             .batch(job.messages.len(), result.is_ok());
         match &result {
-            Ok(()) => monitor.emit(|| Event::Consumed {
-                batch: self.batch(job),
-                duration: started.elapsed(),
-                latency: job
-                    .messages
-                    .first()
-                    .and_then(Message::timestamp)
-                    .and_then(|created| self.assignment.source().now().duration_since(created).ok()),
-            }),
+            Ok(()) => {
+                monitor.emit(|| Event::Consumed {
+                    batch: self.batch(job),
+                    duration: started.elapsed(),
+                    latency: job.messages.first().and_then(Message::timestamp).and_then(
+                        |created| self.assignment.source().now().duration_since(created).ok(),
+                    ),
+                })
+            }
             Err(error) => monitor.emit(|| Event::ErrorOccurred {
                 kind: error_kind(error),
                 partition: Some(self.partition.clone()),

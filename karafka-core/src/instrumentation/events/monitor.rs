@@ -92,7 +92,12 @@ mod tests {
             *seen
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
-            vec!["app.running", "error.occurred", "app.stopped", "error.occurred"]
+            vec![
+                "app.running",
+                "error.occurred",
+                "app.stopped",
+                "error.occurred"
+            ]
         );
     }
 }

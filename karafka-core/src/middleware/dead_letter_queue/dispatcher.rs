@@ -2,6 +2,7 @@
 
 use futures_util::future::BoxFuture;
 use tokio::sync::OnceCell;
+use tracing::Instrument as _;
 
 use super::DispatchError;
 use crate::consumer::DeadLetterSink;
@@ -52,9 +53,31 @@ impl Dispatcher {
         }
     }
 
-    /// Writes `message` to the dead-letter topic and waits for the acknowledgement. Messages of
-    /// one source partition go to one dead-letter partition, so they keep their order there.
+    /// Writes `message` to the dead-letter topic and waits for the acknowledgement, in a
+    /// `karafka.dead_letter` span. Messages of one source partition go to one dead-letter
+    /// partition, so they keep their order there.
     pub(crate) async fn dispatch(
+        &self,
+        producer: &Producer,
+        message: &Message,
+        attempts: u32,
+        reason: &str,
+    ) -> Result<Dispatched, DispatchError> {
+        let span = tracing::debug_span!(
+            "karafka.dead_letter",
+            otel.kind = "producer",
+            topic = message.topic(),
+            partition = message.partition(),
+            offset = message.offset(),
+            attempts,
+            dead_letter_topic = self.topic.as_deref(),
+        );
+        self.write(producer, message, attempts, reason)
+            .instrument(span)
+            .await
+    }
+
+    async fn write(
         &self,
         producer: &Producer,
         message: &Message,

@@ -8,4 +8,5 @@ mod events;
 mod recorder;
 mod retries;
 mod revocation;
+mod spans;
 mod virtual_partitions;

@@ -5,10 +5,15 @@
 //! how long that took, when each consume job started and how long it ran, pauses, retries,
 //! rebalances and shutdown, each with the partitions involved; at DEBUG, every commit the broker
 //! acknowledged ([`COMMITS_TARGET`]).
+//!
+//! With the cargo feature `opentelemetry`, traces follow messages from their producer through
+//! their consume jobs to the dead-letter queue, exported over OTLP (see `opentelemetry`).
 
 mod commits;
 mod events;
 mod librdkafka;
+#[cfg(feature = "opentelemetry")]
+pub mod opentelemetry;
 pub mod statistics;
 mod subscriber;
 mod throttle;

@@ -163,6 +163,8 @@ impl<S: PartitionSource> Coordinator<S> {
             size = job.messages.len(),
             attempt = job.attempt,
         );
+        #[cfg(feature = "opentelemetry")]
+        crate::instrumentation::opentelemetry::continue_traces(&span, job.messages.iter());
         self.execute(stack, job).instrument(span).await
     }
 

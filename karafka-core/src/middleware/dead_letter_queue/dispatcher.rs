@@ -72,6 +72,8 @@ impl Dispatcher {
             attempts,
             dead_letter_topic = self.topic.as_deref(),
         );
+        #[cfg(feature = "opentelemetry")]
+        crate::instrumentation::opentelemetry::continue_traces(&span, [message]);
         self.write(producer, message, attempts, reason)
             .instrument(span)
             .await
@@ -111,6 +113,12 @@ impl Dispatcher {
             record = record.key(key);
         }
         for header in message.headers() {
+            // The dead letter carries the dispatch's trace context (written as it is produced),
+            // which continues the message's trace, rather than a copy of the message's.
+            #[cfg(feature = "opentelemetry")]
+            if crate::instrumentation::opentelemetry::is_trace_header(&header.key) {
+                continue;
+            }
             record = record.raw_header(header.key.clone(), header.value.clone());
         }
         let mut cut = reason.len().min(MAX_ERROR_HEADER);

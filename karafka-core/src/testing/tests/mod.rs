@@ -9,4 +9,6 @@ mod recorder;
 mod retries;
 mod revocation;
 mod spans;
+#[cfg(feature = "opentelemetry")]
+mod trace_context;
 mod virtual_partitions;

@@ -6,6 +6,10 @@
 //! offset only after its message was handled (at-least-once). A failing batch pauses only its
 //! partition and is retried with backoff; nothing is skipped.
 //!
+//! The cargo feature `opentelemetry` traces messages from their producer through their consume
+//! jobs to the dead-letter queue and exports the spans over OTLP
+//! (`karafka::instrumentation::opentelemetry`).
+//!
 //! ```no_run
 //! use karafka::routing::{Routes, Topic};
 //! use karafka::{async_trait, App, Config, Consumer, Context};

@@ -7,12 +7,17 @@
 //! acknowledged ([`COMMITS_TARGET`]). A built-in listener writes these lines from the events;
 //! [`Metrics`] turns the events into Prometheus metrics; [`statistics`] types librdkafka's
 //! statistics.
+//!
+//! With the cargo feature `opentelemetry`, traces follow messages from their producer through
+//! their consume jobs to the dead-letter queue, exported over OTLP (see `opentelemetry`).
 
 mod commits;
 mod events;
 mod librdkafka;
 mod logger;
 mod metrics;
+#[cfg(feature = "opentelemetry")]
+pub mod opentelemetry;
 pub mod statistics;
 mod subscriber;
 mod throttle;

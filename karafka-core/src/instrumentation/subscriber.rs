@@ -8,26 +8,40 @@ use std::sync::OnceLock;
 
 use tracing::Level;
 use tracing_subscriber::filter::filter_fn;
-use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::layer::{Layered, SubscriberExt as _};
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{fmt, reload, EnvFilter, Layer, Registry};
 
 use crate::config::LogFormat;
 
+/// A layer that sees spans beside the log output, with a filter of its own (the OpenTelemetry
+/// exporter's).
+pub(crate) type Traces = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// The subscriber under the log output: the registry and the traces layer, if any.
+type Base = Layered<Option<Traces>, Registry>;
+
 /// The layer that writes log lines, replaceable at run time.
-type Output = Box<dyn Layer<Registry> + Send + Sync>;
+type Output = Box<dyn Layer<Base> + Send + Sync>;
 
 /// Set when [`init_logging`] installed the subscriber.
-static OUTPUT: OnceLock<reload::Handle<Output, Registry>> = OnceLock::new();
+static OUTPUT: OnceLock<reload::Handle<Output, Base>> = OnceLock::new();
 
 /// Installs a `tracing` subscriber that prints text to stderr, filtered by `RUST_LOG` or else by
 /// `default` (such as `"info"`). Does nothing when the app installed a subscriber of its own.
 pub fn init_logging(default: &str) {
+    install(default, None);
+}
+
+/// Installs the subscriber of [`init_logging`] with `traces` beside the log output; `false` when
+/// a subscriber was installed already. The log filter applies to the output only, so the traces
+/// layer sees what its own filter lets through whatever `RUST_LOG` says.
+pub(crate) fn install(default: &str, traces: Option<Traces>) -> bool {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let (output, handle) = reload::Layer::new(output(LogFormat::Text));
     let installed = tracing_subscriber::registry()
-        .with(output)
-        .with(filter)
+        .with(traces)
+        .with(output.with_filter(filter))
         .with(filter_fn(|metadata| !is_double_close(metadata)))
         .try_init()
         .is_ok();
@@ -35,6 +49,7 @@ pub fn init_logging(default: &str) {
         // Only the call that installed the subscriber gets here, once.
         let _ = OUTPUT.set(handle);
     }
+    installed
 }
 
 /// Writes the log lines installed by [`init_logging`] as `format` from now on. Does nothing when

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
+use tracing::Instrument as _;
 
 use super::{Assignment, PartitionSource, Retry, RunningJob, Scheduler};
 use crate::consumer::{find_cause, Control, DispatchError, Panicked, PartitionHandle};
@@ -147,8 +148,27 @@ impl<S: PartitionSource> Coordinator<S> {
         })
     }
 
-    /// Runs `job` through the stack; also says whether a layer restarted the attempts.
+    /// Runs `job` through the stack in a `karafka.consume` span; also says whether a layer
+    /// restarted the attempts.
     async fn run_job(&self, stack: &mut ConsumerStack, job: &Job) -> (Result<(), BoxError>, bool) {
+        let span = tracing::debug_span!(
+            "karafka.consume",
+            otel.kind = "consumer",
+            group = %self.subscription,
+            consumer = self.route.consumer_name,
+            topic = %self.partition.topic,
+            partition = self.partition.partition,
+            first_offset = job.messages.first_offset(),
+            last_offset = job.messages.last_offset(),
+            size = job.messages.len(),
+            attempt = job.attempt,
+        );
+        #[cfg(feature = "opentelemetry")]
+        crate::instrumentation::opentelemetry::continue_traces(&span, job.messages.iter());
+        self.execute(stack, job).instrument(span).await
+    }
+
+    async fn execute(&self, stack: &mut ConsumerStack, job: &Job) -> (Result<(), BoxError>, bool) {
         let consumer = self.route.consumer_name;
         let _running = self.scheduler.track(
             RunningJob {

@@ -98,12 +98,15 @@ impl Producer {
     }
 
     /// Enqueues `record` (waiting only while librdkafka's local queue is full) and returns a
-    /// handle that resolves once the broker acknowledged it.
+    /// handle that resolves once the broker acknowledged it. With the `opentelemetry` feature the
+    /// record gets the current span's trace context as headers, unless it carries one already.
     ///
     /// # Errors
     /// [`ProduceError::QueueFull`] when the queue stayed full, [`ProduceError::Delivery`] when
     /// librdkafka refused the record outright (e.g. unknown partition).
     pub async fn produce_async(&self, record: Record) -> Result<DeliveryHandle, ProduceError> {
+        #[cfg(feature = "opentelemetry")]
+        let record = record.traced();
         let inner = match &self.inner {
             Backend::Kafka(inner) => inner,
             Backend::Memory(cluster) => {

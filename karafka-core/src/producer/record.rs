@@ -99,4 +99,11 @@ impl Record {
     pub fn topic(&self) -> &str {
         &self.topic
     }
+
+    /// The record with the trace context of the current span, unless it carries one already.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) fn traced(mut self) -> Self {
+        crate::instrumentation::opentelemetry::inject_current(&mut self.headers);
+        self
+    }
 }

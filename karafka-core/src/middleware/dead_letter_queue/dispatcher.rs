@@ -2,6 +2,7 @@
 
 use futures_util::future::BoxFuture;
 use tokio::sync::OnceCell;
+use tracing::Instrument as _;
 
 use super::DispatchError;
 use crate::consumer::DeadLetterSink;
@@ -52,9 +53,33 @@ impl Dispatcher {
         }
     }
 
-    /// Writes `message` to the dead-letter topic and waits for the acknowledgement. Messages of
-    /// one source partition go to one dead-letter partition, so they keep their order there.
+    /// Writes `message` to the dead-letter topic and waits for the acknowledgement, in a
+    /// `karafka.dead_letter` span. Messages of one source partition go to one dead-letter
+    /// partition, so they keep their order there.
     pub(crate) async fn dispatch(
+        &self,
+        producer: &Producer,
+        message: &Message,
+        attempts: u32,
+        reason: &str,
+    ) -> Result<Dispatched, DispatchError> {
+        let span = tracing::debug_span!(
+            "karafka.dead_letter",
+            otel.kind = "producer",
+            topic = message.topic(),
+            partition = message.partition(),
+            offset = message.offset(),
+            attempts,
+            dead_letter_topic = self.topic.as_deref(),
+        );
+        #[cfg(feature = "opentelemetry")]
+        crate::instrumentation::opentelemetry::continue_traces(&span, [message]);
+        self.write(producer, message, attempts, reason)
+            .instrument(span)
+            .await
+    }
+
+    async fn write(
         &self,
         producer: &Producer,
         message: &Message,
@@ -88,6 +113,12 @@ impl Dispatcher {
             record = record.key(key);
         }
         for header in message.headers() {
+            // The dead letter carries the dispatch's trace context (written as it is produced),
+            // which continues the message's trace, rather than a copy of the message's.
+            #[cfg(feature = "opentelemetry")]
+            if crate::instrumentation::opentelemetry::is_trace_header(&header.key) {
+                continue;
+            }
             record = record.raw_header(header.key.clone(), header.value.clone());
         }
         let mut cut = reason.len().min(MAX_ERROR_HEADER);

@@ -19,6 +19,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use futures_util::future::{join_all, BoxFuture};
 use tower::Service;
+use tracing::{Instrument as _, Span};
 
 pub use settings::{Distribution, Keyless, VirtualPartitions};
 
@@ -129,11 +130,12 @@ impl Job {
                 return None;
             }
             let messages = batch.select(|m| members.binary_search(&m.offset()).is_ok());
+            let span = share_span(group, &messages, false);
             let virtual_ctx = ctx.virtual_fork(
                 messages,
                 Arc::new(VirtualGroup::new(Arc::clone(&marks), group, false)),
             );
-            Some(self.stacks[group].call(virtual_ctx))
+            Some(self.stacks[group].call(virtual_ctx).instrument(span))
         });
         // Every virtual partition finishes, also when another fails.
         let results = join_all(calls).await;
@@ -162,14 +164,27 @@ impl Job {
             return Ok(());
         }
         let marks = Arc::new(Mutex::new(marks));
+        let span = share_span(0, &to_run, true);
         let virtual_ctx = ctx.virtual_fork(
             to_run,
             Arc::new(VirtualGroup::new(Arc::clone(&marks), 0, true)),
         );
-        let result = self.stacks[0].call(virtual_ctx).await;
+        let result = self.stacks[0].call(virtual_ctx).instrument(span).await;
         let marks = marks.lock().unwrap_or_else(PoisonError::into_inner);
         let mut state = self.state();
         state.handled.extend(marks.handled_beyond_prefix());
         result
     }
+}
+
+/// The span of virtual partition `group`'s share of a batch, a child of the job's span.
+fn share_span(group: usize, messages: &Messages, collapsed: bool) -> Span {
+    tracing::debug_span!(
+        "karafka.virtual_partition",
+        virtual_partition = group,
+        first_offset = messages.first_offset(),
+        last_offset = messages.last_offset(),
+        size = messages.len(),
+        collapsed,
+    )
 }

@@ -9,4 +9,7 @@ mod insights;
 mod recorder;
 mod retries;
 mod revocation;
+mod spans;
+#[cfg(feature = "opentelemetry")]
+mod trace_context;
 mod virtual_partitions;

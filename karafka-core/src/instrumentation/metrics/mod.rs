@@ -35,10 +35,9 @@ use labels::GroupLabels;
 
 /// Prometheus metrics of the runtime, fed by its events.
 ///
-/// It is `Send + Sync`: the app and the HTTP server share one `Arc<Metrics>`, the app through a
-/// listener closure that forwards to [`Listener::on_event`](super::Listener::on_event), the
-/// server serving [`render`](Self::render) on `/metrics`. Metric names (counters get `_total` in
-/// the exposition):
+/// With `metrics.enabled`, the app attaches one as a listener and its server serves
+/// [`render`](Self::render) on `/metrics`; attached by hand (`AppBuilder::listener`), it can feed
+/// an exposition of the app's own. Metric names (counters get `_total` in the exposition):
 ///
 /// | metric | kind | labels |
 /// | --- | --- | --- |

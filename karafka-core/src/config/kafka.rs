@@ -194,8 +194,11 @@ const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     ("statistics.interval.ms", "5000"),
 ];
 
-/// librdkafka properties that only consumers understand; the producer does not receive them.
+/// librdkafka properties that only consumers understand (or, for `statistics.interval.ms`, only
+/// consumers' statistics are read: a producer would merely log its own); the producer does not
+/// receive them.
 const CONSUMER_ONLY: &[&str] = &[
+    "statistics.interval.ms",
     "group.",
     "partition.assignment.strategy",
     "session.timeout.ms",
@@ -397,9 +400,11 @@ mod tests {
         let mut settings = base();
         settings.set("session.timeout.ms", 6000);
         settings.set("fetch.max.bytes", 1000);
+        settings.set("statistics.interval.ms", 1000);
         let config = producer_config(&settings, &KafkaSettings::new(), "c").unwrap();
         assert_eq!(config.get("session.timeout.ms"), None);
         assert_eq!(config.get("fetch.max.bytes"), None);
+        assert_eq!(config.get("statistics.interval.ms"), None);
         assert_eq!(config.get("acks"), Some("all"));
         assert_eq!(config.get("enable.idempotence"), Some("true"));
     }

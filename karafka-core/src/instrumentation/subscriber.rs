@@ -34,17 +34,28 @@ pub fn init_logging(default: &str) {
 }
 
 /// Installs the subscriber of [`init_logging`] with `traces` beside the log output; `false` when
-/// a subscriber was installed already. The log filter applies to the output only, so the traces
-/// layer sees what its own filter lets through whatever `RUST_LOG` says.
+/// a subscriber was installed already. With `traces`, the log filter applies to the output only,
+/// so the traces layer sees what its own filter lets through whatever `RUST_LOG` says. Without,
+/// the log filter is global: tracing then skips a disabled `debug!` at its call site (about
+/// 1 ns), where a per-layer filter costs each call a dispatch (about 50 ns, measured).
 pub(crate) fn install(default: &str, traces: Option<Traces>) -> bool {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let (output, handle) = reload::Layer::new(output(LogFormat::Text));
-    let installed = tracing_subscriber::registry()
-        .with(traces)
-        .with(output.with_filter(filter))
-        .with(filter_fn(|metadata| !is_double_close(metadata)))
-        .try_init()
-        .is_ok();
+    let not_double_close = filter_fn(|metadata| !is_double_close(metadata));
+    let installed = match traces {
+        Some(traces) => tracing_subscriber::registry()
+            .with(Some(traces))
+            .with(output.with_filter(filter))
+            .with(not_double_close)
+            .try_init(),
+        None => tracing_subscriber::registry()
+            .with(None::<Traces>)
+            .with(output)
+            .with(filter)
+            .with(not_double_close)
+            .try_init(),
+    }
+    .is_ok();
     if installed {
         // Only the call that installed the subscriber gets here, once.
         let _ = OUTPUT.set(handle);

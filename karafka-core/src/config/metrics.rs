@@ -28,9 +28,10 @@ pub struct MetricsConfig {
     /// `consuming_ttl`). Default 300000 ms.
     #[serde(with = "millis")]
     pub consuming_ttl: Duration,
-    /// How long a subscription group's consumer may stay out of its consumer group (joining,
-    /// rebalancing, brokers unreachable) before `/health/live` fails naming the group. Default
-    /// 300000 ms, the longest a rebalance waits for members by default.
+    /// How long a subscription group's consumer may be other than steady in its consumer group
+    /// (out of it, or joining or rebalancing as librdkafka's statistics report) before
+    /// `/health/live` fails naming the group. Default 300000 ms, the longest a rebalance waits
+    /// for members by default.
     #[serde(with = "millis")]
     pub joining_ttl: Duration,
 }

@@ -1,6 +1,7 @@
 //! The librdkafka callbacks of a listener's consumer: logs, errors and rebalances.
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::time::Instant;
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
@@ -114,6 +115,10 @@ impl ClientContext for ListenerContext {
 
     fn stats(&self, statistics: rdkafka::Statistics) {
         let statistics = Arc::new(Statistics::from(&statistics));
+        if let Some(group) = &statistics.group {
+            self.pulse
+                .reported_join_state(group.join_state == "steady", Instant::now());
+        }
         *self
             .statistics
             .lock()

@@ -1,6 +1,7 @@
 //! What a listener shows of its health: when it last polled, whether its consumer is in its
-//! consumer group (and since when), whether the group assigned it partitions. Written by the
-//! listener thread and its rebalance callback, read by probes on other threads.
+//! consumer group (and since when), whether the group assigned it partitions, whether
+//! librdkafka last reported its join state steady. Written by the listener thread and its
+//! callbacks, read by probes on other threads.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -18,6 +19,10 @@ pub(crate) struct Pulse {
     assigned: AtomicBool,
     /// The member left its group because a job outran `max.poll.interval.ms`.
     evicting: AtomicBool,
+    /// librdkafka's latest statistics said the join state is `steady` (assumed before any).
+    steady: AtomicBool,
+    /// When `steady` last changed.
+    steadiness_changed: AtomicU64,
 }
 
 impl Pulse {
@@ -29,6 +34,8 @@ impl Pulse {
             membership_changed: AtomicU64::new(0),
             assigned: AtomicBool::new(false),
             evicting: AtomicBool::new(false),
+            steady: AtomicBool::new(true),
+            steadiness_changed: AtomicU64::new(0),
         }
     }
 
@@ -73,6 +80,24 @@ impl Pulse {
     /// `None` while it is in.
     pub(crate) fn out_of_group_since(&self) -> Option<Instant> {
         (!self.joined()).then(|| self.at(self.membership_changed.load(Ordering::Acquire)))
+    }
+
+    /// Records whether librdkafka's statistics at `now` report the member's join state `steady`.
+    pub(crate) fn reported_join_state(&self, steady: bool, now: Instant) {
+        if self.steady.swap(steady, Ordering::AcqRel) != steady {
+            self.steadiness_changed
+                .store(self.since_origin(now), Ordering::Release);
+        }
+    }
+
+    /// Since when the member is not steady in its group: out of it (since the start, before it
+    /// first joined), or in it while librdkafka reports it joining or rebalancing. `None` while
+    /// it is steady.
+    pub(crate) fn unsteady_since(&self) -> Option<Instant> {
+        self.out_of_group_since().or_else(|| {
+            (!self.steady.load(Ordering::Acquire))
+                .then(|| self.at(self.steadiness_changed.load(Ordering::Acquire)))
+        })
     }
 
     /// The group delivered an assignment, empty or not.
@@ -130,5 +155,29 @@ mod tests {
             !pulse.assigned(),
             "a new membership waits for its own assignment"
         );
+    }
+
+    #[test]
+    fn a_member_in_its_group_is_unsteady_while_librdkafka_reports_it_rebalancing() {
+        let start = Instant::now();
+        let pulse = Pulse::new(start);
+        assert_eq!(pulse.unsteady_since(), Some(start), "out of the group");
+        pulse.set_joined(true, start + Duration::from_secs(1));
+        assert_eq!(
+            pulse.unsteady_since(),
+            None,
+            "steady until a report says otherwise"
+        );
+        pulse.reported_join_state(false, start + Duration::from_secs(2));
+        pulse.reported_join_state(false, start + Duration::from_secs(3));
+        assert_eq!(
+            pulse.unsteady_since(),
+            Some(start + Duration::from_secs(2)),
+            "since the first report of the rebalance"
+        );
+        pulse.reported_join_state(true, start + Duration::from_secs(4));
+        assert_eq!(pulse.unsteady_since(), None);
+        pulse.set_joined(false, start + Duration::from_secs(5));
+        assert_eq!(pulse.unsteady_since(), Some(start + Duration::from_secs(5)));
     }
 }

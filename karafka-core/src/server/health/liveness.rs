@@ -9,8 +9,8 @@ pub(crate) struct GroupView {
     pub(crate) name: String,
     pub(crate) last_poll: Instant,
     pub(crate) max_poll_interval: Duration,
-    /// Since when its consumer is out of its group, if it is.
-    pub(crate) out_of_group_since: Option<Instant>,
+    /// Since when its consumer is not steady in its group (out of it, joining, rebalancing).
+    pub(crate) unsteady_since: Option<Instant>,
     /// It left its group because a job outran `max.poll.interval.ms`.
     pub(crate) evicted: bool,
 }
@@ -59,14 +59,14 @@ pub(crate) fn failures(
                 group.name,
                 group.max_poll_interval.as_millis()
             ));
-        } else if let Some(since) = group.out_of_group_since {
-            let out = now.saturating_duration_since(since);
-            if out > limits.joining_ttl {
+        } else if let Some(since) = group.unsteady_since {
+            let unsteady = now.saturating_duration_since(since);
+            if unsteady > limits.joining_ttl {
                 reasons.push(format!(
-                    "subscription group {}: not in its consumer group for {} ms, longer than \
-                     metrics.joining_ttl ({} ms)",
+                    "subscription group {}: not steady in its consumer group (out of it, joining \
+                     or rebalancing) for {} ms, longer than metrics.joining_ttl ({} ms)",
                     group.name,
-                    out.as_millis(),
+                    unsteady.as_millis(),
                     limits.joining_ttl.as_millis()
                 ));
             }
@@ -104,7 +104,7 @@ mod tests {
             name: "app/app".into(),
             last_poll: now - Duration::from_millis(polled_ago),
             max_poll_interval: Duration::from_secs(300),
-            out_of_group_since: out_for.map(|ms| now - Duration::from_millis(ms)),
+            unsteady_since: out_for.map(|ms| now - Duration::from_millis(ms)),
             evicted: false,
         }
     }
@@ -156,7 +156,7 @@ mod tests {
         let reasons = failures(now, &[group(now, 300_001, Some(30_001))], &[], LIMITS);
         assert_eq!(reasons.len(), 2, "{reasons:?}");
         assert!(reasons[0].contains("last polled 300001 ms ago"));
-        assert!(reasons[1].contains("not in its consumer group for 30001 ms"));
+        assert!(reasons[1].contains("for 30001 ms, longer than metrics.joining_ttl"));
     }
 
     #[test]
@@ -191,7 +191,7 @@ mod tests {
                 .iter()
                 .map(|g| {
                     usize::from(now - g.last_poll > g.max_poll_interval)
-                        + usize::from(g.out_of_group_since.is_some_and(|since| now - since > LIMITS.joining_ttl))
+                        + usize::from(g.unsteady_since.is_some_and(|since| now - since > LIMITS.joining_ttl))
                 })
                 .sum::<usize>()
                 + jobs

@@ -87,7 +87,7 @@ impl Probes {
                 name: group.name.clone(),
                 last_poll: group.pulse.last_poll(),
                 max_poll_interval: group.max_poll_interval,
-                out_of_group_since: group.pulse.out_of_group_since(),
+                unsteady_since: group.pulse.unsteady_since(),
                 evicted: group.pulse.evicting(),
             })
             .collect();

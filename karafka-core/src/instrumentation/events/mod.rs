@@ -5,7 +5,9 @@
 //! commits, the server's state. [`AppBuilder::listener`](crate::AppBuilder::listener) attaches a
 //! [`Listener`] (or a closure); several may be attached. Listeners run on the thread that emits,
 //! in the order attached: keep them quick (hand slow work to a channel). A panicking listener is
-//! logged and never stops the runtime. With no listener, emitting builds no event.
+//! logged, reported to the others as an `error.occurred` of kind `listener`, and never stops
+//! the runtime. Every app has one listener built in, the logger that writes the runtime's log
+//! lines from these events; scenario 7 of `scripts/bench` measures what the app's own cost.
 
 mod event;
 mod listener;

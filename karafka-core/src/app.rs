@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::instrumentation::{Listener, Logger, Metrics, Monitor};
 use crate::producer::Producer;
-use crate::routing::{DeclaredTopic, Routes, Subscription};
+use crate::routing::{DeclaredTopic, RouteDescription, Routes, Subscription};
 use crate::Error;
 
 /// A validated app, ready to run as a [`Server`](crate::Server) and to produce.
@@ -36,6 +36,31 @@ impl App {
     /// The app's producer (clone it to keep it beyond the app).
     pub fn producer(&self) -> &Producer {
         &self.producer
+    }
+
+    /// The routed topics, as tools show them.
+    pub fn routes(&self) -> Vec<RouteDescription> {
+        self.subscriptions
+            .iter()
+            .flat_map(|subscription| {
+                subscription.topics.iter().map(|route| RouteDescription {
+                    consumer_group: subscription.group_id.clone(),
+                    subscription_group: subscription.subscription_group.clone(),
+                    topic: route.name.clone(),
+                    pattern: route.pattern.is_some(),
+                    consumer: route.consumer_name.to_owned(),
+                    dead_letter_topic: route
+                        .stack
+                        .dead_letter
+                        .as_ref()
+                        .and_then(|(settings, _)| settings.topic.clone()),
+                    virtual_partitions: route.stack.virtual_partitions.is_some(),
+                    long_running_job: route.long_running_job,
+                    filters: route.stack.filters.len(),
+                    features: route.features.clone(),
+                })
+            })
+            .collect()
     }
 }
 

@@ -17,8 +17,10 @@ mod kafka;
 mod load;
 mod metrics;
 pub(crate) mod millis;
+mod secret;
 mod secrets;
 mod validate;
+mod web;
 
 use std::time::Duration;
 
@@ -29,6 +31,8 @@ pub use kafka::KafkaSettings;
 pub(crate) use kafka::{admin_config, check_with_librdkafka, consumer_config, producer_config};
 use load::ENV_PREFIX;
 pub use metrics::MetricsConfig;
+pub use secret::Secret;
+pub use web::WebConfig;
 #[cfg(test)]
 pub(crate) use secrets::REDACTED;
 pub(crate) use secrets::{redact_kafka_error, shown};
@@ -116,6 +120,8 @@ pub struct Config {
     pub producer: ProducerConfig,
     /// The HTTP endpoint for metrics and health probes.
     pub metrics: MetricsConfig,
+    /// The web UI: reporting into Kafka, the UI's address, who may send commands.
+    pub web: WebConfig,
 }
 
 /// Settings of the producer.
@@ -146,6 +152,7 @@ impl Default for Config {
             kafka: KafkaSettings::new(),
             producer: ProducerConfig::default(),
             metrics: MetricsConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }

@@ -46,6 +46,7 @@ impl Config {
             ));
         }
         self.metrics.validate()?;
+        self.web.validate()?;
         let consumer = consumer_config(
             &self.kafka,
             &self.group_id,

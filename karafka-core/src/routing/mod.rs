@@ -17,6 +17,7 @@
 //! ```
 
 mod backoff;
+mod described;
 mod consumer_group;
 mod error;
 mod resolve;
@@ -25,6 +26,7 @@ mod topic;
 mod topic_config;
 
 pub use consumer_group::ConsumerGroup;
+pub use described::RouteDescription;
 pub use error::RoutingError;
 pub use subscription_group::SubscriptionGroup;
 pub use topic::Topic;

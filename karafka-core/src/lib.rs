@@ -215,5 +215,8 @@ macro_rules! run {
     };
 }
 
+/// karafka's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The error type of consumers and layers: any error that can cross threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

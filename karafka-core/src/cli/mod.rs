@@ -52,10 +52,7 @@ pub fn run(app: impl FnOnce() -> anyhow::Result<App>) -> ExitCode {
 }
 
 /// [`run`], with the `extra` subcommands of another crate (karafka-web adds `web` and `dlq`).
-pub fn run_with(
-    app: impl FnOnce() -> anyhow::Result<App>,
-    extra: &dyn Subcommands,
-) -> ExitCode {
+pub fn run_with(app: impl FnOnce() -> anyhow::Result<App>, extra: &dyn Subcommands) -> ExitCode {
     let binary = std::env::args()
         .next()
         .and_then(|path| {
@@ -86,10 +83,7 @@ pub fn run_versioned(
     };
     let command = extra.augment(Cli::command().name(name.to_owned()).version(shown));
     let matches = command.get_matches();
-    if let Some((name, args)) = matches
-        .subcommand()
-        .filter(|(name, _)| extra.handles(name))
-    {
+    if let Some((name, args)) = matches.subcommand().filter(|(name, _)| extra.handles(name)) {
         crate::instrumentation::init_logging(extra.log_level(name));
         return finish(run_extra(extra, name, args, app));
     }

@@ -73,9 +73,12 @@ impl Control {
     /// mode, used before a deploy).
     pub fn quiet(&self) {
         if self.inner.scheduler.quiet().set(true) {
-            self.inner.scheduler.monitor().emit(|| Event::AppStateChanged {
-                state: AppState::Quiet,
-            });
+            self.inner
+                .scheduler
+                .monitor()
+                .emit(|| Event::AppStateChanged {
+                    state: AppState::Quiet,
+                });
         }
     }
 

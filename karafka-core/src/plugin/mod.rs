@@ -33,10 +33,10 @@ mod status;
 
 use std::sync::Arc;
 
-pub use control::{Control, ControlError};
 pub(crate) use control::WatchedGroup;
-pub use handle::ServerHandle;
+pub use control::{Control, ControlError};
 pub(crate) use handle::Lifecycle;
+pub use handle::ServerHandle;
 pub use status::{GroupStatus, PartitionStatus, ServerStatus};
 
 use crate::instrumentation::Listener;

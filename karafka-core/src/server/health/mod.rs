@@ -34,7 +34,6 @@ impl Report {
     }
 }
 
-
 /// Answers the probes of a running server from its listeners' pulses and running jobs.
 pub(crate) struct Probes {
     readiness: Readiness,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::instrumentation::{Listener, Logger, Metrics, Monitor};
+use crate::plugin::Plugin;
 use crate::producer::Producer;
 use crate::routing::{DeclaredTopic, RouteDescription, Routes, Subscription};
 use crate::Error;
@@ -20,6 +21,8 @@ pub struct App {
     pub(crate) monitor: Monitor,
     /// The Prometheus metrics, one of the listeners, when `metrics.enabled`.
     pub(crate) metrics: Option<Arc<Metrics>>,
+    /// What runs beside the server's consumers.
+    pub(crate) plugins: Vec<Arc<dyn Plugin>>,
 }
 
 impl App {
@@ -70,6 +73,7 @@ pub struct AppBuilder {
     config: Option<Config>,
     routes: Option<Routes>,
     listeners: Vec<Arc<dyn Listener>>,
+    plugins: Vec<Arc<dyn Plugin>>,
 }
 
 impl AppBuilder {
@@ -105,6 +109,13 @@ impl AppBuilder {
         self
     }
 
+    /// Adds a [`Plugin`]: it runs beside the server's consumers, and its listener (if any)
+    /// hears the runtime's events after the app's own listeners.
+    pub fn plugin(mut self, plugin: impl Plugin) -> Self {
+        self.plugins.push(Arc::new(plugin));
+        self
+    }
+
     /// Validates settings and routes and creates the producer. Connects to nothing.
     ///
     /// # Errors
@@ -123,6 +134,7 @@ impl AppBuilder {
         // The logger first: a line is written before any listener of the app's sees its event.
         let mut listeners: Vec<Arc<dyn Listener>> = vec![Arc::new(Logger)];
         listeners.extend(self.listeners);
+        listeners.extend(self.plugins.iter().filter_map(|plugin| plugin.listener()));
         let metrics = config.metrics.enabled.then(|| Arc::new(Metrics::new()));
         if let Some(metrics) = &metrics {
             listeners.push(Arc::clone(metrics) as Arc<dyn Listener>);
@@ -135,6 +147,7 @@ impl AppBuilder {
             producer,
             monitor: Monitor::new(listeners),
             metrics,
+            plugins: self.plugins,
         })
     }
 }

@@ -55,6 +55,7 @@ mod memory;
 pub mod messages;
 pub mod middleware;
 mod offsets;
+pub mod plugin;
 mod processing;
 pub mod producer;
 pub mod routing;
@@ -191,6 +192,9 @@ pub use topic_partition::TopicPartition;
 ///     karafka::run!(app)
 /// }
 /// ```
+///
+/// A second argument adds another crate's [`cli::Subcommands`], as `karafka::run!(app,
+/// karafka_web::Commands)` adds `web` and `dlq`.
 #[macro_export]
 macro_rules! run {
     ($app:expr) => {
@@ -198,9 +202,21 @@ macro_rules! run {
             env!("CARGO_PKG_NAME"),
             Some(env!("CARGO_PKG_VERSION")),
             $app,
+            &$crate::cli::NO_SUBCOMMANDS,
+        )
+    };
+    ($app:expr, $extra:expr) => {
+        $crate::cli::run_versioned(
+            env!("CARGO_PKG_NAME"),
+            Some(env!("CARGO_PKG_VERSION")),
+            $app,
+            &$extra,
         )
     };
 }
+
+/// karafka's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The error type of consumers and layers: any error that can cross threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

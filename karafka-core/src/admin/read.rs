@@ -13,6 +13,16 @@ use super::convert::to_message;
 use crate::messages::{Message, Origin, PayloadDecoder};
 
 impl Admin {
+    /// A consumer with the app's connection settings for reading partitions it is assigned by
+    /// hand (`assign`), as tools that tail a topic do. It never joins a group nor commits, and
+    /// reads committed records only.
+    ///
+    /// # Errors
+    /// [`AdminError::Create`] when librdkafka refuses the settings.
+    pub fn reader(&self) -> Result<BaseConsumer, AdminError> {
+        self.group_consumer(READER_GROUP)
+    }
+
     /// Up to `count` messages of a partition from offset `start` (fewer when the partition ends
     /// first), decoded as JSON on demand. Joins no group and commits nothing.
     ///

@@ -16,7 +16,7 @@ mod topics;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::App;
 
@@ -48,6 +48,11 @@ enum Command {
 /// `--version` names the binary and karafka's version; [`run!`](crate::run) also gives the app's
 /// own version.
 pub fn run(app: impl FnOnce() -> anyhow::Result<App>) -> ExitCode {
+    run_with(app, &NoSubcommands)
+}
+
+/// [`run`], with the `extra` subcommands of another crate (karafka-web adds `web` and `dlq`).
+pub fn run_with(app: impl FnOnce() -> anyhow::Result<App>, extra: &dyn Subcommands) -> ExitCode {
     let binary = std::env::args()
         .next()
         .and_then(|path| {
@@ -56,15 +61,16 @@ pub fn run(app: impl FnOnce() -> anyhow::Result<App>) -> ExitCode {
                 .map(|name| name.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "app".to_owned());
-    run_versioned(&binary, None, app)
+    run_versioned(&binary, None, app, extra)
 }
 
-/// [`run`], with `--version` showing the app's `name` and `version` (what [`run!`](crate::run)
-/// passes: the app crate's package name and version).
+/// [`run_with`], with `--version` showing the app's `name` and `version` (what
+/// [`run!`](crate::run) passes: the app crate's package name and version).
 pub fn run_versioned(
     name: &str,
     version: Option<&str>,
     app: impl FnOnce() -> anyhow::Result<App>,
+    extra: &dyn Subcommands,
 ) -> ExitCode {
     let (_, librdkafka) = rdkafka::util::get_rdkafka_version();
     let karafka = format!(
@@ -75,8 +81,13 @@ pub fn run_versioned(
         Some(version) => format!("{version} {karafka}"),
         None => karafka,
     };
-    let command = Cli::command().name(name.to_owned()).version(shown);
-    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+    let command = extra.augment(Cli::command().name(name.to_owned()).version(shown));
+    let matches = command.get_matches();
+    if let Some((name, args)) = matches.subcommand().filter(|(name, _)| extra.handles(name)) {
+        crate::instrumentation::init_logging(extra.log_level(name));
+        return finish(run_extra(extra, name, args, app));
+    }
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
@@ -86,7 +97,12 @@ pub fn run_versioned(
         _ => "error",
     };
     crate::instrumentation::init_logging(log_level);
-    match execute(cli.command, app) {
+    finish(execute(cli.command, app))
+}
+
+/// The exit code of a command's result; an error is printed as one line.
+fn finish(result: anyhow::Result<u8>) -> ExitCode {
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -96,20 +112,82 @@ pub fn run_versioned(
 }
 
 fn execute(command: Command, app: impl FnOnce() -> anyhow::Result<App>) -> anyhow::Result<u8> {
-    let app = app()?;
-    crate::instrumentation::set_log_format(app.config().log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let result = runtime.block_on(async move {
+    block_on(app, |app| async move {
         match command {
             Command::Server(args) => server::run(app, &args).await,
             Command::Info => info::run(&app),
             Command::Topics(args) => topics::run(&app, &args).await,
             Command::ConsumerGroups(command) => consumer_groups::run(&app, &command).await,
         }
-    });
+    })
+}
+
+fn run_extra(
+    extra: &dyn Subcommands,
+    name: &str,
+    args: &ArgMatches,
+    app: impl FnOnce() -> anyhow::Result<App>,
+) -> anyhow::Result<u8> {
+    block_on(app, |app| extra.run(name, args, app))
+}
+
+/// Builds the app, then runs `command` with it on a runtime of its own.
+fn block_on<F>(
+    app: impl FnOnce() -> anyhow::Result<App>,
+    command: impl FnOnce(App) -> F,
+) -> anyhow::Result<u8>
+where
+    F: std::future::Future<Output = anyhow::Result<u8>>,
+{
+    let app = app()?;
+    crate::instrumentation::set_log_format(app.config().log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(command(app));
     // A job cut off by the shutdown timeout may still hold a worker thread; do not wait for it.
     runtime.shutdown_background();
     result
+}
+
+/// Subcommands another crate adds to the app's command line: karafka-web adds `web` and `dlq`.
+#[async_trait::async_trait]
+pub trait Subcommands: Sync {
+    /// Adds the subcommands to the app's command line.
+    fn augment(&self, command: clap::Command) -> clap::Command;
+
+    /// Whether the subcommand `name` is one of these.
+    fn handles(&self, name: &str) -> bool;
+
+    /// The log level of subcommand `name`: `info` for a long-running one, `error` (the default)
+    /// for one that prints a result.
+    fn log_level(&self, name: &str) -> &'static str {
+        let _ = name;
+        "error"
+    }
+
+    /// Runs the subcommand `name` with its arguments for `app`; returns the exit code.
+    async fn run(&self, name: &str, args: &ArgMatches, app: App) -> anyhow::Result<u8>;
+}
+
+/// No extra subcommands: the app's command line as karafka defines it.
+#[derive(Debug, Clone, Copy)]
+pub struct NoSubcommands;
+
+/// [`NoSubcommands`], for [`run!`](crate::run).
+pub const NO_SUBCOMMANDS: NoSubcommands = NoSubcommands;
+
+#[async_trait::async_trait]
+impl Subcommands for NoSubcommands {
+    fn augment(&self, command: clap::Command) -> clap::Command {
+        command
+    }
+
+    fn handles(&self, _: &str) -> bool {
+        false
+    }
+
+    async fn run(&self, name: &str, _: &ArgMatches, _: App) -> anyhow::Result<u8> {
+        anyhow::bail!("no subcommand {name}")
+    }
 }

@@ -32,10 +32,10 @@ pub(crate) use kafka::{admin_config, check_with_librdkafka, consumer_config, pro
 use load::ENV_PREFIX;
 pub use metrics::MetricsConfig;
 pub use secret::Secret;
-pub use web::WebConfig;
 #[cfg(test)]
 pub(crate) use secrets::REDACTED;
 pub(crate) use secrets::{redact_kafka_error, shown};
+pub use web::WebConfig;
 
 /// Where a consumer group starts reading a partition that has no committed offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

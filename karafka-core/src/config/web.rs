@@ -128,8 +128,16 @@ impl WebConfig {
                 "must be at least 1 (replaying is refused otherwise)",
             ));
         }
-        if self.token.as_ref().is_some_and(|token| token.expose().is_empty()) {
-            return Err(ConfigError::invalid("web.token", "\"\"", "must not be empty"));
+        if self
+            .token
+            .as_ref()
+            .is_some_and(|token| token.expose().is_empty())
+        {
+            return Err(ConfigError::invalid(
+                "web.token",
+                "\"\"",
+                "must not be empty",
+            ));
         }
         match (&self.username, &self.password) {
             (Some(_), None) => Err(ConfigError::invalid(

@@ -6,6 +6,7 @@
 //! librdkafka's own reports.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use super::events::{Event, FailedJob, Listener};
 use super::{ErrorKind, COMMITS_TARGET};
@@ -92,6 +93,15 @@ impl Listener for Logger {
                 "Pausing {partition} at offset {offset} for {} ms after the error; then retrying \
                  (attempt {attempt})",
                 backoff.as_millis()
+            ),
+            Event::Paused {
+                partition,
+                offset,
+                timeout: Duration::MAX,
+                manual: true,
+            } => tracing::info!(
+                target: JOBS,
+                "Pausing {partition} until a command resumes it (or the process stops being quiet); resuming at offset {offset}"
             ),
             Event::Paused {
                 partition,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use super::PartitionSource;
+use super::{Hold, PartitionSource};
 use crate::consumer::{Control, PartitionHandle};
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::offsets::OffsetTracker;
@@ -45,6 +45,8 @@ pub(crate) struct Assignment<S> {
     abandoned: AtomicBool,
     /// Cancelled on revocation and on shutdown: stop fetching and waiting.
     stop: CancellationToken,
+    /// A command's pause of this partition, until a command resumes it.
+    hold: Hold,
 }
 
 impl<S: PartitionSource> Assignment<S> {
@@ -56,6 +58,7 @@ impl<S: PartitionSource> Assignment<S> {
             revoked: AtomicBool::new(false),
             abandoned: AtomicBool::new(false),
             stop,
+            hold: Hold::default(),
         }
     }
 
@@ -71,6 +74,11 @@ impl<S: PartitionSource> Assignment<S> {
 
     pub(crate) fn stop_token(&self) -> &CancellationToken {
         &self.stop
+    }
+
+    /// A command's pause of this partition (see [`Hold`]).
+    pub(crate) fn hold(&self) -> &Hold {
+        &self.hold
     }
 
     /// Hands the latest mark to the source's offset store, which its next commit takes.

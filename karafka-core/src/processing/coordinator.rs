@@ -18,6 +18,9 @@ use crate::producer::Producer;
 use crate::routing::TopicRoute;
 use crate::{BoxError, Context, TopicPartition};
 
+/// How long a held partition's pause is set for: it never ends by itself.
+const HELD_PAUSE: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Runs the jobs of one partition assignment, in order.
 pub(crate) struct Coordinator<S> {
     subscription: Arc<str>,
@@ -92,6 +95,16 @@ impl<S: PartitionSource> Coordinator<S> {
                     None => break,
                 },
             };
+            if self.is_held() {
+                // A command's pause, or quiet: nothing of the batch ran, so it is read again
+                // once the hold is lifted (a retry starts over at attempt 1).
+                if let Some(offset) = job.messages.first_offset() {
+                    if !self.wait_while_held(offset).await {
+                        break;
+                    }
+                }
+                continue;
+            }
             let stop = self.assignment.stop_token().clone();
             let permit = tokio::select! {
                 biased;
@@ -335,6 +348,47 @@ impl<S: PartitionSource> Coordinator<S> {
             biased;
             () = self.assignment.stop_token().cancelled() => false,
             () = tokio::time::sleep(duration) => true,
+        };
+        source.resume();
+        if passed {
+            monitor.emit(|| Event::Resumed {
+                partition: self.partition.clone(),
+            });
+        }
+        passed
+    }
+
+    /// Whether a command paused this partition or the process is quiet.
+    fn is_held(&self) -> bool {
+        self.assignment.hold().is_set() || self.scheduler.quiet().is_set()
+    }
+
+    /// Pauses the partition at `offset` until every hold on it is lifted or the assignment
+    /// stops; `true` when it was lifted.
+    async fn wait_while_held(&self, offset: i64) -> bool {
+        let source = self.assignment.source();
+        if let Err(error) = source.seek(offset) {
+            tracing::error!(partition = %self.partition, offset, %error, "seek failed");
+        }
+        let monitor = self.scheduler.monitor();
+        monitor.emit(|| Event::Paused {
+            partition: self.partition.clone(),
+            offset,
+            timeout: Duration::MAX,
+            manual: true,
+        });
+        // Far enough to never end by itself; the hold's lift ends it.
+        source.pause(tokio::time::Instant::now() + HELD_PAUSE, None);
+        let lifted = async {
+            while self.is_held() {
+                self.assignment.hold().lifted().await;
+                self.scheduler.quiet().lifted().await;
+            }
+        };
+        let passed = tokio::select! {
+            biased;
+            () = self.assignment.stop_token().cancelled() => false,
+            () = lifted => true,
         };
         source.resume();
         if passed {

@@ -8,6 +8,7 @@
 
 mod assignment;
 mod coordinator;
+mod hold;
 mod registry;
 mod scheduler;
 mod source;
@@ -15,6 +16,7 @@ mod tally;
 
 pub(crate) use assignment::Assignment;
 pub(crate) use coordinator::Coordinator;
+pub(crate) use hold::Hold;
 pub(crate) use registry::PartitionRegistry;
 pub use scheduler::RunningJob;
 pub(crate) use scheduler::Scheduler;

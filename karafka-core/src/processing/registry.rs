@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use super::coordinator::Instances;
 use super::{Assignment, Backend, Coordinator, PartitionSource, Revocation, RunningJob, Scheduler};
 use crate::consumer::PartitionHandle;
+use crate::instrumentation::statistics::PartitionStatistics;
 use crate::instrumentation::{list_partitions, Event, Monitor};
 use crate::messages::Origin;
 use crate::middleware::SharedConsumer;
@@ -24,6 +25,16 @@ struct Slot<B: Backend> {
     assignment: Option<Arc<Assignment<B::Source>>>,
     coordinator: Option<JoinHandle<()>>,
     consumers: Instances,
+}
+
+/// A partition a subscription group owns, as [`PartitionRegistry::owned`] reports it.
+#[derive(Debug, Clone)]
+pub(crate) struct OwnedPartition {
+    pub(crate) partition: TopicPartition,
+    /// librdkafka's latest figures for it, if any were reported.
+    pub(crate) statistics: Option<PartitionStatistics>,
+    /// A command paused it until resumed.
+    pub(crate) held: bool,
 }
 
 /// Reacts to the rebalances of one subscription group's consumer.
@@ -72,6 +83,40 @@ impl<B: Backend> PartitionRegistry<B> {
             .fold((0, 0), |(lag, partitions), behind| {
                 (lag + behind, partitions + 1)
             })
+    }
+
+    /// The consumer group (Kafka's `group.id`) of this subscription group.
+    pub(crate) fn consumer_group(&self) -> &str {
+        &self.subscription.group_id
+    }
+
+    /// Sets or lifts a command's hold on `partition`; `None` when this group does not own it.
+    pub(crate) fn hold(&self, partition: &TopicPartition, held: bool) -> Option<bool> {
+        let slots = self.slots();
+        let assignment = slots
+            .get(partition)?
+            .assignment
+            .as_ref()
+            .filter(|assignment| !assignment.is_leaving())?;
+        Some(assignment.hold().set(held))
+    }
+
+    /// The partitions this group owns now, in order, with their latest figures.
+    pub(crate) fn owned(&self) -> Vec<OwnedPartition> {
+        let mut owned: Vec<OwnedPartition> = self
+            .slots()
+            .iter()
+            .filter_map(|(partition, slot)| {
+                let assignment = slot.assignment.as_ref().filter(|a| !a.is_leaving())?;
+                Some(OwnedPartition {
+                    partition: partition.clone(),
+                    statistics: slot.source.insights(),
+                    held: assignment.hold().is_set(),
+                })
+            })
+            .collect();
+        owned.sort_by(|a, b| a.partition.cmp(&b.partition));
+        owned
     }
 
     /// The consumer instances of `partition`'s latest assignment: one, or one per virtual

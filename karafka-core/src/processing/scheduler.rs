@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{Assignment, PartitionSource, Tally};
+use super::{Assignment, Hold, PartitionSource, Tally};
 use crate::instrumentation::Monitor;
 
 /// A consume job that is running.
@@ -74,6 +74,8 @@ struct Inner {
     shutdown: CancellationToken,
     tally: Tally,
     monitor: Monitor,
+    /// Quiet: every partition holds after its running job (see [`Hold`]).
+    quiet: Hold,
 }
 
 /// Shared by every listener of a server.
@@ -91,6 +93,7 @@ impl Scheduler {
             shutdown: CancellationToken::new(),
             tally: Tally::default(),
             monitor,
+            quiet: Hold::default(),
         }))
     }
 
@@ -110,6 +113,11 @@ impl Scheduler {
     /// What the jobs handled since the last summary.
     pub(crate) fn tally(&self) -> &Tally {
         &self.0.tally
+    }
+
+    /// Quiet: no partition starts a new job until it is lifted.
+    pub(crate) fn quiet(&self) -> &Hold {
+        &self.0.quiet
     }
 
     /// Cancelled when the server begins to shut down.

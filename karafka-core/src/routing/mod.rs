@@ -17,8 +17,8 @@
 //! ```
 
 mod backoff;
-mod described;
 mod consumer_group;
+mod described;
 mod error;
 mod resolve;
 mod subscription_group;

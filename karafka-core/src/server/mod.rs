@@ -23,11 +23,12 @@ use crate::app::App;
 use crate::config::{consumer_config, Config};
 use crate::connection::{GiveUp, GroupTimeouts, KafkaConsumer, Listener, NotJoined};
 use crate::instrumentation::{AppState, Event};
+use crate::plugin::{Control, Lifecycle, ServerHandle, WatchedGroup};
 use crate::processing::{PartitionRegistry, Scheduler};
 use crate::routing::{RoutingError, Subscription};
 use crate::Error;
 use endpoint::Bound;
-use health::{Probes, WatchedGroup};
+use health::Probes;
 
 /// Closing the consumers (final commit, leaving the group) gets at least this long, even when
 /// jobs used up the shutdown timeout.
@@ -109,6 +110,7 @@ impl Server {
             producer,
             monitor,
             metrics,
+            plugins,
             ..
         } = app;
         if subscriptions.is_empty() {
@@ -150,23 +152,41 @@ impl Server {
                 .map(|listener| (listener.name().to_owned(), listener.pulse()))
                 .collect(),
         );
+        let groups: Vec<WatchedGroup> = listeners
+            .iter()
+            .zip(&registries)
+            .map(|(listener, registry)| WatchedGroup {
+                name: listener.name().to_owned(),
+                consumer_group: registry.consumer_group().to_owned(),
+                pulse: listener.pulse(),
+                max_poll_interval: listener.max_poll_interval(),
+                registry: Arc::clone(registry),
+            })
+            .collect();
+        let control = Control::new(scheduler.clone(), groups);
         let endpoint = endpoint.map(|(bound, metrics)| {
-            let groups = listeners
-                .iter()
-                .map(|listener| WatchedGroup {
-                    name: listener.name().to_owned(),
-                    pulse: listener.pulse(),
-                    max_poll_interval: listener.max_poll_interval(),
-                })
-                .collect();
             let probes = Probes::new(
                 readiness.clone(),
-                groups,
+                control.groups().to_vec(),
                 scheduler.clone(),
                 &config.metrics,
             );
             bound.serve(probes, metrics)
         });
+        let lifecycle = Lifecycle::default();
+        let config = Arc::new(config);
+        let plugins: Vec<_> = plugins
+            .into_iter()
+            .map(|plugin| {
+                let handle = ServerHandle::new(
+                    control.clone(),
+                    Arc::clone(&config),
+                    producer.clone(),
+                    lifecycle.clone(),
+                );
+                tokio::spawn(async move { plugin.run(handle).await })
+            })
+            .collect();
         let summary = tokio::spawn(summary::report(
             scheduler.clone(),
             registries,
@@ -175,8 +195,13 @@ impl Server {
 
         let gave_up = tokio::select! {
             () = stop => None,
+            () = control.stop_token().cancelled() => {
+                tracing::info!("Stopping as a command asked");
+                None
+            }
             reason = give_up.raised() => reason,
         };
+        lifecycle.stopping.cancel();
         summary.abort();
         readiness.stopping();
         monitor.emit(|| Event::AppStateChanged {
@@ -205,6 +230,8 @@ impl Server {
             .saturating_sub(stopping.elapsed())
             .max(MIN_CLOSE_TIME);
         let closed = close(listeners, remaining).await;
+        lifecycle.closed.cancel();
+        finish_plugins(plugins).await;
         if let Err(error) = producer.flush(MIN_CLOSE_TIME).await {
             tracing::error!(%error, "undelivered records remain in the producer");
         }
@@ -235,6 +262,24 @@ impl Server {
                 servers,
             }),
             None => Ok(outcome),
+        }
+    }
+}
+
+/// Waits up to [`MIN_CLOSE_TIME`] for the plugins to return; aborts those that do not.
+async fn finish_plugins(plugins: Vec<tokio::task::JoinHandle<()>>) {
+    let deadline = tokio::time::Instant::now() + MIN_CLOSE_TIME;
+    for mut plugin in plugins {
+        match tokio::time::timeout_at(deadline, &mut plugin).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "a plugin panicked"),
+            Err(_) => {
+                tracing::warn!(
+                    "a plugin did not return within {} ms of the consumers closing; stopped it",
+                    MIN_CLOSE_TIME.as_millis()
+                );
+                plugin.abort();
+            }
         }
     }
 }

@@ -58,7 +58,7 @@ mod tests {
             partition: Some(0),
             first_offset: Some(10),
             last_offset: Some(12),
-            chain: vec!["boom".into(), "cause".into()],
+            error: "boom: cause".into(),
         }
     }
 

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One error, written to the errors topic. Carries the message coordinates and the error's
-/// chain of causes; never a payload nor a setting.
+/// One error, written to the errors topic. Carries the message coordinates and the error with
+/// its chain of causes; never a payload nor a setting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorReport {
     /// The report format ([`SCHEMA`](super::SCHEMA) when written by this build).
@@ -26,6 +26,7 @@ pub struct ErrorReport {
     pub first_offset: Option<i64>,
     /// The last offset of the failed batch.
     pub last_offset: Option<i64>,
-    /// The error, then each of its causes.
-    pub chain: Vec<String>,
+    /// The error with its chain of causes on one line (`outer: cause: root cause`), as the
+    /// runtime reported it.
+    pub error: String,
 }

@@ -6,7 +6,7 @@ mod decode;
 mod error;
 mod process;
 
-pub use decode::{decode, Decoded, DecodeError};
+pub use decode::{decode, DecodeError, Decoded};
 pub use error::ErrorReport;
 pub use process::{
     Counters, GroupReport, JobReport, PartitionReport, PartitionState, ProcessInfo, ProcessState,

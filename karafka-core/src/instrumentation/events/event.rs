@@ -47,9 +47,11 @@ pub enum Event {
         partition: TopicPartition,
         /// Where it resumes.
         offset: i64,
-        /// For how long.
+        /// For how long: `Duration::MAX` for a command's pause or quiet, which lasts until a
+        /// command lifts it.
         timeout: Duration,
-        /// The consumer asked (`Context::pause`); otherwise a retry's backoff.
+        /// The consumer or a command asked (`Context::pause`, a pause command, quiet);
+        /// otherwise a retry's backoff.
         manual: bool,
     },
     /// A pause ended (`consumer.consuming.resume`).
@@ -214,6 +216,9 @@ pub struct FailedJob {
 pub enum AppState {
     /// Every subscription group's listener started.
     Running,
+    /// Quiet: in the groups and holding the partitions, but no partition starts a new job
+    /// (Karafka's `app.quiet`; only a stop ends it).
+    Quiet,
     /// A stop was asked: no new batches, running jobs get `shutdown_timeout`.
     Stopping,
     /// Everything stopped and the consumers left their groups.
@@ -224,6 +229,7 @@ impl AppState {
     fn event_name(self) -> &'static str {
         match self {
             Self::Running => "app.running",
+            Self::Quiet => "app.quiet",
             Self::Stopping => "app.stopping",
             Self::Stopped => "app.stopped",
         }

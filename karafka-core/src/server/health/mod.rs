@@ -3,14 +3,13 @@
 
 mod liveness;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Serialize;
 
 use super::Readiness;
 use crate::config::MetricsConfig;
-use crate::connection::Pulse;
+use crate::plugin::WatchedGroup;
 use crate::processing::{RunningJob, Scheduler};
 use liveness::{failures, GroupView, JobView, Limits};
 
@@ -33,13 +32,6 @@ impl Report {
     pub(crate) fn healthy(&self) -> bool {
         self.reasons.is_empty()
     }
-}
-
-/// One subscription group's listener, as the probes watch it.
-pub(crate) struct WatchedGroup {
-    pub(crate) name: String,
-    pub(crate) pulse: Arc<Pulse>,
-    pub(crate) max_poll_interval: Duration,
 }
 
 /// Answers the probes of a running server from its listeners' pulses and running jobs.

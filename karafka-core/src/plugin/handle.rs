@@ -1,0 +1,66 @@
+//! What a plugin gets of the server it runs beside.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::Control;
+use crate::config::Config;
+use crate::producer::Producer;
+
+/// The server as a [`Plugin`](super::Plugin) sees it. Cheap to clone.
+#[derive(Clone)]
+pub struct ServerHandle {
+    control: Control,
+    config: Arc<Config>,
+    producer: Producer,
+    lifecycle: Lifecycle,
+}
+
+/// When a server stops and when its consumers closed, for its plugins.
+#[derive(Clone, Default)]
+pub(crate) struct Lifecycle {
+    pub(crate) stopping: CancellationToken,
+    pub(crate) closed: CancellationToken,
+}
+
+impl ServerHandle {
+    pub(crate) fn new(
+        control: Control,
+        config: Arc<Config>,
+        producer: Producer,
+        lifecycle: Lifecycle,
+    ) -> Self {
+        Self {
+            control,
+            config,
+            producer,
+            lifecycle,
+        }
+    }
+
+    /// Commands the server and reports its status.
+    pub fn control(&self) -> &Control {
+        &self.control
+    }
+
+    /// The app's settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The app's producer; the server flushes it after its plugins returned.
+    pub fn producer(&self) -> &Producer {
+        &self.producer
+    }
+
+    /// Resolves once the server begins to stop (a signal, [`Control::stop`], or giving up).
+    pub async fn stopping(&self) {
+        self.lifecycle.stopping.cancelled().await;
+    }
+
+    /// Resolves once the consumers closed and left their groups.
+    pub async fn closed(&self) {
+        self.lifecycle.closed.cancelled().await;
+    }
+}

@@ -1,0 +1,138 @@
+//! Dead letters: list the messages of a dead-letter topic with where they came from and why they
+//! failed, and replay them to their source topic. A header counts replays; a message replayed
+//! `web.max_replays` times is refused, so a poison message cannot loop.
+
+mod dead_letter;
+
+use karafka::admin::Admin;
+use karafka::config::WebConfig;
+use karafka::Producer;
+
+pub use dead_letter::DeadLetter;
+
+use crate::WebError;
+
+/// The header that counts how often a message was replayed from a dead-letter topic.
+pub const REPLAYS_HEADER: &str = "karafka_replays";
+
+/// Where a replayed dead letter went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replayed {
+    /// The dead letter's offset.
+    pub offset: i64,
+    /// The source topic it went back to.
+    pub to_topic: String,
+    /// The partition it landed in.
+    pub to_partition: i32,
+    /// Its offset there.
+    pub to_offset: i64,
+}
+
+/// Reads and replays dead letters.
+#[derive(Clone)]
+pub struct DeadLetters {
+    admin: Admin,
+    producer: Producer,
+    web: WebConfig,
+}
+
+impl DeadLetters {
+    /// Reads with `admin`, replays with `producer`, under the `web` settings.
+    pub fn new(admin: Admin, producer: Producer, web: WebConfig) -> Self {
+        Self {
+            admin,
+            producer,
+            web,
+        }
+    }
+
+    /// Up to `count` dead letters of `topic`/`partition` from offset `from`. Payloads of topics
+    /// in `web.hidden_payloads` (the dead-letter topic or the source) are left out.
+    ///
+    /// # Errors
+    /// [`WebError::Admin`] when the cluster does not answer.
+    pub async fn list(
+        &self,
+        topic: &str,
+        partition: i32,
+        from: i64,
+        count: usize,
+    ) -> Result<Vec<DeadLetter>, WebError> {
+        let messages = self.admin.read_topic(topic, partition, from, count).await?;
+        Ok(messages
+            .iter()
+            .map(|message| DeadLetter::from_message(message, &self.web.hidden_payloads))
+            .collect())
+    }
+
+    /// Replays the dead letters at offsets `first..=last` of `topic`/`partition` to their source
+    /// topics, each with its key, payload and headers and the replay counted, and waits for each
+    /// write's acknowledgement. Checks every message before writing any.
+    ///
+    /// # Errors
+    /// [`WebError::NotFound`] when no message is in the range, [`WebError::NoOrigin`] or
+    /// [`WebError::TooManyReplays`] naming the first message that cannot be replayed,
+    /// [`WebError::Produce`] when a write is not acknowledged (the ones before it were made).
+    pub async fn replay(
+        &self,
+        topic: &str,
+        partition: i32,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<Replayed>, WebError> {
+        let count = usize::try_from(last.saturating_sub(first).saturating_add(1)).unwrap_or(0);
+        let messages: Vec<_> = self
+            .admin
+            .read_topic(topic, partition, first, count)
+            .await?
+            .into_iter()
+            .filter(|message| message.offset() <= last)
+            .collect();
+        if messages.is_empty() {
+            return Err(WebError::NotFound {
+                topic: topic.to_owned(),
+                partition,
+                first,
+                last,
+            });
+        }
+        let mut records = Vec::with_capacity(messages.len());
+        for message in &messages {
+            let letter = DeadLetter::from_message(message, &std::collections::BTreeSet::new());
+            let Some(origin) = letter.original_topic.clone() else {
+                return Err(WebError::NoOrigin {
+                    topic: topic.to_owned(),
+                    partition,
+                    offset: message.offset(),
+                });
+            };
+            if letter.replays >= self.web.max_replays {
+                return Err(WebError::TooManyReplays {
+                    topic: topic.to_owned(),
+                    partition,
+                    offset: message.offset(),
+                    replays: letter.replays,
+                    max: self.web.max_replays,
+                });
+            }
+            records.push((message.offset(), letter.replay_record(origin, message)));
+        }
+        let mut replayed = Vec::with_capacity(records.len());
+        for (offset, record) in records {
+            let delivery = self.producer.produce_sync(record).await?;
+            tracing::info!(
+                "Replayed {topic}/{partition} at offset {offset} to {}/{} at offset {}",
+                delivery.topic,
+                delivery.partition,
+                delivery.offset
+            );
+            replayed.push(Replayed {
+                offset,
+                to_topic: delivery.topic,
+                to_partition: delivery.partition,
+                to_offset: delivery.offset,
+            });
+        }
+        Ok(replayed)
+    }
+}

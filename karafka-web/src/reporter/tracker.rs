@@ -1,0 +1,195 @@
+//! What the reports take from the runtime's events: counters, which partitions wait out a
+//! pause or a retry, and the errors to write.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use karafka::instrumentation::{Event, Listener};
+use karafka::TopicPartition;
+use tokio::sync::mpsc;
+
+use crate::report::{Counters, ErrorReport, PartitionState, SCHEMA};
+
+/// How many error reports wait to be written before new ones are dropped (with a warning).
+pub(crate) const ERROR_QUEUE: usize = 1_000;
+
+/// Listens to the runtime's events for the reporter.
+pub(crate) struct Tracker {
+    process_id: String,
+    state: Mutex<Tracked>,
+    errors: mpsc::Sender<ErrorReport>,
+    /// A full error queue was reported once; not again until it drained.
+    overflowing: AtomicBool,
+}
+
+#[derive(Default)]
+struct Tracked {
+    counters: Counters,
+    /// Partitions waiting out a pause or a retry's backoff; absent ones run.
+    paused: HashMap<TopicPartition, PartitionState>,
+}
+
+impl Tracker {
+    /// A tracker for `process_id`, and the receiving end of its error reports.
+    pub(crate) fn new(process_id: String) -> (Self, mpsc::Receiver<ErrorReport>) {
+        let (errors, receiver) = mpsc::channel(ERROR_QUEUE);
+        let tracker = Self {
+            process_id,
+            state: Mutex::new(Tracked::default()),
+            errors,
+            overflowing: AtomicBool::new(false),
+        };
+        (tracker, receiver)
+    }
+
+    fn tracked(&self) -> MutexGuard<'_, Tracked> {
+        // Plain counters and a map, left consistent by every update.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The counters so far.
+    pub(crate) fn counters(&self) -> Counters {
+        self.tracked().counters
+    }
+
+    /// How `partition` waits, if it does (a held partition is reported by the runtime itself).
+    pub(crate) fn paused(&self, partition: &TopicPartition) -> Option<PartitionState> {
+        self.tracked().paused.get(partition).cloned()
+    }
+
+    fn queue(&self, report: ErrorReport) {
+        match self.errors.try_send(report) {
+            Ok(()) => self.overflowing.store(false, Ordering::Relaxed),
+            Err(mpsc::error::TrySendError::Full(report)) => {
+                if !self.overflowing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "{ERROR_QUEUE} error reports wait to be written to Kafka; dropping new \
+                         ones until they are (this one: {} on {:?})",
+                        report.kind,
+                        report.topic
+                    );
+                }
+            }
+            // The reporter stopped: the process is shutting down.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+impl Listener for Tracker {
+    fn on_event(&self, event: &Event) {
+        match event {
+            Event::Consumed { batch, .. } => {
+                let mut tracked = self.tracked();
+                tracked.counters.batches += 1;
+                tracked.counters.messages += batch.size as u64;
+            }
+            Event::Retry {
+                partition, attempt, ..
+            } => {
+                let mut tracked = self.tracked();
+                tracked.counters.retries += 1;
+                tracked.paused.insert(
+                    partition.clone(),
+                    PartitionState::Retrying { attempt: *attempt },
+                );
+            }
+            Event::Paused {
+                partition,
+                manual: true,
+                ..
+            } => {
+                self.tracked()
+                    .paused
+                    .insert(partition.clone(), PartitionState::Paused);
+            }
+            Event::Resumed { partition } => {
+                self.tracked().paused.remove(partition);
+            }
+            Event::PartitionsRevoked { partitions, .. }
+            | Event::PartitionsLost { partitions, .. } => {
+                let mut tracked = self.tracked();
+                for partition in partitions {
+                    tracked.paused.remove(partition);
+                }
+            }
+            Event::DeadLetterDispatched { .. } => self.tracked().counters.dead_letters += 1,
+            Event::ErrorOccurred {
+                kind,
+                partition,
+                offset,
+                error,
+                job,
+            } => {
+                self.tracked().counters.errors += 1;
+                let batch = job.as_ref().map(|job| &job.batch);
+                self.queue(ErrorReport {
+                    schema: SCHEMA,
+                    process_id: self.process_id.clone(),
+                    occurred_at: crate::commands::now_millis(),
+                    kind: format!("{kind:?}").to_lowercase(),
+                    group: batch.map(|batch| batch.group.clone()),
+                    consumer: batch.map(|batch| batch.consumer.to_owned()),
+                    topic: partition.as_ref().map(|p| p.topic.clone()),
+                    partition: partition.as_ref().map(|p| p.partition),
+                    first_offset: batch.map(|batch| batch.first_offset).or(*offset),
+                    last_offset: batch.map(|batch| batch.last_offset).or(*offset),
+                    error: error.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use karafka::instrumentation::ErrorKind;
+
+    use super::*;
+
+    fn partition() -> TopicPartition {
+        TopicPartition::new("orders", 2)
+    }
+
+    #[test]
+    fn retries_and_pauses_show_until_resumed_or_revoked() {
+        let (tracker, _errors) = Tracker::new("p".into());
+        tracker.on_event(&Event::Retry {
+            partition: partition(),
+            offset: 4,
+            attempt: 2,
+            backoff: Duration::from_millis(10),
+        });
+        assert_eq!(
+            tracker.paused(&partition()),
+            Some(PartitionState::Retrying { attempt: 2 })
+        );
+        tracker.on_event(&Event::Resumed {
+            partition: partition(),
+        });
+        assert_eq!(tracker.paused(&partition()), None);
+        assert_eq!(tracker.counters().retries, 1);
+    }
+
+    #[tokio::test]
+    async fn an_error_is_queued_with_its_coordinates_and_no_payload() {
+        let (tracker, mut errors) = Tracker::new("p".into());
+        tracker.on_event(&Event::ErrorOccurred {
+            kind: ErrorKind::Consume,
+            partition: Some(partition()),
+            offset: Some(7),
+            error: "charge failed: card declined".into(),
+            job: None,
+        });
+        let report = errors.try_recv().expect("queued");
+        assert_eq!(report.kind, "consume");
+        assert_eq!(report.topic.as_deref(), Some("orders"));
+        assert_eq!((report.partition, report.first_offset), (Some(2), Some(7)));
+        assert_eq!(report.error, "charge failed: card declined");
+        assert_eq!(tracker.counters().errors, 1);
+    }
+}

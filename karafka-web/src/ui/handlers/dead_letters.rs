@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
+use karafka::admin::AdminError;
 use maud::html;
 use serde::Deserialize;
 
@@ -58,6 +59,17 @@ pub async fn topic(
     let partition = which.partition.unwrap_or(0);
     let partitions = match shared.admin.partition_count(&topic).await {
         Ok(count) => count,
+        // Kafka creates a dead-letter topic with its first dead letter (or `topics migrate`).
+        Err(AdminError::UnknownTopic { .. }) => {
+            return pages::dead_letters::topic(&pages::dead_letters::Listing {
+                topic: &topic,
+                partitions: 0,
+                partition,
+                letters: &[],
+                problem: Some(format!("{topic} does not exist yet: no message has failed")),
+            })
+            .into_response()
+        }
         Err(error) => return unavailable(Nav::DeadLetters, &topic, &error.to_string()),
     };
     let listed = async {

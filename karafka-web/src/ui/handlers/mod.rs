@@ -27,8 +27,7 @@ fn outcome(headers: &HeaderMap, nav: Nav, back: &str, result: Result<Markup, Str
         ),
     };
     if from_htmx(headers) {
-        // htmx swaps only 2xx answers by default: show failures too.
-        return (StatusCode::OK, body).into_response();
+        return (status, body).into_response();
     }
     let body = html! { (body) p { a href=(back) { "Back" } } };
     (status, page(nav, "Result", body)).into_response()

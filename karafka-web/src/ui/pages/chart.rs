@@ -39,6 +39,7 @@ fn draw(points: &[Point]) -> Result<String, Box<dyn std::error::Error>> {
             * 1.1;
         let mut chart = ChartBuilder::on(&root)
             .margin(8)
+            .margin_right(24)
             .x_label_area_size(24)
             .y_label_area_size(48)
             .build_cartesian_2d(first..last, 0.0..top)?;
@@ -48,7 +49,7 @@ fn draw(points: &[Point]) -> Result<String, Box<dyn std::error::Error>> {
             .y_labels(4)
             .x_label_formatter(&|at| {
                 format::time(i64::try_from(*at).unwrap_or(0))
-                    .get(11..16)
+                    .get(11..19)
                     .unwrap_or_default()
                     .to_owned()
             })

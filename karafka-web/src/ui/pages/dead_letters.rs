@@ -52,6 +52,15 @@ pub fn topic(listing: &Listing<'_>) -> Markup {
             }
         }
         @if let Some(problem) = &listing.problem { (notice("error", problem)) }
+        @if listing.partitions > 0 { (letters(listing, &action)) }
+    };
+    page(Nav::DeadLetters, &format!("Dead letters: {topic}"), body)
+}
+
+/// The replay form and the table of a partition's dead letters.
+fn letters(listing: &Listing<'_>, action: &str) -> Markup {
+    let topic = listing.topic;
+    html! {
         form #replay-range method="post" action=(action) hx-post=(action) hx-target="#flash" {
             input type="hidden" name="partition" value=(listing.partition);
             "Replay offsets "
@@ -63,13 +72,12 @@ pub fn topic(listing: &Listing<'_>) -> Markup {
             thead { tr { th { "Offset" } th { "Time" } th { "From" } th { "Error" } th { "Replays" } th { "Key" } th { "Payload" } th {} } }
             tbody {
                 @for letter in listing.letters {
-                    (row(letter, &action))
+                    (row(letter, action))
                 }
             }
         }
         @if listing.letters.is_empty() && listing.problem.is_none() { p.empty { "No dead letter in this partition." } }
-    };
-    page(Nav::DeadLetters, &format!("Dead letters: {topic}"), body)
+    }
 }
 
 fn row(letter: &DeadLetter, action: &str) -> Markup {

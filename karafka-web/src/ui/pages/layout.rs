@@ -32,6 +32,9 @@ const ITEMS: [(Nav, &str, &str); 7] = [
     (Nav::Cluster, "/cluster", "Cluster"),
 ];
 
+const HTMX_CONFIG: &str =
+    r#"{"responseHandling":[{"code":"204","swap":false},{"code":"[2345]..","swap":true}]}"#;
+
 /// A whole page: `title`, the navigation with `active` marked, and `body`.
 pub fn page(active: Nav, title: &str, body: Markup) -> Markup {
     html! {
@@ -40,6 +43,9 @@ pub fn page(active: Nav, title: &str, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                // Swap refusals and failures in too (htmx drops 4xx and 5xx by default), so a
+                // refused command says why in `#flash`.
+                meta name="htmx-config" content=(HTMX_CONFIG);
                 title { (title) " · karafka" }
                 link rel="stylesheet" href="/assets/app.css";
                 script src="/assets/vendor/htmx/htmx.min.js" defer {}

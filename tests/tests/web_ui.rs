@@ -179,3 +179,35 @@ async fn the_ui_shows_what_processes_report_and_sends_commands() {
     stop.cancel();
     reading.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn the_tail_finds_web_topics_created_after_the_ui_started() {
+    let web = WebConfig {
+        reports_topic: unique("late-reports"),
+        errors_topic: unique("late-errors"),
+        commands_topic: unique("late-commands"),
+        ..WebConfig::default()
+    };
+    let board = Arc::new(std::sync::RwLock::new(karafka_web::ui::board::Board::new(
+        &web,
+    )));
+    let stop = CancellationToken::new();
+    let reading = tokio::spawn(tail::run(
+        Admin::new(&config("web-late")).unwrap(),
+        web.clone(),
+        Arc::clone(&board),
+        stop.clone(),
+    ));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    create_topic(&web.reports_topic, 1).await;
+    producer()
+        .produce_sync(Record::json(&web.reports_topic, &fake::report(1, 2, now_ms(), 0)).unwrap())
+        .await
+        .unwrap();
+    wait_for(Duration::from_secs(30), "the late topic's report", || {
+        board.read().unwrap().processes().count() == 1
+    })
+    .await;
+    stop.cancel();
+    reading.await.unwrap().unwrap();
+}

@@ -1,8 +1,8 @@
 //! Reads the reports, errors and commands topics from `now - history` on, and keeps reading
 //! live, into the board. Never stops on a bad record: it is logged and skipped.
 
-use std::sync::PoisonError;
-use std::time::Duration;
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
 
 use karafka::admin::{Admin, AdminError};
 use karafka::config::WebConfig;
@@ -19,6 +19,8 @@ use crate::WebError;
 
 /// How long one poll waits, bounding how late a stop is noticed.
 const POLL: Duration = Duration::from_millis(200);
+/// How often topics that do not exist yet are looked for.
+const RECHECK: Duration = Duration::from_secs(10);
 
 /// Which topic a record came from, and so what it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,49 +80,90 @@ fn feed<T>(decoded: Decoded<T>, take: impl FnOnce(T)) -> Option<u32> {
     }
 }
 
-/// The consumer, assigned to every partition of the web topics from `since_ms` on. Topics that
-/// do not exist yet are skipped with a warning (no process reported yet).
-async fn assigned(
-    admin: &Admin,
-    web: &WebConfig,
-    since_ms: i64,
-) -> Result<(BaseConsumer, Vec<(String, Kind)>), WebError> {
-    let mut list = TopicPartitionList::new();
-    let mut topics = Vec::new();
-    for (topic, kind) in [
-        (&web.reports_topic, Kind::Reports),
-        (&web.errors_topic, Kind::Errors),
-        (&web.commands_topic, Kind::Commands),
-    ] {
-        let offsets = match admin.offsets_for_time(topic, since_ms).await {
-            Ok(offsets) => offsets,
-            Err(AdminError::UnknownTopic { .. }) => {
-                tracing::warn!(
-                    topic,
-                    "the topic does not exist yet; the UI shows nothing of it"
-                );
-                continue;
-            }
-            Err(error) => return Err(error.into()),
-        };
-        for (partition, offset) in offsets {
-            list.add_partition_offset(topic, partition, Offset::Offset(offset))
-                .map_err(|source| WebError::Kafka {
-                    what: "assigning the web topics",
-                    source,
-                })?;
-        }
-        topics.push((topic.clone(), kind));
-    }
-    let consumer = admin.reader()?;
-    consumer.assign(&list).map_err(|source| WebError::Kafka {
-        what: "assigning the web topics",
-        source,
-    })?;
-    Ok((consumer, topics))
+/// The web topics still to assign: all of them at first.
+fn web_topics(web: &WebConfig) -> Vec<(String, Kind)> {
+    vec![
+        (web.reports_topic.clone(), Kind::Reports),
+        (web.errors_topic.clone(), Kind::Errors),
+        (web.commands_topic.clone(), Kind::Commands),
+    ]
 }
 
-/// Tails the web topics into `board` until `stop` is cancelled.
+/// Adds to `consumer`'s assignment every partition of the `missing` topics that exist now, from
+/// `since_ms` on; returns those assigned and leaves in `missing` those that do not exist yet
+/// (the UI may start before any process created them).
+async fn assign_existing(
+    admin: &Admin,
+    consumer: &BaseConsumer,
+    missing: &mut Vec<(String, Kind)>,
+    since_ms: i64,
+) -> Result<Vec<(String, Kind)>, WebError> {
+    let kafka = |source| WebError::Kafka {
+        what: "assigning the web topics",
+        source,
+    };
+    let mut list = TopicPartitionList::new();
+    let mut assigned = Vec::new();
+    let mut still_missing = Vec::new();
+    for (topic, kind) in missing.drain(..) {
+        match admin.offsets_for_time(&topic, since_ms).await {
+            Ok(offsets) => {
+                for (partition, offset) in offsets {
+                    list.add_partition_offset(&topic, partition, Offset::Offset(offset))
+                        .map_err(kafka)?;
+                }
+                assigned.push((topic, kind));
+            }
+            Err(AdminError::UnknownTopic { .. }) => {
+                tracing::debug!(topic, "the topic does not exist yet; looking again later");
+                still_missing.push((topic, kind));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    *missing = still_missing;
+    if list.count() > 0 {
+        consumer.incremental_assign(&list).map_err(kafka)?;
+    }
+    Ok(assigned)
+}
+
+/// Polls `consumer` into `board` until `stop` is cancelled or `until` (if any) passes.
+fn read(
+    consumer: &BaseConsumer,
+    topics: &[(String, Kind)],
+    board: &SharedBoard,
+    stop: &CancellationToken,
+    until: Option<Instant>,
+) {
+    while !stop.is_cancelled() && until.is_none_or(|until| Instant::now() < until) {
+        match consumer.poll(POLL) {
+            None => {}
+            Some(Err(error)) => {
+                tracing::warn!(%error, "reading the web topics failed; retrying");
+            }
+            Some(Ok(message)) => {
+                let Some(kind) = topics
+                    .iter()
+                    .find(|(topic, _)| topic == message.topic())
+                    .map(|(_, kind)| *kind)
+                else {
+                    continue;
+                };
+                let at = Coordinates {
+                    topic: message.topic(),
+                    partition: message.partition(),
+                    offset: message.offset(),
+                };
+                let mut board = board.write().unwrap_or_else(PoisonError::into_inner);
+                apply(&mut board, kind, message.payload().unwrap_or_default(), &at);
+            }
+        }
+    }
+}
+
+/// Tails the web topics into `board` from `now - web.history` until `stop` is cancelled.
+/// Topics that do not exist yet are looked for again every 10 s.
 ///
 /// # Errors
 /// [`WebError::Admin`] or [`WebError::Kafka`] when the topics cannot be assigned; once
@@ -135,36 +178,26 @@ pub async fn run(
     let since = i64::try_from(now_ms())
         .unwrap_or(i64::MAX)
         .saturating_sub(history);
-    let (consumer, topics) = assigned(&admin, &web, since).await?;
-    // librdkafka's poll blocks: read on a blocking thread.
-    let reading = tokio::task::spawn_blocking(move || {
-        while !stop.is_cancelled() {
-            match consumer.poll(POLL) {
-                None => {}
-                Some(Err(error)) => {
-                    tracing::warn!(%error, "reading the web topics failed; retrying")
-                }
-                Some(Ok(message)) => {
-                    let Some(kind) = topics
-                        .iter()
-                        .find(|(topic, _)| topic == message.topic())
-                        .map(|(_, kind)| *kind)
-                    else {
-                        continue;
-                    };
-                    let at = Coordinates {
-                        topic: message.topic(),
-                        partition: message.partition(),
-                        offset: message.offset(),
-                    };
-                    let mut board = board.write().unwrap_or_else(PoisonError::into_inner);
-                    apply(&mut board, kind, message.payload().unwrap_or_default(), &at);
-                }
-            }
+    let consumer = Arc::new(admin.reader()?);
+    let mut missing = web_topics(&web);
+    let mut topics: Vec<(String, Kind)> = Vec::new();
+    while !stop.is_cancelled() {
+        topics.extend(assign_existing(&admin, &consumer, &mut missing, since).await?);
+        let until = (!missing.is_empty()).then(|| Instant::now() + RECHECK);
+        // librdkafka's poll blocks: read on a blocking thread.
+        let reading = tokio::task::spawn_blocking({
+            let (consumer, topics, board, stop) = (
+                Arc::clone(&consumer),
+                topics.clone(),
+                Arc::clone(&board),
+                stop.clone(),
+            );
+            move || read(&consumer, &topics, &board, &stop, until)
+        });
+        if let Err(error) = reading.await {
+            tracing::error!(%error, "the tail of the web topics panicked");
+            break;
         }
-    });
-    if let Err(error) = reading.await {
-        tracing::error!(%error, "the tail of the web topics panicked");
     }
     Ok(())
 }

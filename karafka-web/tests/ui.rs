@@ -247,3 +247,19 @@ fn every_board_page_renders_for_50_processes_of_1000_partitions() {
         consumers.len() / 1024
     );
 }
+
+#[tokio::test]
+async fn a_taken_address_is_an_error_naming_web_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = taken.local_addr().expect("bound").to_string();
+    let ui = ui(WebConfig {
+        address: address.clone(),
+        ..WebConfig::default()
+    });
+    let error = ui.serve(async {}).await.expect_err("the port is taken");
+    let text = error.to_string();
+    assert!(
+        text.contains("web.address") && text.contains(&address),
+        "{text}"
+    );
+}

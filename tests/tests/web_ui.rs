@@ -45,11 +45,13 @@ async fn body(response: axum::response::Response) -> String {
 
 #[tokio::test]
 async fn the_ui_shows_what_processes_report_and_sends_commands() {
+    let errors_topic = unique("web-errors");
     let web = WebConfig {
         reports_topic: unique("web-reports"),
-        errors_topic: unique("web-errors"),
+        errors_topic: errors_topic.clone(),
         commands_topic: unique("web-commands"),
         token: Some(Secret::new("s3cret")),
+        hidden_payloads: [errors_topic].into(),
         ..WebConfig::default()
     };
     for topic in [&web.reports_topic, &web.errors_topic, &web.commands_topic] {
@@ -128,6 +130,17 @@ async fn the_ui_shows_what_processes_report_and_sends_commands() {
     assert_eq!(page.status(), StatusCode::OK);
     let html = body(page).await;
     assert_eq!(html.matches(r#"<tr class="message""#).count(), 3, "{html}");
+
+    let explorer = format!("/explorer/{}/0", web.errors_topic);
+    let page = router
+        .clone()
+        .oneshot(Request::get(explorer.as_str()).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let html = body(page).await;
+    assert_eq!(html.matches(r#"<tr class="message""#).count(), 1, "{html}");
+    assert!(html.contains("hidden (web.hidden_payloads)"), "{html}");
+    assert!(!html.contains("the order has no customer"), "{html}");
 
     let page = router
         .clone()

@@ -128,7 +128,7 @@ pub async fn messages(
         from,
         page_size: PAGE,
         messages: &messages,
-        hidden: shared.web.hidden_payloads.contains(&topic),
+        hidden: &shared.web.hidden_payloads,
         problem,
     })
     .into_response()

@@ -1,6 +1,6 @@
 //! `/explorer`: topics, then a topic's partitions, then a partition's messages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use karafka::Message;
 use maud::{html, Markup};
@@ -58,8 +58,8 @@ pub struct Partition<'a> {
     pub page_size: i64,
     /// The messages.
     pub messages: &'a [Message],
-    /// Whether payloads of this topic are hidden.
-    pub hidden: bool,
+    /// `web.hidden_payloads`.
+    pub hidden: &'a BTreeSet<String>,
     /// Why nothing could be read, if so.
     pub problem: Option<String>,
 }
@@ -86,16 +86,21 @@ pub fn messages(shown: &Partition<'_>) -> Markup {
             thead { tr { th { "Offset" } th { "Time" } th { "Key" } th { "Headers" } th { "Payload" } } }
             tbody {
                 @for message in shown.messages {
+                    @let hidden = is_hidden(message, shown.hidden);
                     tr.message data-offset=(message.offset()) {
                         td.offset { (message.offset()) }
                         td { (messages::time(message.timestamp_millis())) }
                         td { (messages::key(message.key())) }
                         td.headers {
                             @for header in message.headers().iter() {
-                                div.header { code { (header.key) } ": " (header.value.as_deref().map(super::format::lossless).unwrap_or_default()) }
+                                div.header {
+                                    code { (header.key) } ": "
+                                    @if hidden { span.hidden { "hidden" } }
+                                    @else { (header.value.as_deref().map(super::format::lossless).unwrap_or_default()) }
+                                }
                             }
                         }
-                        td { (messages::payload(message.raw_payload(), shown.hidden)) }
+                        td { (messages::payload(message.raw_payload(), hidden)) }
                     }
                 }
             }
@@ -106,4 +111,14 @@ pub fn messages(shown: &Partition<'_>) -> Markup {
         &format!("Explorer: {}/{}", shown.topic, shown.partition),
         body,
     )
+}
+
+/// Whether `message`'s payload and header values must not be shown: its topic, or the topic a
+/// dead letter came from (its `original_topic` header), is in `web.hidden_payloads`.
+pub fn is_hidden(message: &Message, hidden: &BTreeSet<String>) -> bool {
+    hidden.contains(message.topic())
+        || message
+            .headers()
+            .get_str(karafka::middleware::dead_letter_queue::headers::TOPIC)
+            .is_some_and(|origin| hidden.contains(origin))
 }

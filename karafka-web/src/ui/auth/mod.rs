@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use maud::html;
 
 pub use credential::{constant_time_eq, Credentials};
 pub use guard::{judge, Verdict, CROSS_SITE, NO_CREDENTIAL, WRONG_CREDENTIAL};
@@ -42,6 +43,11 @@ pub async fn layer(State(policy): State<Arc<Policy>>, request: Request, next: Ne
             "log in with web.username and web.password",
         )
             .into_response(),
-        Verdict::Forbid(reason) => (StatusCode::FORBIDDEN, reason).into_response(),
+        // HTML, escaped: htmx swaps it into the page as is.
+        Verdict::Forbid(reason) => (
+            StatusCode::FORBIDDEN,
+            html! { p.notice.error.refused { (reason) } },
+        )
+            .into_response(),
     }
 }

@@ -48,6 +48,8 @@ pub fn page(active: Nav, title: &str, body: Markup) -> Markup {
                 meta name="htmx-config" content=(HTMX_CONFIG);
                 title { (title) " · karafka" }
                 link rel="stylesheet" href="/assets/app.css";
+                // No icon: spares the browser a request that would 404.
+                link rel="icon" href="data:,";
                 script src="/assets/vendor/htmx/htmx.min.js" defer {}
             }
             body {
@@ -70,11 +72,12 @@ pub fn page(active: Nav, title: &str, body: Markup) -> Markup {
 }
 
 /// A block that htmx reloads from the same page every 5 s (`hx-select` picks it out of the
-/// whole page, so the page needs no fragment route and works without script).
+/// whole page, so the page needs no fragment route and works without script). Its attributes
+/// are not inherited: the buttons inside post elsewhere and swap into `#flash`.
 pub fn live(id: &str, href: &str, body: Markup) -> Markup {
     html! {
         div.live id=(id) hx-get=(href) hx-select={ "#" (id) } hx-target="this"
-            hx-swap="outerHTML" hx-trigger="every 5s" {
+            hx-swap="outerHTML" hx-trigger="every 5s" hx-disinherit="*" {
             (body)
         }
     }

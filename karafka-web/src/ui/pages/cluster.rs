@@ -36,7 +36,8 @@ pub fn render(cluster: &ClusterLayout) -> Markup {
         table #cluster-topics {
             thead { tr { th { "Topic" } th { "Partition" } th { "Leader" } th { "Replicas" } th { "In sync" } } }
             tbody {
-                @for topic in &cluster.topics {
+                // Internal topics last: the app's topics are what one looks for.
+                @for topic in cluster.topics.iter().filter(|t| !t.internal).chain(cluster.topics.iter().filter(|t| t.internal)) {
                     @for partition in &topic.partitions {
                         tr.partition.under-replicated[partition.under_replicated()] data-topic=(topic.name)
                             data-partition=(partition.id) data-internal=(topic.internal)

@@ -39,36 +39,39 @@ fn process_section(process: &Process, now_ms: u64) -> Markup {
             // One form per process: every button names its command (see `actions`).
             form method="post" action="/commands" hx-post="/commands" hx-target="#flash" {
                 input type="hidden" name="process_id" value=(info.id);
-                h2 {
-                    span.process-id { (info.id) }
-                    " "
-                    span class={ "process-state " (if up { "up" } else { "down" }) } data-state=(process_state(info.state)) {
-                        (if up { process_state(info.state) } else { "gone" })
+                // A gone process takes no command: its buttons are disabled.
+                fieldset.process-body disabled[!up] {
+                    h2 {
+                        span.process-id { (info.id) }
+                        " "
+                        span class={ "process-state " (if up { "up" } else { "down" }) } data-state=(process_state(info.state)) {
+                            (if up { process_state(info.state) } else { "gone" })
+                        }
                     }
-                }
-                p.process-info {
-                    "pid " (info.pid) " · " (format::bytes(info.rss_bytes)) " · concurrency " (info.concurrency)
-                    " · v" (info.version) " · reported " (format::duration(now_ms.saturating_sub(report.dispatched_at))) " ago"
-                    " · " span.messages data-value=(report.counters.messages) { (report.counters.messages) " messages" }
-                    " · " span.errors data-value=(report.counters.errors) { (report.counters.errors) " errors" }
-                }
-                p.process-commands {
-                    (button(&Command::Quiet, "Quiet", "quiet"))
-                    " "
-                    (button(&Command::Stop, "Stop", "stop danger"))
-                }
-                @for group in &report.groups {
-                    (group_table(&info.id, group))
-                }
-                @if !report.jobs.is_empty() {
-                    table.jobs {
-                        thead { tr { th { "Group" } th { "Consumer" } th { "Topic" } th { "Partition" } th { "Running" } } }
-                        tbody {
-                            @for job in &report.jobs {
-                                tr.job data-topic=(job.topic) data-partition=(job.partition) data-running-ms=(job.running_ms) {
-                                    td { (job.group) } td { (job.consumer) @if job.long_running { " (long-running)" } }
-                                    td { (job.topic) } td { (job.partition) }
-                                    td.running { (format::duration(job.running_ms)) }
+                    p.process-info {
+                        "pid " (info.pid) " · " (format::bytes(info.rss_bytes)) " · concurrency " (info.concurrency)
+                        " · v" (info.version) " · reported " (format::duration(now_ms.saturating_sub(report.dispatched_at))) " ago"
+                        " · " span.messages data-value=(report.counters.messages) { (report.counters.messages) " messages" }
+                        " · " span.errors data-value=(report.counters.errors) { (report.counters.errors) " errors" }
+                    }
+                    p.process-commands {
+                        (button(&Command::Quiet, "Quiet", "quiet"))
+                        " "
+                        (button(&Command::Stop, "Stop", "stop danger"))
+                    }
+                    @for group in &report.groups {
+                        (group_table(&info.id, group))
+                    }
+                    @if !report.jobs.is_empty() {
+                        table.jobs {
+                            thead { tr { th { "Group" } th { "Consumer" } th { "Topic" } th { "Partition" } th { "Running" } } }
+                            tbody {
+                                @for job in &report.jobs {
+                                    tr.job data-topic=(job.topic) data-partition=(job.partition) data-running-ms=(job.running_ms) {
+                                        td { (job.group) } td { (job.consumer) @if job.long_running { " (long-running)" } }
+                                        td { (job.topic) } td { (job.partition) }
+                                        td.running { (format::duration(job.running_ms)) }
+                                    }
                                 }
                             }
                         }

@@ -37,11 +37,5 @@ impl Shared {
     }
 }
 
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| {
-            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-        })
-}
+/// Milliseconds since the Unix epoch, now: the crate's one clock.
+pub(crate) use crate::commands::now_millis as now_ms;

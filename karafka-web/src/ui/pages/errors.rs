@@ -10,7 +10,7 @@ use crate::ui::board::Board;
 pub fn render(board: &Board, topic: Option<&str>) -> Markup {
     let href = topic.map_or_else(
         || "/errors".to_owned(),
-        |topic| format!("/errors?topic={topic}"),
+        |topic| format!("/errors?topic={}", format::query_value(topic)),
     );
     let body = html! {
         form #error-filter method="get" action="/errors" {

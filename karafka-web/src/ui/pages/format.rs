@@ -125,6 +125,19 @@ pub fn lossless(bytes: &[u8]) -> String {
     std::str::from_utf8(bytes).map_or_else(|_| hex(bytes), str::to_owned)
 }
 
+/// `value` percent-encoded for a URL query: every byte but `A-Z a-z 0-9 - . _ ~` as `%XX`.
+pub fn query_value(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +160,14 @@ mod tests {
             let month: u32 = text[5..7].parse().unwrap_or(0);
             let day: u32 = text[8..10].parse().unwrap_or(0);
             prop_assert!((1..=12).contains(&month) && (1..=31).contains(&day));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn encoded_queries_hold_no_delimiter(value in ".{0,40}") {
+            let encoded = query_value(&value);
+            prop_assert!(!encoded.contains(['&', '#', '=', '?', '+', ' ', '"']));
         }
     }
 

@@ -105,7 +105,8 @@ async fn assign_existing(
     let mut list = TopicPartitionList::new();
     let mut assigned = Vec::new();
     let mut still_missing = Vec::new();
-    for (topic, kind) in missing.drain(..) {
+    // `missing` changes only once every topic is looked up, so a failure loses none.
+    for (topic, kind) in missing.iter().cloned() {
         match admin.offsets_for_time(&topic, since_ms).await {
             Ok(offsets) => {
                 for (partition, offset) in offsets {
@@ -163,11 +164,11 @@ fn read(
 }
 
 /// Tails the web topics into `board` from `now - web.history` until `stop` is cancelled.
-/// Topics that do not exist yet are looked for again every 10 s.
+/// Topics that do not exist yet, or could not be looked up, are tried again every 10 s; read
+/// errors are logged and reading goes on.
 ///
 /// # Errors
-/// [`WebError::Admin`] or [`WebError::Kafka`] when the topics cannot be assigned; once
-/// reading, errors are logged and reading goes on.
+/// [`WebError::Admin`] when the reading consumer cannot be created.
 pub async fn run(
     admin: Admin,
     web: WebConfig,
@@ -182,7 +183,11 @@ pub async fn run(
     let mut missing = web_topics(&web);
     let mut topics: Vec<(String, Kind)> = Vec::new();
     while !stop.is_cancelled() {
-        topics.extend(assign_existing(&admin, &consumer, &mut missing, since).await?);
+        match assign_existing(&admin, &consumer, &mut missing, since).await {
+            Ok(assigned) => topics.extend(assigned),
+            // The brokers may be down or starting: the UI serves what it has and tries again.
+            Err(error) => tracing::warn!(%error, "the web topics could not be assigned; retrying"),
+        }
         let until = (!missing.is_empty()).then(|| Instant::now() + RECHECK);
         // librdkafka's poll blocks: read on a blocking thread.
         let reading = tokio::task::spawn_blocking({

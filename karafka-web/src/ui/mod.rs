@@ -40,6 +40,16 @@ use crate::dlq::DeadLetters;
 use crate::WebError;
 
 /// The web UI of an app: build it with [`Ui::new`], run it with [`Ui::serve`].
+///
+/// ```no_run
+/// # async fn run(app: karafka::App) -> Result<(), karafka_web::WebError> {
+/// karafka_web::Ui::new(&app)?
+///     .serve(async {
+///         let _ = tokio::signal::ctrl_c().await;
+///     })
+///     .await
+/// # }
+/// ```
 pub struct Ui {
     shared: Arc<Shared>,
     policy: Arc<Policy>,

@@ -11,6 +11,8 @@ pub mod dlq;
 mod error;
 pub mod report;
 mod reporter;
+pub mod ui;
 
 pub use error::WebError;
 pub use reporter::Web;
+pub use ui::Ui;

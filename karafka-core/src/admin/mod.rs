@@ -1,6 +1,7 @@
 //! Cluster administration: topics and their partitions and settings, watermarks, reading a range
 //! of a topic, consumer-group lag, and moving a group's offsets (replay or skip).
 
+mod cluster;
 mod convert;
 mod error;
 mod offsets;
@@ -17,6 +18,7 @@ use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::KafkaError;
 use rdkafka::ClientConfig;
 
+pub use cluster::{BrokerInfo, ClusterLayout, PartitionLayout, TopicLayout};
 pub use error::AdminError;
 pub use offsets::{PartitionLag, SeekTarget};
 pub use plan::{plan, ClusterTopic, TopicChange};

@@ -6,6 +6,7 @@
 //! stop a process) travel through a commands topic that each process consumes and answers
 //! ([`commands`]); dead letters can be listed and replayed ([`dlq`]).
 
+mod cli;
 pub mod commands;
 pub mod dlq;
 mod error;
@@ -13,6 +14,7 @@ pub mod report;
 mod reporter;
 pub mod ui;
 
+pub use cli::{install, topics, Commands, WebTopic};
 pub use error::WebError;
 pub use reporter::Web;
 pub use ui::Ui;

@@ -83,9 +83,9 @@ pub fn run_versioned(
     };
     let command = extra.augment(Cli::command().name(name.to_owned()).version(shown));
     let matches = command.get_matches();
-    if let Some((name, args)) = matches.subcommand().filter(|(name, _)| extra.handles(name)) {
+    if let Some(name) = matches.subcommand_name().filter(|name| extra.handles(name)) {
         crate::instrumentation::init_logging(extra.log_level(name));
-        return finish(run_extra(extra, name, args, app));
+        return finish(run_extra(extra, &matches, app));
     }
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -124,11 +124,10 @@ fn execute(command: Command, app: impl FnOnce() -> anyhow::Result<App>) -> anyho
 
 fn run_extra(
     extra: &dyn Subcommands,
-    name: &str,
-    args: &ArgMatches,
+    matches: &ArgMatches,
     app: impl FnOnce() -> anyhow::Result<App>,
 ) -> anyhow::Result<u8> {
-    block_on(app, |app| extra.run(name, args, app))
+    block_on(app, |app| extra.run(matches, app))
 }
 
 /// Builds the app, then runs `command` with it on a runtime of its own.
@@ -166,8 +165,9 @@ pub trait Subcommands: Sync {
         "error"
     }
 
-    /// Runs the subcommand `name` with its arguments for `app`; returns the exit code.
-    async fn run(&self, name: &str, args: &ArgMatches, app: App) -> anyhow::Result<u8>;
+    /// Runs the subcommand that `matches` (the whole command line's) holds, one of these, for
+    /// `app`; returns the exit code.
+    async fn run(&self, matches: &ArgMatches, app: App) -> anyhow::Result<u8>;
 }
 
 /// No extra subcommands: the app's command line as karafka defines it.
@@ -187,7 +187,7 @@ impl Subcommands for NoSubcommands {
         false
     }
 
-    async fn run(&self, name: &str, _: &ArgMatches, _: App) -> anyhow::Result<u8> {
-        anyhow::bail!("no subcommand {name}")
+    async fn run(&self, matches: &ArgMatches, _: App) -> anyhow::Result<u8> {
+        anyhow::bail!("no subcommand {:?}", matches.subcommand_name())
     }
 }

@@ -101,7 +101,7 @@ impl Listener for Logger {
                 manual: true,
             } => tracing::info!(
                 target: JOBS,
-                "Pausing {partition} until a command resumes it (or the process stops being quiet); resuming at offset {offset}"
+                "Pausing {partition} until a command resumes it or while the process is quiet; resuming at offset {offset}"
             ),
             Event::Paused {
                 partition,

@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use super::Control;
 use crate::config::Config;
 use crate::producer::Producer;
+use crate::routing::RouteDescription;
 
 /// The server as a [`Plugin`](super::Plugin) sees it. Cheap to clone.
 #[derive(Clone)]
@@ -14,6 +15,7 @@ pub struct ServerHandle {
     control: Control,
     config: Arc<Config>,
     producer: Producer,
+    routes: Arc<[RouteDescription]>,
     lifecycle: Lifecycle,
 }
 
@@ -29,14 +31,21 @@ impl ServerHandle {
         control: Control,
         config: Arc<Config>,
         producer: Producer,
+        routes: Arc<[RouteDescription]>,
         lifecycle: Lifecycle,
     ) -> Self {
         Self {
             control,
             config,
             producer,
+            routes,
             lifecycle,
         }
+    }
+
+    /// The routes the server consumes.
+    pub fn routes(&self) -> &[RouteDescription] {
+        &self.routes
     }
 
     /// Commands the server and reports its status.

@@ -104,6 +104,7 @@ impl Server {
         force: Option<impl Future<Output = ()> + Send + 'static>,
     ) -> Result<Shutdown, Error> {
         let Self { app, readiness } = self;
+        let routes: Arc<[_]> = app.routes().into();
         let App {
             config,
             subscriptions,
@@ -182,6 +183,7 @@ impl Server {
                     control.clone(),
                     Arc::clone(&config),
                     producer.clone(),
+                    Arc::clone(&routes),
                     lifecycle.clone(),
                 );
                 tokio::spawn(async move { plugin.run(handle).await })

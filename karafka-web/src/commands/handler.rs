@@ -97,7 +97,8 @@ fn read(
     process_id: &str,
     sender: &mpsc::UnboundedSender<CommandRecord>,
 ) {
-    while !stop.load(Ordering::Relaxed) {
+    // A closed channel means the executor is gone (the runtime shut down): stop too.
+    while !stop.load(Ordering::Relaxed) && !sender.is_closed() {
         let Some(polled) = reader.poll(POLL) else {
             continue;
         };

@@ -66,16 +66,42 @@ impl Plugin for Web {
     }
 
     async fn run(&self, server: ServerHandle) {
-        let web = &server.config().web;
+        let ui = server.config().web.serve_in_server.then(|| serve(&server));
         // Taken once: a plugin runs once per server.
         let errors = self
             .errors
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        let (true, Some(mut errors)) = (web.enabled, errors) else {
-            return;
-        };
+        match errors {
+            Some(errors) if server.config().web.enabled => self.report(&server, errors).await,
+            _ => server.stopping().await,
+        }
+        if let Some(ui) = ui {
+            match ui.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::error!("Web: the UI stopped: {error}"),
+                Err(error) => tracing::error!(%error, "Web: the UI panicked"),
+            }
+        }
+    }
+}
+
+/// Serves the UI inside the server process until the server stops.
+fn serve(server: &ServerHandle) -> tokio::task::JoinHandle<Result<(), crate::WebError>> {
+    let ui = crate::Ui::from_parts(
+        server.config(),
+        server.routes().to_vec(),
+        server.producer().clone(),
+    );
+    let stopping = server.clone();
+    tokio::spawn(async move { ui?.serve(async move { stopping.stopping().await }).await })
+}
+
+impl Web {
+    /// Reports until the server stops, then its last reports and errors.
+    async fn report(&self, server: &ServerHandle, mut errors: mpsc::Receiver<ErrorReport>) {
+        let web = &server.config().web;
         let producer = server.producer();
         let commands = match Admin::new(server.config()) {
             Ok(admin) => CommandHandler::start(

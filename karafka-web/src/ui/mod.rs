@@ -27,7 +27,8 @@ use std::sync::{Arc, RwLock};
 use axum::routing::{get, post};
 use axum::Router;
 use karafka::admin::Admin;
-use karafka::App;
+use karafka::routing::RouteDescription;
+use karafka::{App, Config, Producer};
 use tokio_util::sync::CancellationToken;
 
 pub use state::SharedBoard;
@@ -62,12 +63,23 @@ impl Ui {
     /// # Errors
     /// [`WebError::Admin`] when the admin client cannot be created.
     pub fn new(app: &App) -> Result<Self, WebError> {
-        let web = app.config().web.clone();
-        let admin = Admin::new(app.config())?;
-        let producer = app.producer().clone();
+        Self::from_parts(app.config(), app.routes(), app.producer().clone())
+    }
+
+    /// The UI of an app's settings, routes and producer (what a server's plugin has of its app).
+    ///
+    /// # Errors
+    /// [`WebError::Admin`] when the admin client cannot be created.
+    pub fn from_parts(
+        config: &Config,
+        routes: Vec<RouteDescription>,
+        producer: Producer,
+    ) -> Result<Self, WebError> {
+        let web = config.web.clone();
+        let admin = Admin::new(config)?;
         let shared = Shared {
             board: Arc::new(RwLock::new(Board::new(&web))),
-            routes: app.routes(),
+            routes,
             commander: Commander::new(producer.clone(), &web),
             dead_letters: DeadLetters::new(admin.clone(), producer, web.clone()),
             admin,

@@ -22,6 +22,8 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt as _};
 use tracing_subscriber::util::SubscriberInitExt as _;
 
+pub mod browser;
+
 /// The broker the tests use: `KAFKA_BOOTSTRAP_SERVERS`, or the one `scripts/kafka up` starts.
 pub fn bootstrap_servers() -> String {
     std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into())

@@ -23,6 +23,7 @@ use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt as
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 pub mod browser;
+pub mod web;
 
 /// The broker the tests use: `KAFKA_BOOTSTRAP_SERVERS`, or the one `scripts/kafka up` starts.
 pub fn bootstrap_servers() -> String {

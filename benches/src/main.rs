@@ -13,6 +13,7 @@ mod latency;
 mod precise_io;
 mod report;
 mod spec;
+mod web;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -343,6 +344,19 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
             format!("5. latency at 1000 msg/s, {label}"),
             &baseline,
             &karafka,
+        ));
+    }
+
+    // 8: the web UI's pages with 50 processes × 1000 partitions of reports read from Kafka.
+    for page in web::pages(&config, 50, 1_000, repeat.max(3)).await? {
+        table.push(Row::page(
+            format!(
+                "8. web UI page {}, 50 processes × 1000 partitions",
+                page.page
+            ),
+            page.small,
+            page.large,
+            web::BUDGET,
         ));
     }
 

@@ -80,6 +80,24 @@ impl Row {
         }
     }
 
+    /// A page's render time against `budget`, next to the same page for a small board.
+    pub(crate) fn page(
+        scenario: impl Into<String>,
+        small: std::time::Duration,
+        large: std::time::Duration,
+        budget: std::time::Duration,
+    ) -> Self {
+        let ms = |duration: std::time::Duration| duration.as_secs_f64() * 1e3;
+        Self {
+            scenario: scenario.into(),
+            baseline: format!("{:.1} ms (1 process × 10 partitions)", ms(small)),
+            karafka: format!("{:.1} ms", ms(large)),
+            ratio: format!("{:.2} of budget", ms(large) / ms(budget)),
+            target: format!("< {} ms", budget.as_millis()),
+            met: Some(large < budget),
+        }
+    }
+
     /// Latency percentiles.
     pub(crate) fn latency(
         scenario: impl Into<String>,

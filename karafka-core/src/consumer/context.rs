@@ -12,6 +12,9 @@ use crate::messages::{Message, Messages};
 use crate::producer::{Delivery, Producer};
 use crate::TopicPartition;
 
+/// The reason a dead letter dispatched by the consumer itself carries.
+const MANUAL_DISPATCH: &str = "dispatched by the consumer";
+
 /// One consume job: its messages, and control over the partition they came from.
 pub struct Context {
     messages: Messages,
@@ -106,8 +109,14 @@ impl Context {
     }
 
     /// Reports that `message` was written to the dead-letter queue at `delivery` after
-    /// `attempts`.
-    pub(crate) fn dispatched(&self, message: &Message, delivery: &Delivery, attempts: u32) {
+    /// `attempts`, because of `reason`.
+    pub(crate) fn dispatched(
+        &self,
+        message: &Message,
+        delivery: &Delivery,
+        attempts: u32,
+        reason: &str,
+    ) {
         self.monitor.emit(|| Event::DeadLetterDispatched {
             source: TopicPartition::new(message.topic(), message.partition()),
             offset: message.offset(),
@@ -115,6 +124,7 @@ impl Context {
             dead_letter_partition: delivery.partition,
             dead_letter_offset: delivery.offset,
             attempts,
+            reason: reason.to_owned(),
         });
     }
 
@@ -266,15 +276,10 @@ impl Context {
             });
         };
         let delivery = dead_letter
-            .send(
-                &self.producer,
-                message,
-                self.attempt,
-                "dispatched by the consumer",
-            )
+            .send(&self.producer, message, self.attempt, MANUAL_DISPATCH)
             .await?;
         if let Some(delivery) = &delivery {
-            self.dispatched(message, delivery, self.attempt);
+            self.dispatched(message, delivery, self.attempt, MANUAL_DISPATCH);
         }
         if self.mark_as_consumed(message) {
             Ok(())

@@ -58,6 +58,29 @@ impl Tracker {
         self.tracked().paused.get(partition).cloned()
     }
 
+    /// An error report of this process, now.
+    fn error(
+        &self,
+        kind: String,
+        partition: Option<&TopicPartition>,
+        offsets: Option<(i64, i64)>,
+        error: &str,
+    ) -> ErrorReport {
+        ErrorReport {
+            schema: SCHEMA,
+            process_id: self.process_id.clone(),
+            occurred_at: crate::commands::now_millis(),
+            kind,
+            group: None,
+            consumer: None,
+            topic: partition.map(|p| p.topic.clone()),
+            partition: partition.map(|p| p.partition),
+            first_offset: offsets.map(|(first, _)| first),
+            last_offset: offsets.map(|(_, last)| last),
+            error: error.to_owned(),
+        }
+    }
+
     fn queue(&self, report: ErrorReport) {
         match self.errors.try_send(report) {
             Ok(()) => self.overflowing.store(false, Ordering::Relaxed),
@@ -114,7 +137,19 @@ impl Listener for Tracker {
                     tracked.paused.remove(partition);
                 }
             }
-            Event::DeadLetterDispatched { .. } => self.tracked().counters.dead_letters += 1,
+            Event::DeadLetterDispatched {
+                source,
+                offset,
+                topic,
+                reason,
+                ..
+            } => {
+                self.tracked().counters.dead_letters += 1;
+                // The failure that sent it there is an error like the attempts before it, which
+                // the runtime reported themselves; with no retries it is the only one.
+                let kind = format!("dead_letter ({topic})");
+                self.queue(self.error(kind, Some(source), Some((*offset, *offset)), reason));
+            }
             Event::ErrorOccurred {
                 kind,
                 partition,
@@ -124,18 +159,14 @@ impl Listener for Tracker {
             } => {
                 self.tracked().counters.errors += 1;
                 let batch = job.as_ref().map(|job| &job.batch);
+                let offsets = batch
+                    .map(|batch| (batch.first_offset, batch.last_offset))
+                    .or(offset.map(|offset| (offset, offset)));
+                let kind = format!("{kind:?}").to_lowercase();
                 self.queue(ErrorReport {
-                    schema: SCHEMA,
-                    process_id: self.process_id.clone(),
-                    occurred_at: crate::commands::now_millis(),
-                    kind: format!("{kind:?}").to_lowercase(),
                     group: batch.map(|batch| batch.group.clone()),
                     consumer: batch.map(|batch| batch.consumer.to_owned()),
-                    topic: partition.as_ref().map(|p| p.topic.clone()),
-                    partition: partition.as_ref().map(|p| p.partition),
-                    first_offset: batch.map(|batch| batch.first_offset).or(*offset),
-                    last_offset: batch.map(|batch| batch.last_offset).or(*offset),
-                    error: error.clone(),
+                    ..self.error(kind, partition.as_ref(), offsets, error)
                 });
             }
             _ => {}
@@ -173,6 +204,25 @@ mod tests {
         });
         assert_eq!(tracker.paused(&partition()), None);
         assert_eq!(tracker.counters().retries, 1);
+    }
+
+    #[tokio::test]
+    async fn a_dead_letter_is_reported_with_why_it_failed() {
+        let (tracker, mut errors) = Tracker::new("p".into());
+        tracker.on_event(&Event::DeadLetterDispatched {
+            source: partition(),
+            offset: 9,
+            topic: "orders_dlq".into(),
+            dead_letter_partition: 0,
+            dead_letter_offset: 3,
+            attempts: 1,
+            reason: "charge failed: card declined".into(),
+        });
+        let report = errors.try_recv().expect("queued");
+        assert_eq!(report.kind, "dead_letter (orders_dlq)");
+        assert_eq!((report.partition, report.first_offset), (Some(2), Some(9)));
+        assert_eq!(report.error, "charge failed: card declined");
+        assert_eq!(tracker.counters().dead_letters, 1);
     }
 
     #[tokio::test]

@@ -114,6 +114,9 @@ pub enum Event {
         dead_letter_offset: i64,
         /// How many attempts failed.
         attempts: u32,
+        /// Why: the last attempt's error with its causes on one line, or `dispatched by the
+        /// consumer` for `Context::dispatch_to_dlq`.
+        reason: String,
     },
     /// The broker acknowledged a commit of `offset` (the next offset to consume)
     /// (`commit.acknowledged`).

@@ -139,6 +139,7 @@ fn dispatched(source: &TopicPartition) -> Event {
         dead_letter_partition: 0,
         dead_letter_offset: 0,
         attempts: 3,
+        reason: "boom".to_owned(),
     }
 }
 

@@ -300,7 +300,7 @@ where
         let (topic, partition, offset) = (message.topic(), message.partition(), message.offset());
         match dispatched {
             Dispatched::Sent(delivery) => {
-                ctx.dispatched(message, &delivery, attempts);
+                ctx.dispatched(message, &delivery, attempts, &error.to_string());
                 tracing::warn!(
                     "Dispatched {topic}/{partition} at offset {offset} to the dead-letter queue after {attempts} attempt(s): {error}"
                 );

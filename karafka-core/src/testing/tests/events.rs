@@ -62,6 +62,7 @@ async fn a_failing_message_yields_error_pause_retry_then_dispatch_then_consumed_
         dead_letter_partition: 0,
         dead_letter_offset: 0,
         attempts: 2,
+        reason: "offset 1 failed".to_owned(),
     };
     let expected = [
         Event::PartitionsAssigned {

@@ -92,7 +92,7 @@ impl Row {
             scenario: scenario.into(),
             baseline: format!("{:.1} ms (1 process × 10 partitions)", ms(small)),
             karafka: format!("{:.1} ms", ms(large)),
-            ratio: format!("{:.2} of budget", ms(large) / ms(budget)),
+            ratio: format!("{:.3} of budget", ms(large) / ms(budget)),
             target: format!("< {} ms", budget.as_millis()),
             met: Some(large < budget),
         }

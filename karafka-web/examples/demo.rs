@@ -3,23 +3,13 @@
 
 use karafka::admin::Admin;
 use karafka::config::{Config, Secret, WebConfig};
+use karafka::consumer::Noop;
 use karafka::middleware::dead_letter_queue::headers;
 use karafka::middleware::DeadLetterQueue;
 use karafka::routing::{Routes, Topic};
-use karafka::{async_trait, App, Consumer, Context, Record};
+use karafka::{App, Record};
 use karafka_web::ui::fake;
 use karafka_web::Ui;
-
-/// The demo app's consumer (the demo runs no server: only its route is shown).
-#[derive(Default)]
-struct Orders;
-
-#[async_trait]
-impl Consumer for Orders {
-    async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -46,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
     let dead_letters = format!("demo_orders_dlq_{suffix}");
     let routes = Routes::new().topic(
         Topic::new(&orders)
-            .consumer::<Orders>()
+            .consumer::<Noop>()
             .dead_letter_queue(DeadLetterQueue::new(&dead_letters)),
     );
     let app = App::builder().config(config).routes(routes).build()?;

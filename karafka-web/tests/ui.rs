@@ -10,9 +10,10 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use karafka::config::{Config, Secret, WebConfig};
+use karafka::consumer::Noop;
 use karafka::middleware::DeadLetterQueue;
 use karafka::routing::{Routes, Topic};
-use karafka::{async_trait, App, Consumer, Context};
+use karafka::App;
 use karafka_web::ui::fake;
 use karafka_web::Ui;
 use tower::ServiceExt as _;
@@ -21,16 +22,6 @@ fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_millis() as u64)
-}
-
-#[derive(Default)]
-struct Orders;
-
-#[async_trait]
-impl Consumer for Orders {
-    async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
-        Ok(())
-    }
 }
 
 fn ui(web: WebConfig) -> Ui {
@@ -42,7 +33,7 @@ fn ui(web: WebConfig) -> Ui {
     .kafka("bootstrap.servers", "127.0.0.1:1");
     let routes = Routes::new().topic(
         Topic::new("orders")
-            .consumer::<Orders>()
+            .consumer::<Noop>()
             .dead_letter_queue(DeadLetterQueue::new("orders-dlq")),
     );
     let app = App::builder()

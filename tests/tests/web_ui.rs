@@ -8,9 +8,10 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use karafka::admin::Admin;
 use karafka::config::{Secret, WebConfig};
+use karafka::consumer::Noop;
 use karafka::middleware::DeadLetterQueue;
 use karafka::routing::{Routes, Topic};
-use karafka::{async_trait, App, Consumer, Context, Record};
+use karafka::{App, Record};
 use karafka_integration_tests::*;
 use karafka_web::commands::{Command, Envelope};
 use karafka_web::report::{decode, Decoded};
@@ -18,16 +19,6 @@ use karafka_web::ui::{fake, tail};
 use karafka_web::Ui;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
-
-#[derive(Default)]
-struct Orders;
-
-#[async_trait]
-impl Consumer for Orders {
-    async fn consume(&mut self, _: &mut Context) -> anyhow::Result<()> {
-        Ok(())
-    }
-}
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -81,7 +72,7 @@ async fn the_ui_shows_what_processes_report_and_sends_commands() {
     };
     let routes = Routes::new().topic(
         Topic::new(unique("orders"))
-            .consumer::<Orders>()
+            .consumer::<Noop>()
             .dead_letter_queue(DeadLetterQueue::new(unique("orders-dlq"))),
     );
     let app = App::builder()

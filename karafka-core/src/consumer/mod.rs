@@ -2,7 +2,6 @@
 
 mod context;
 mod error;
-#[cfg(test)]
 mod noop;
 mod panicked;
 mod runtime;
@@ -13,8 +12,7 @@ use async_trait::async_trait;
 
 pub use context::Context;
 pub use error::{find_cause, ConsumeError, DispatchError};
-#[cfg(test)]
-pub(crate) use noop::Noop;
+pub use noop::Noop;
 pub use panicked::Panicked;
 pub(crate) use runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
 

@@ -1,13 +1,13 @@
-//! A consumer that handles every batch by doing nothing, for the crate's unit tests of routing
-//! and the command line.
+//! A consumer that handles every batch by doing nothing.
 
 use async_trait::async_trait;
 
 use crate::{Consumer, Context};
 
-/// Does nothing with its batches.
+/// Does nothing with its batches (they are marked as consumed): for routes that are only shown
+/// or planned (tools, demos) and for tests.
 #[derive(Debug, Default)]
-pub(crate) struct Noop;
+pub struct Noop;
 
 #[async_trait]
 impl Consumer for Noop {

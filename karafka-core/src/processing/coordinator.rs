@@ -98,10 +98,8 @@ impl<S: PartitionSource> Coordinator<S> {
             if self.is_held() {
                 // A command's pause, or quiet: nothing of the batch ran, so it is read again
                 // once the hold is lifted (a retry starts over at attempt 1).
-                if let Some(offset) = job.messages.first_offset() {
-                    if !self.wait_while_held(offset).await {
-                        break;
-                    }
+                if !self.wait_while_held(job.messages.first_offset()).await {
+                    break;
                 }
                 continue;
             }
@@ -363,20 +361,22 @@ impl<S: PartitionSource> Coordinator<S> {
         self.assignment.hold().is_set() || self.scheduler.quiet().is_set()
     }
 
-    /// Pauses the partition at `offset` until every hold on it is lifted or the assignment
-    /// stops; `true` when it was lifted.
-    async fn wait_while_held(&self, offset: i64) -> bool {
+    /// Pauses the partition until every hold on it is lifted or the assignment stops, to go on
+    /// at `offset` (the first of the batch in hand); `true` when it was lifted.
+    async fn wait_while_held(&self, offset: Option<i64>) -> bool {
         let source = self.assignment.source();
-        if let Err(error) = source.seek(offset) {
-            tracing::error!(partition = %self.partition, offset, %error, "seek failed");
+        if let Some(offset) = offset {
+            if let Err(error) = source.seek(offset) {
+                tracing::error!(partition = %self.partition, offset, %error, "seek failed");
+            }
+            self.scheduler.monitor().emit(|| Event::Paused {
+                partition: self.partition.clone(),
+                offset,
+                timeout: Duration::MAX,
+                manual: true,
+            });
         }
         let monitor = self.scheduler.monitor();
-        monitor.emit(|| Event::Paused {
-            partition: self.partition.clone(),
-            offset,
-            timeout: Duration::MAX,
-            manual: true,
-        });
         // Far enough to never end by itself; the hold's lift ends it.
         source.pause(tokio::time::Instant::now() + HELD_PAUSE, None);
         let lifted = async {

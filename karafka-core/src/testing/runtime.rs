@@ -195,6 +195,26 @@ impl TestRuntime {
         failure(&groups, &partitions, &stale)
     }
 
+    /// Sets or lifts a command's hold on `partition` of `topic` (`Control::pause` and
+    /// `resume`), as the server's control does.
+    #[cfg(test)]
+    pub(crate) fn hold(&self, topic: &str, partition: i32, held: bool) -> Result<(), TestError> {
+        let target = TopicPartition::new(topic, partition);
+        for Routed { group, .. } in self.groups_of(topic)? {
+            group.registry.hold(&target, held);
+        }
+        // A `consume` waiting on the partition looks again.
+        self.changed.notify_waiters();
+        Ok(())
+    }
+
+    /// Makes every partition hold after its running job (`Control::quiet`), or lifts that.
+    #[cfg(test)]
+    pub(crate) fn quiet(&self, quiet: bool) {
+        self.scheduler.quiet().set(quiet);
+        self.changed.notify_waiters();
+    }
+
     /// Takes `partition` of `topic` away from its consumer groups as a rebalance does: a running
     /// job finishes first (a long-running one sees [`Context::revoked`](crate::Context::revoked)
     /// instead), marks are committed, and the consumer's `revoked` hook runs. The next

@@ -5,6 +5,7 @@
 mod batching;
 mod dead_letter_queue;
 mod events;
+mod holds;
 mod insights;
 mod recorder;
 mod retries;

@@ -60,4 +60,11 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// A plugin could not prepare (see [`Plugin::prepare`](crate::plugin::Plugin::prepare));
+    /// nothing was consumed.
+    #[error("{source}")]
+    Plugin {
+        /// What the plugin said.
+        source: crate::BoxError,
+    },
 }

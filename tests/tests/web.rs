@@ -167,3 +167,28 @@ async fn a_dead_letter_replays_to_its_topic_until_max_replays() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_ui_address_fails_the_start_naming_the_setting() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = taken.local_addr().expect("its address").to_string();
+    let setup = WebSetup::new(|web| karafka::config::WebConfig {
+        serve_in_server: true,
+        address: address.clone(),
+        ..web
+    })
+    .await;
+    let started = setup
+        .app(Web::new())
+        .server()
+        .run_until(std::future::pending());
+    let error = tokio::time::timeout(Duration::from_secs(30), started)
+        .await
+        .expect("the start fails within 30 s")
+        .expect_err("a taken address fails the start");
+    let text = error.to_string();
+    assert!(
+        text.contains("web.address") && text.contains(&address),
+        "{text}"
+    );
+}

@@ -39,7 +39,9 @@ pub(crate) use handle::Lifecycle;
 pub use handle::ServerHandle;
 pub use status::{GroupStatus, PartitionStatus, ServerStatus};
 
+use crate::config::Config;
 use crate::instrumentation::Listener;
+use crate::BoxError;
 
 /// Runs beside a server's consumers; added with
 /// [`AppBuilder::plugin`](crate::AppBuilder::plugin).
@@ -48,6 +50,17 @@ pub trait Plugin: Send + Sync + 'static {
     /// A listener of the runtime's events, added after the app's own listeners.
     fn listener(&self) -> Option<Arc<dyn Listener>> {
         None
+    }
+
+    /// Prepares the plugin before any consumer starts (binding a port, say); an error fails the
+    /// server's start with [`Error::Plugin`](crate::Error::Plugin), so a bad setting is found
+    /// before anything is consumed.
+    ///
+    /// # Errors
+    /// Whatever keeps the plugin from running, naming the setting at fault.
+    async fn prepare(&self, config: &Config) -> Result<(), BoxError> {
+        let _ = config;
+        Ok(())
     }
 
     /// Runs from the moment every consumer started until it returns. The server waits for it

@@ -121,6 +121,12 @@ impl Server {
             Some(metrics) => Some((Bound::bind(&config.metrics).await?, Arc::clone(metrics))),
             None => None,
         };
+        for plugin in &plugins {
+            plugin
+                .prepare(&config)
+                .await
+                .map_err(|source| Error::Plugin { source })?;
+        }
         let scheduler = Scheduler::new(config.concurrency, Handle::current(), monitor.clone());
         let give_up = Arc::new(GiveUp::default());
         let mut listeners = Vec::with_capacity(subscriptions.len());

@@ -9,10 +9,12 @@ mod tracker;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use karafka::admin::Admin;
+use karafka::config::Config;
 use karafka::instrumentation::Listener;
 use karafka::plugin::{Plugin, ServerHandle};
-use karafka::{Producer, Record};
+use karafka::{BoxError, Producer, Record};
 use serde::Serialize;
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use crate::commands::CommandHandler;
@@ -33,6 +35,8 @@ pub struct Web {
     identity: Identity,
     tracker: Arc<Tracker>,
     errors: Mutex<Option<mpsc::Receiver<ErrorReport>>>,
+    /// The UI's socket, bound before the consumers start when `serve_in_server`.
+    listener: Mutex<Option<TcpListener>>,
 }
 
 impl Default for Web {
@@ -50,6 +54,7 @@ impl Web {
             identity,
             tracker: Arc::new(tracker),
             errors: Mutex::new(Some(errors)),
+            listener: Mutex::new(None),
         }
     }
 
@@ -65,8 +70,22 @@ impl Plugin for Web {
         Some(Arc::clone(&self.tracker) as Arc<dyn Listener>)
     }
 
+    async fn prepare(&self, config: &Config) -> Result<(), BoxError> {
+        if config.web.serve_in_server {
+            let listener = crate::ui::bind(&config.web).await?;
+            *self.listener.lock().unwrap_or_else(PoisonError::into_inner) = Some(listener);
+        }
+        Ok(())
+    }
+
     async fn run(&self, server: ServerHandle) {
-        let ui = server.config().web.serve_in_server.then(|| serve(&server));
+        // Bound by `prepare` when `serve_in_server`.
+        let listener = self
+            .listener
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let ui = listener.map(|listener| serve(&server, listener));
         // Taken once: a plugin runs once per server.
         let errors = self
             .errors
@@ -87,15 +106,21 @@ impl Plugin for Web {
     }
 }
 
-/// Serves the UI inside the server process until the server stops.
-fn serve(server: &ServerHandle) -> tokio::task::JoinHandle<Result<(), crate::WebError>> {
+/// Serves the UI on `listener` inside the server process until the server stops.
+fn serve(
+    server: &ServerHandle,
+    listener: TcpListener,
+) -> tokio::task::JoinHandle<Result<(), crate::WebError>> {
     let ui = crate::Ui::from_parts(
         server.config(),
         server.routes().to_vec(),
         server.producer().clone(),
     );
     let stopping = server.clone();
-    tokio::spawn(async move { ui?.serve(async move { stopping.stopping().await }).await })
+    tokio::spawn(async move {
+        ui?.serve_on(listener, async move { stopping.stopping().await })
+            .await
+    })
 }
 
 impl Web {

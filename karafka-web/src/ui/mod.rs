@@ -27,8 +27,10 @@ use std::sync::{Arc, RwLock};
 use axum::routing::{get, post};
 use axum::Router;
 use karafka::admin::Admin;
+use karafka::config::WebConfig;
 use karafka::routing::RouteDescription;
 use karafka::{App, Config, Producer};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use state::SharedBoard;
@@ -139,15 +141,24 @@ impl Ui {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), WebError> {
+        let listener = bind(&self.shared.web).await?;
+        self.serve_on(listener, stop).await
+    }
+
+    /// [`Ui::serve`] on a socket already bound with [`bind`].
+    ///
+    /// # Errors
+    /// [`WebError::Bind`] naming `web.address` when serving fails.
+    pub async fn serve_on(
+        self,
+        listener: TcpListener,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), WebError> {
         let web = &self.shared.web;
-        let address = web.socket_address()?;
         let bind_error = |source| WebError::Bind {
             address: web.address.clone(),
             source,
         };
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(bind_error)?;
         let local = listener.local_addr().map_err(bind_error)?;
         tracing::info!("Serving the web UI on http://{local}");
         let reading = CancellationToken::new();
@@ -169,4 +180,19 @@ impl Ui {
         }
         served
     }
+}
+
+/// Listens on `web.address`.
+///
+/// # Errors
+/// [`WebError::Config`] when `web.address` is malformed, [`WebError::Bind`] naming
+/// `web.address` when it cannot be listened on.
+pub async fn bind(web: &WebConfig) -> Result<TcpListener, WebError> {
+    let address = web.socket_address()?;
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|source| WebError::Bind {
+            address: web.address.clone(),
+            source,
+        })
 }

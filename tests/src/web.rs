@@ -171,8 +171,7 @@ pub async fn wait_report(
         last = records::<Report>(admin, topic)
             .await
             .into_iter()
-            .filter(|report| report.process.id == process)
-            .last();
+            .rfind(|report| report.process.id == process);
         if let Some(report) = last.as_ref().filter(|report| done(report)) {
             return report.clone();
         }

@@ -126,9 +126,7 @@ async fn every_page_shows_the_run_and_commands_work_from_the_browser() {
         .await;
 
     visit(&browser, &base, "/cluster", "web-cluster").await;
-    browser
-        .wait_for_text(&format!("#cluster-topics"), topic, SHOWN)
-        .await;
+    browser.wait_for_text("#cluster-topics", topic, SHOWN).await;
 
     // The dead letter is listed with where it came from, and its replay is consumed.
     visit(

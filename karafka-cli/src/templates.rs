@@ -55,3 +55,64 @@ impl Names<'_> {
             .replace("{{crate_name}}", self.krate)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `line` without its `# ` when it is a commented-out setting or section (`# key = value`,
+    /// `# [section]`), not prose.
+    fn uncommented(line: &str) -> &str {
+        let Some(rest) = line.strip_prefix("# ") else {
+            return line;
+        };
+        let key = rest.split(" = ").next().unwrap_or_default();
+        let is_setting = rest.contains(" = ")
+            && !key.is_empty()
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if rest.starts_with('[') || is_setting {
+            rest
+        } else {
+            line
+        }
+    }
+
+    /// The scaffold's karafka.toml, and the same with every commented setting and section
+    /// (`[metrics]`, `[web]`) switched on, are settings karafka loads.
+    #[test]
+    fn karafka_toml_loads_as_is_and_with_its_commented_settings_on() {
+        let template = TEMPLATES
+            .iter()
+            .find(|template| template.path == "karafka.toml")
+            .map(|template| template.text)
+            .unwrap_or_default();
+        let names = Names {
+            app: "shop",
+            krate: "shop",
+        };
+        let rendered = names.render(template);
+        let switched_on: String = rendered
+            .lines()
+            .map(|line| format!("{}\n", uncommented(line)))
+            .collect();
+        assert!(switched_on.contains("\n[web]\n"), "{switched_on}");
+        assert!(switched_on.contains("\n[metrics]\n"), "{switched_on}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("karafka.toml");
+        std::fs::write(&path, &rendered).unwrap();
+        let config = karafka::Config::load_from(&path).unwrap();
+        assert_eq!(config.client_id, "shop");
+        assert!(!config.web.enabled, "the web UI is off until switched on");
+
+        std::fs::write(&path, &switched_on).unwrap();
+        let config = karafka::Config::load_from(&path).unwrap();
+        assert!(config.web.enabled);
+        assert_eq!(config.web.address, "127.0.0.1:3000");
+        assert_eq!(
+            config.web.token.as_ref().map(|token| token.expose()),
+            Some("change-me")
+        );
+        assert!(config.metrics.enabled);
+    }
+}

@@ -7,6 +7,9 @@
 //! `topic partition offset` line per handled message (written before the message is marked), and
 //! `PROBE_SLEEP_MS` an await per message that makes batches slow. `PROBE_VIRTUAL=n` consumes with
 //! `n` virtual partitions by key.
+//!
+//! Its command line also has karafka-web's `web` and `dlq` commands (`web install`, `dlq list`,
+//! ...), whose `[web]` settings come from `KARAFKA_WEB__*` variables.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -93,5 +96,5 @@ fn app() -> anyhow::Result<App> {
 }
 
 fn main() -> ExitCode {
-    karafka::run!(app)
+    karafka::run!(app, karafka_web::Commands)
 }

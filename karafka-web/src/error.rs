@@ -56,6 +56,18 @@ pub enum WebError {
         /// The dead letter's offset.
         offset: i64,
     },
+    /// A replay asked for more messages than one replay writes.
+    #[error("offsets {first}..={last} are {count} messages; a replay takes 1 to {max} at once")]
+    ReplayRange {
+        /// The first offset asked for.
+        first: i64,
+        /// The last offset asked for.
+        last: i64,
+        /// How many that is (0 when `last` is before `first`).
+        count: i64,
+        /// The most one replay takes.
+        max: usize,
+    },
     /// Nothing is at the offsets asked for.
     #[error("no message at offsets {first}..={last} of {topic}/{partition}")]
     NotFound {

@@ -12,6 +12,9 @@ pub use dead_letter::DeadLetter;
 
 use crate::WebError;
 
+/// The most dead letters one replay writes.
+pub const MAX_REPLAY: usize = 1_000;
+
 /// The header that counts how often a message was replayed from a dead-letter topic.
 pub const REPLAYS_HEADER: &str = "karafka_replays";
 
@@ -70,6 +73,7 @@ impl DeadLetters {
     /// write's acknowledgement. Checks every message before writing any.
     ///
     /// # Errors
+    /// [`WebError::ReplayRange`] when the range is empty or longer than [`MAX_REPLAY`],
     /// [`WebError::NotFound`] when no message is in the range, [`WebError::NoOrigin`] or
     /// [`WebError::TooManyReplays`] naming the first message that cannot be replayed,
     /// [`WebError::Produce`] when a write is not acknowledged (the ones before it were made).
@@ -80,7 +84,16 @@ impl DeadLetters {
         first: i64,
         last: i64,
     ) -> Result<Vec<Replayed>, WebError> {
-        let count = usize::try_from(last.saturating_sub(first).saturating_add(1)).unwrap_or(0);
+        let span = last.saturating_sub(first).saturating_add(1).max(0);
+        let count = usize::try_from(span)
+            .ok()
+            .filter(|count| (1..=MAX_REPLAY).contains(count))
+            .ok_or(WebError::ReplayRange {
+                first,
+                last,
+                count: span,
+                max: MAX_REPLAY,
+            })?;
         let messages: Vec<_> = self
             .admin
             .read_topic(topic, partition, first, count)
@@ -134,5 +147,31 @@ impl DeadLetters {
             });
         }
         Ok(replayed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use karafka::Config;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_empty_or_too_long_range_is_refused_before_reading() {
+        // Nothing listens there: a refusal that read the cluster would time out instead.
+        let config = Config::default().kafka("bootstrap.servers", "127.0.0.1:1");
+        let letters = DeadLetters::new(
+            Admin::new(&config).expect("admin"),
+            Producer::new(&config).expect("producer"),
+            config.web.clone(),
+        );
+        let too_long = i64::try_from(MAX_REPLAY).expect("fits");
+        for (first, last) in [(5, 4), (0, too_long)] {
+            let refused = letters.replay("dlq", 0, first, last).await;
+            assert!(
+                matches!(refused, Err(WebError::ReplayRange { .. })),
+                "{first}..={last}: {refused:?}"
+            );
+        }
     }
 }

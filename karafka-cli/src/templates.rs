@@ -109,8 +109,13 @@ mod tests {
         let config = karafka::Config::load_from(&path).unwrap();
         assert!(config.web.enabled);
         assert_eq!(config.web.address, "127.0.0.1:3000");
+        assert_eq!(config.web.username.as_deref(), Some("admin"));
         assert_eq!(
-            config.web.token.as_ref().map(|token| token.expose()),
+            config
+                .web
+                .password
+                .as_ref()
+                .map(|password| password.expose()),
             Some("change-me")
         );
         assert!(config.metrics.enabled);

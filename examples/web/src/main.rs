@@ -11,7 +11,8 @@
 //! cargo run -p example-web -- web install      # the UI's reports, errors and commands topics
 //! cargo run -p example-web -- topics migrate   # payments and payments_dlq
 //! cargo run -p example-web -- server           # consume and report
-//! KARAFKA_WEB__TOKEN=change-me cargo run -p example-web -- web   # the UI on 127.0.0.1:3000
+//! KARAFKA_WEB__USERNAME=admin KARAFKA_WEB__PASSWORD=change-me \
+//!   cargo run -p example-web -- web            # the UI on 127.0.0.1:3000
 //! cargo run -p example-web -- dlq list         # the routes' dead-letter topics
 //! cargo run -p example-web -- dlq replay payments_dlq 0 0
 //! ```

@@ -48,10 +48,15 @@ pub fn judge(
     if !credentials.configured() {
         return Verdict::Forbid(NO_CREDENTIAL);
     }
-    if !credentials.accepts(headers) {
-        return Verdict::Forbid(WRONG_CREDENTIAL);
+    if credentials.accepts(headers) {
+        return Verdict::Allow;
     }
-    Verdict::Allow
+    // A browser that has not logged in sends nothing: ask it to, as the pages do, so the
+    // buttons work without `protect_pages`. A wrong credential is refused outright.
+    if credentials.has_basic() && !headers.contains_key(header::AUTHORIZATION) {
+        return Verdict::Challenge;
+    }
+    Verdict::Forbid(WRONG_CREDENTIAL)
 }
 
 /// Whether the request comes from this site: `Sec-Fetch-Site`, when sent, is `same-origin` or
@@ -112,7 +117,7 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode("admin:pw")
         );
         let cases = [
-            (vec![], Verdict::Forbid(WRONG_CREDENTIAL)),
+            (vec![], Verdict::Challenge),
             (
                 vec![("authorization", "Bearer wrong")],
                 Verdict::Forbid(WRONG_CREDENTIAL),
@@ -151,6 +156,18 @@ mod tests {
                 "{pairs:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_token_only_setup_refuses_a_post_without_it() {
+        let token_only = Credentials::new(&WebConfig {
+            token: Some(Secret::new("s3cret")),
+            ..WebConfig::default()
+        });
+        assert_eq!(
+            judge(&token_only, false, &Method::POST, &HeaderMap::new()),
+            Verdict::Forbid(WRONG_CREDENTIAL)
+        );
     }
 
     #[test]

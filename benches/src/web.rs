@@ -17,18 +17,22 @@ use tower::ServiceExt as _;
 /// Every page must render within this.
 pub(crate) const BUDGET: Duration = Duration::from_millis(500);
 
-/// The pages timed: those drawn from the reports, then those that ask the cluster.
-const PAGES: [&str; 6] = [
+/// The pages timed: those drawn from the reports, then those that ask the cluster; the last
+/// shows 25 of the reports themselves (about 1000 partitions each) in the explorer.
+const PAGES: [&str; 8] = [
     "/",
     "/consumers",
     "/errors",
     "/routes",
     "/cluster",
     "/dead_letters",
+    "/explorer",
+    "/explorer/<reports topic>/0",
 ];
 
 /// One page's median render time, for the small and the large board.
 pub(crate) struct PageTime {
+    /// The page's path (`<reports topic>` for the run's reports topic).
     pub(crate) page: &'static str,
     pub(crate) small: Duration,
     pub(crate) large: Duration,
@@ -118,9 +122,10 @@ async fn board_times(
     let router = ui.router();
     let mut times = Vec::new();
     for page in PAGES {
+        let path = page.replace("<reports topic>", &web.reports_topic);
         let mut samples = Vec::new();
         for _ in 0..repeat.max(1) {
-            let request = axum::http::Request::get(page).body(axum::body::Body::empty())?;
+            let request = axum::http::Request::get(&path).body(axum::body::Body::empty())?;
             let started = Instant::now();
             let response = router.clone().oneshot(request).await?;
             let status = response.status();

@@ -217,15 +217,20 @@ impl RunningServer {
         &self.readiness
     }
 
+    /// Waits for the server to stop by itself (a stop command) and returns how it went.
+    pub async fn stopped(mut self) -> Shutdown {
+        (&mut self.task)
+            .await
+            .expect("server task")
+            .expect("server ran")
+    }
+
     /// Stops the server gracefully and returns how the shutdown went.
     pub async fn stop(mut self) -> Shutdown {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        (&mut self.task)
-            .await
-            .expect("server task")
-            .expect("server ran")
+        self.stopped().await
     }
 }
 

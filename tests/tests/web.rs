@@ -10,7 +10,7 @@ use karafka_integration_tests::web::{
 use karafka_integration_tests::*;
 use karafka_web::commands::{Command, Commander, Envelope};
 use karafka_web::dlq::{DeadLetters, REPLAYS_HEADER};
-use karafka_web::report::{ErrorReport, PartitionState};
+use karafka_web::report::{ErrorReport, PartitionState, ProcessState};
 use karafka_web::{Web, WebError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -191,4 +191,53 @@ async fn a_taken_ui_address_fails_the_start_naming_the_setting() {
         text.contains("web.address") && text.contains(&address),
         "{text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn quiet_then_stop_commands_quiet_and_stop_the_process() {
+    logs();
+    let setup = WebSetup::new(|web| web).await;
+    let web = Web::new();
+    let process = web.process_id().to_owned();
+    let server = RunningServer::start_app(setup.app(web));
+    let admin = setup.admin();
+    let reports = &setup.config.web.reports_topic;
+    produce_to(&setup.topic, 0, &["a"]).await;
+    wait_report(&admin, reports, &process, "partition 0 at lag 0", |r| {
+        reported(r, &setup.topic, 0).is_some_and(|p| p.lag == Some(0))
+    })
+    .await;
+
+    let commander = Commander::new(producer(), &setup.config.web);
+    commander
+        .send(&process, Command::Quiet)
+        .await
+        .expect("sent");
+    wait_report(&admin, reports, &process, "the process quiet", |r| {
+        r.process.state == ProcessState::Quiet
+    })
+    .await;
+    produce_to(&setup.topic, 0, &["b", "c"]).await;
+    wait_report(
+        &admin,
+        reports,
+        &process,
+        "partition 0 at lag 2 while quiet",
+        |r| reported(r, &setup.topic, 0).is_some_and(|p| p.lag == Some(2)),
+    )
+    .await;
+    assert_eq!(setup.log.len(), 1, "nothing new runs while quiet");
+
+    commander.send(&process, Command::Stop).await.expect("sent");
+    let stopped = tokio::time::timeout(Duration::from_secs(30), server.stopped())
+        .await
+        .expect("the stop command stops the server within 30 s");
+    assert!(
+        matches!(stopped, karafka::Shutdown::Graceful),
+        "{stopped:?}"
+    );
+    wait_report(&admin, reports, &process, "the last report, stopped", |r| {
+        r.process.state == ProcessState::Stopped
+    })
+    .await;
 }

@@ -92,9 +92,13 @@ impl Plugin for Web {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        match errors {
-            Some(errors) if server.config().web.enabled => self.report(&server, errors).await,
-            _ => server.stopping().await,
+        match errors.filter(|_| server.config().web.enabled) {
+            Some(errors) => {
+                self.tracker.start_reporting();
+                self.report(&server, errors).await;
+            }
+            // The receiver is dropped: the tracker's error reports are dropped at once.
+            None => server.stopping().await,
         }
         if let Some(ui) = ui {
             match ui.await {

@@ -21,6 +21,9 @@ pub(crate) struct Tracker {
     errors: mpsc::Sender<ErrorReport>,
     /// A full error queue was reported once; not again until it drained.
     overflowing: AtomicBool,
+    /// The reporter runs and writes the queued errors; until then none are queued (an app
+    /// without a server, as in tests, never drains them).
+    reporting: AtomicBool,
 }
 
 #[derive(Default)]
@@ -39,6 +42,7 @@ impl Tracker {
             state: Mutex::new(Tracked::default()),
             errors,
             overflowing: AtomicBool::new(false),
+            reporting: AtomicBool::new(false),
         };
         (tracker, receiver)
     }
@@ -81,7 +85,15 @@ impl Tracker {
         }
     }
 
+    /// From now on errors are queued for the reporter.
+    pub(crate) fn start_reporting(&self) {
+        self.reporting.store(true, Ordering::Relaxed);
+    }
+
     fn queue(&self, report: ErrorReport) {
+        if !self.reporting.load(Ordering::Relaxed) {
+            return;
+        }
         match self.errors.try_send(report) {
             Ok(()) => self.overflowing.store(false, Ordering::Relaxed),
             Err(mpsc::error::TrySendError::Full(report)) => {
@@ -207,8 +219,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn nothing_is_queued_until_the_reporter_runs() {
+        let (tracker, mut errors) = Tracker::new("p".into());
+        tracker.on_event(&Event::DeadLetterDispatched {
+            source: partition(),
+            offset: 9,
+            topic: "orders_dlq".into(),
+            dead_letter_partition: 0,
+            dead_letter_offset: 3,
+            attempts: 1,
+            reason: "boom".into(),
+        });
+        assert!(errors.try_recv().is_err(), "not queued");
+        assert_eq!(tracker.counters().dead_letters, 1, "still counted");
+    }
+
+    #[tokio::test]
     async fn a_dead_letter_is_reported_with_why_it_failed() {
         let (tracker, mut errors) = Tracker::new("p".into());
+        tracker.start_reporting();
         tracker.on_event(&Event::DeadLetterDispatched {
             source: partition(),
             offset: 9,
@@ -228,6 +257,7 @@ mod tests {
     #[tokio::test]
     async fn an_error_is_queued_with_its_coordinates_and_no_payload() {
         let (tracker, mut errors) = Tracker::new("p".into());
+        tracker.start_reporting();
         tracker.on_event(&Event::ErrorOccurred {
             kind: ErrorKind::Consume,
             partition: Some(partition()),

@@ -1,6 +1,6 @@
 //! The reporter: a [`Plugin`] that writes this process's [`Report`](crate::report::Report) to
 //! the reports topic every `web.report_interval`, its errors to the errors topic as they happen,
-//! and carries out the commands addressed to it.
+//! carries out the commands addressed to it, and serves the UI in the server when asked to.
 
 mod process;
 mod snapshot;
@@ -24,8 +24,8 @@ use snapshot::Reporting;
 use tracker::Tracker;
 
 /// The web UI's side of a server process: add it with
-/// [`AppBuilder::plugin`](karafka::AppBuilder::plugin). It does nothing unless
-/// `web.enabled`.
+/// [`AppBuilder::plugin`](karafka::AppBuilder::plugin). With `web.enabled` it reports and takes
+/// commands; with `web.serve_in_server` it serves the UI too; with neither it does nothing.
 ///
 /// ```
 /// let builder = karafka::App::builder().plugin(karafka_web::Web::new());

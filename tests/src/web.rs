@@ -14,7 +14,7 @@ use karafka_web::report::{decode, Decoded, PartitionReport, Report};
 use karafka_web::Web;
 use serde::de::DeserializeOwned;
 
-use crate::{config, create_topic, unique, Log};
+use crate::{config, create_topic, unique, Log, RunningServer};
 
 /// The payload [`Picky`] fails on until it comes back replayed.
 pub const POISON: &str = "poison";
@@ -109,6 +109,18 @@ impl WebSetup {
             .plugin(web)
             .build()
             .expect("valid app")
+    }
+
+    /// Starts a server of [`WebSetup::app`]; returns it, the process id it reports under, and
+    /// an admin client of the test broker.
+    pub fn start(&self) -> (RunningServer, String, Admin) {
+        let web = Web::new();
+        let process = web.process_id().to_owned();
+        (
+            RunningServer::start_app(self.app(web)),
+            process,
+            self.admin(),
+        )
     }
 
     /// An admin client of the test broker.

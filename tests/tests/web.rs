@@ -17,10 +17,7 @@ use karafka_web::{Web, WebError};
 async fn reports_show_partitions_lag_errors_and_commands_pause_and_resume() {
     logs();
     let setup = WebSetup::new(|web| web).await;
-    let web = Web::new();
-    let process = web.process_id().to_owned();
-    let server = RunningServer::start_app(setup.app(web));
-    let admin = setup.admin();
+    let (server, process, admin) = setup.start();
     let reports = &setup.config.web.reports_topic;
 
     produce_to(&setup.topic, 0, &["a", "b", "c"]).await;
@@ -96,8 +93,7 @@ async fn reports_show_partitions_lag_errors_and_commands_pause_and_resume() {
 async fn a_dead_letter_replays_to_its_topic_until_max_replays() {
     logs();
     let setup = WebSetup::new(|web| web).await;
-    let server = RunningServer::start_app(setup.app(Web::new()));
-    let admin = setup.admin();
+    let (server, _, admin) = setup.start();
     let letters = DeadLetters::new(admin.clone(), producer(), setup.config.web.clone());
     produce_to(&setup.topic, 0, &[POISON]).await;
     let started = Instant::now();
@@ -197,10 +193,7 @@ async fn a_taken_ui_address_fails_the_start_naming_the_setting() {
 async fn quiet_then_stop_commands_quiet_and_stop_the_process() {
     logs();
     let setup = WebSetup::new(|web| web).await;
-    let web = Web::new();
-    let process = web.process_id().to_owned();
-    let server = RunningServer::start_app(setup.app(web));
-    let admin = setup.admin();
+    let (server, process, admin) = setup.start();
     let reports = &setup.config.web.reports_topic;
     produce_to(&setup.topic, 0, &["a"]).await;
     wait_report(&admin, reports, &process, "partition 0 at lag 0", |r| {

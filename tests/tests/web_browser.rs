@@ -11,7 +11,6 @@ use karafka_integration_tests::browser::Browser;
 use karafka_integration_tests::web::{reported, wait_report, WebSetup, FAILURE, POISON};
 use karafka_integration_tests::*;
 use karafka_web::report::PartitionState;
-use karafka_web::Web;
 
 const USER: &str = "admin";
 const PASSWORD: &str = "s3cret-pw";
@@ -44,10 +43,7 @@ async fn every_page_shows_the_run_and_commands_work_from_the_browser() {
         ..web
     })
     .await;
-    let web = Web::new();
-    let process = web.process_id().to_owned();
-    let server = RunningServer::start_app(setup.app(web));
-    let admin = setup.admin();
+    let (server, process, admin) = setup.start();
     let reports = &setup.config.web.reports_topic;
     let topic = &setup.topic;
 

@@ -53,13 +53,7 @@ impl MetricsConfig {
     /// # Errors
     /// [`ConfigError::Invalid`] naming `metrics.address` when it is not `ip:port`.
     pub fn socket_address(&self) -> Result<SocketAddr, ConfigError> {
-        self.address.parse().map_err(|_| {
-            ConfigError::invalid(
-                "metrics.address",
-                format!("{:?}", self.address),
-                "must be an IP address and a port, like \"127.0.0.1:9394\" or \"[::]:9394\"",
-            )
-        })
+        super::address::socket_address("metrics.address", &self.address, "127.0.0.1:9394")
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {

@@ -12,6 +12,7 @@
 //! "bootstrap.servers" = "127.0.0.1:9092"
 //! ```
 
+mod address;
 mod error;
 mod kafka;
 mod load;

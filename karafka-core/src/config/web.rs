@@ -84,13 +84,7 @@ impl WebConfig {
     /// # Errors
     /// [`ConfigError::Invalid`] naming `web.address` when it is not `ip:port`.
     pub fn socket_address(&self) -> Result<SocketAddr, ConfigError> {
-        self.address.parse().map_err(|_| {
-            ConfigError::invalid(
-                "web.address",
-                format!("{:?}", self.address),
-                "must be an IP address and a port, like \"127.0.0.1:3000\" or \"[::]:3000\"",
-            )
-        })
+        super::address::socket_address("web.address", &self.address, "127.0.0.1:3000")
     }
 
     /// Whether a credential for commands is set.

@@ -198,6 +198,19 @@ mod tests {
         TopicPartition::new("orders", 2)
     }
 
+    /// Offset 9 of [`partition`] went to `orders_dlq` because of `reason`.
+    fn dispatched(reason: &str) -> Event {
+        Event::DeadLetterDispatched {
+            source: partition(),
+            offset: 9,
+            topic: "orders_dlq".into(),
+            dead_letter_partition: 0,
+            dead_letter_offset: 3,
+            attempts: 1,
+            reason: reason.into(),
+        }
+    }
+
     #[test]
     fn retries_and_pauses_show_until_resumed_or_revoked() {
         let (tracker, _errors) = Tracker::new("p".into());
@@ -221,15 +234,7 @@ mod tests {
     #[tokio::test]
     async fn nothing_is_queued_until_the_reporter_runs() {
         let (tracker, mut errors) = Tracker::new("p".into());
-        tracker.on_event(&Event::DeadLetterDispatched {
-            source: partition(),
-            offset: 9,
-            topic: "orders_dlq".into(),
-            dead_letter_partition: 0,
-            dead_letter_offset: 3,
-            attempts: 1,
-            reason: "boom".into(),
-        });
+        tracker.on_event(&dispatched("boom"));
         assert!(errors.try_recv().is_err(), "not queued");
         assert_eq!(tracker.counters().dead_letters, 1, "still counted");
     }
@@ -238,15 +243,7 @@ mod tests {
     async fn a_dead_letter_is_reported_with_why_it_failed() {
         let (tracker, mut errors) = Tracker::new("p".into());
         tracker.start_reporting();
-        tracker.on_event(&Event::DeadLetterDispatched {
-            source: partition(),
-            offset: 9,
-            topic: "orders_dlq".into(),
-            dead_letter_partition: 0,
-            dead_letter_offset: 3,
-            attempts: 1,
-            reason: "charge failed: card declined".into(),
-        });
+        tracker.on_event(&dispatched("charge failed: card declined"));
         let report = errors.try_recv().expect("queued");
         assert_eq!(report.kind, "dead_letter (orders_dlq)");
         assert_eq!((report.partition, report.first_offset), (Some(2), Some(9)));

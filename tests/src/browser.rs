@@ -218,12 +218,7 @@ impl Browser {
         let deadline = Instant::now() + timeout;
         let mut last = format!("no element matched `{css}`");
         loop {
-            let found = self
-                .command(
-                    &format!("find `{css}`"),
-                    self.client.find_all(Locator::Css(css)),
-                )
-                .await;
+            let found = self.find_all(css).await;
             if let Some(element) = found.first() {
                 // The element may be replaced between finding and reading it: try again then.
                 match bounded(&format!("read the text of `{css}`"), element.text()).await {
@@ -279,16 +274,20 @@ impl Browser {
         drop(driver);
     }
 
+    /// The elements matching `css` now.
+    async fn find_all(&self, css: &str) -> Vec<fantoccini::elements::Element> {
+        self.command(
+            &format!("find `{css}`"),
+            self.client.find_all(Locator::Css(css)),
+        )
+        .await
+    }
+
     /// The first element matching `css`, polling at most 5 s for one to appear.
     async fn element(&self, css: &str) -> fantoccini::elements::Element {
         let deadline = Instant::now() + ELEMENT;
         loop {
-            let found = self
-                .command(
-                    &format!("find `{css}`"),
-                    self.client.find_all(Locator::Css(css)),
-                )
-                .await;
+            let found = self.find_all(css).await;
             if let Some(element) = found.into_iter().next() {
                 return element;
             }

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use karafka::admin::Admin;
 use karafka::App;
 
-use crate::dlq::{DeadLetter, DeadLetters};
+use crate::dlq::{dead_letter_topics, DeadLetter, DeadLetters};
 
 #[derive(Debug, Subcommand)]
 pub(super) enum DlqCommand {
@@ -64,7 +64,7 @@ pub(super) async fn run(app: &App, command: DlqCommand) -> anyhow::Result<u8> {
         DlqCommand::List { topic, range } => {
             let topics = match topic {
                 Some(topic) => vec![topic],
-                None => dead_letter_topics(app),
+                None => dead_letter_topics(&app.routes()).into_keys().collect(),
             };
             if topics.is_empty() {
                 anyhow::bail!("no route has a dead-letter topic; name one: dlq list <topic>");
@@ -131,18 +131,6 @@ pub(super) async fn run(app: &App, command: DlqCommand) -> anyhow::Result<u8> {
             Ok(0)
         }
     }
-}
-
-/// The dead-letter topics of the app's routes, each once.
-fn dead_letter_topics(app: &App) -> Vec<String> {
-    let mut topics: Vec<String> = app
-        .routes()
-        .into_iter()
-        .filter_map(|route| route.dead_letter_topic)
-        .collect();
-    topics.sort();
-    topics.dedup();
-    topics
 }
 
 /// One line: where the dead letter is, where it came from, why, how often it was replayed.

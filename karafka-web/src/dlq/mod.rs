@@ -4,8 +4,11 @@
 
 mod dead_letter;
 
+use std::collections::BTreeMap;
+
 use karafka::admin::Admin;
 use karafka::config::WebConfig;
+use karafka::routing::RouteDescription;
 use karafka::Producer;
 
 pub use dead_letter::DeadLetter;
@@ -17,6 +20,20 @@ pub const MAX_REPLAY: usize = 1_000;
 
 /// The header that counts how often a message was replayed from a dead-letter topic.
 pub const REPLAYS_HEADER: &str = "karafka_replays";
+
+/// The dead-letter topics of `routes`, each with the topics that send to it, in order.
+pub fn dead_letter_topics(routes: &[RouteDescription]) -> BTreeMap<String, Vec<String>> {
+    let mut topics: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for route in routes {
+        if let Some(topic) = &route.dead_letter_topic {
+            topics
+                .entry(topic.clone())
+                .or_default()
+                .push(route.topic.clone());
+        }
+    }
+    topics
+}
 
 /// Where a replayed dead letter went.
 #[derive(Debug, Clone, PartialEq, Eq)]

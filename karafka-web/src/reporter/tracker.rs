@@ -2,7 +2,7 @@
 //! pause or a retry, and the errors to write.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use karafka::instrumentation::{Event, Listener};
@@ -17,7 +17,10 @@ pub(crate) const ERROR_QUEUE: usize = 1_000;
 /// Listens to the runtime's events for the reporter.
 pub(crate) struct Tracker {
     process_id: String,
-    state: Mutex<Tracked>,
+    /// Counted without a lock: `consumer.consumed` comes once per batch, on the jobs' threads.
+    counters: Tally,
+    /// Partitions waiting out a pause or a retry's backoff; absent ones run.
+    paused: Mutex<HashMap<TopicPartition, PartitionState>>,
     errors: mpsc::Sender<ErrorReport>,
     /// A full error queue was reported once; not again until it drained.
     overflowing: AtomicBool,
@@ -26,11 +29,19 @@ pub(crate) struct Tracker {
     reporting: AtomicBool,
 }
 
+/// [`Counters`], each an atomic.
 #[derive(Default)]
-struct Tracked {
-    counters: Counters,
-    /// Partitions waiting out a pause or a retry's backoff; absent ones run.
-    paused: HashMap<TopicPartition, PartitionState>,
+struct Tally {
+    messages: AtomicU64,
+    batches: AtomicU64,
+    errors: AtomicU64,
+    retries: AtomicU64,
+    dead_letters: AtomicU64,
+}
+
+/// Adds `by` to `counter`.
+fn count(counter: &AtomicU64, by: u64) {
+    counter.fetch_add(by, Ordering::Relaxed);
 }
 
 impl Tracker {
@@ -39,7 +50,8 @@ impl Tracker {
         let (errors, receiver) = mpsc::channel(ERROR_QUEUE);
         let tracker = Self {
             process_id,
-            state: Mutex::new(Tracked::default()),
+            counters: Tally::default(),
+            paused: Mutex::new(HashMap::new()),
             errors,
             overflowing: AtomicBool::new(false),
             reporting: AtomicBool::new(false),
@@ -47,19 +59,27 @@ impl Tracker {
         (tracker, receiver)
     }
 
-    fn tracked(&self) -> MutexGuard<'_, Tracked> {
-        // Plain counters and a map, left consistent by every update.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn paused_map(&self) -> MutexGuard<'_, HashMap<TopicPartition, PartitionState>> {
+        // Single inserts and removes leave the map consistent even if a holder panicked.
+        self.paused.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The counters so far.
     pub(crate) fn counters(&self) -> Counters {
-        self.tracked().counters
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let tally = &self.counters;
+        Counters {
+            messages: read(&tally.messages),
+            batches: read(&tally.batches),
+            errors: read(&tally.errors),
+            retries: read(&tally.retries),
+            dead_letters: read(&tally.dead_letters),
+        }
     }
 
     /// How `partition` waits, if it does (a held partition is reported by the runtime itself).
     pub(crate) fn paused(&self, partition: &TopicPartition) -> Option<PartitionState> {
-        self.tracked().paused.get(partition).cloned()
+        self.paused_map().get(partition).cloned()
     }
 
     /// An error report of this process, now.
@@ -116,16 +136,14 @@ impl Listener for Tracker {
     fn on_event(&self, event: &Event) {
         match event {
             Event::Consumed { batch, .. } => {
-                let mut tracked = self.tracked();
-                tracked.counters.batches += 1;
-                tracked.counters.messages += batch.size as u64;
+                count(&self.counters.batches, 1);
+                count(&self.counters.messages, batch.size as u64);
             }
             Event::Retry {
                 partition, attempt, ..
             } => {
-                let mut tracked = self.tracked();
-                tracked.counters.retries += 1;
-                tracked.paused.insert(
+                count(&self.counters.retries, 1);
+                self.paused_map().insert(
                     partition.clone(),
                     PartitionState::Retrying { attempt: *attempt },
                 );
@@ -135,18 +153,17 @@ impl Listener for Tracker {
                 manual: true,
                 ..
             } => {
-                self.tracked()
-                    .paused
+                self.paused_map()
                     .insert(partition.clone(), PartitionState::Paused);
             }
             Event::Resumed { partition } => {
-                self.tracked().paused.remove(partition);
+                self.paused_map().remove(partition);
             }
             Event::PartitionsRevoked { partitions, .. }
             | Event::PartitionsLost { partitions, .. } => {
-                let mut tracked = self.tracked();
+                let mut paused = self.paused_map();
                 for partition in partitions {
-                    tracked.paused.remove(partition);
+                    paused.remove(partition);
                 }
             }
             Event::DeadLetterDispatched {
@@ -156,7 +173,7 @@ impl Listener for Tracker {
                 reason,
                 ..
             } => {
-                self.tracked().counters.dead_letters += 1;
+                count(&self.counters.dead_letters, 1);
                 // The failure that sent it there is an error like the attempts before it, which
                 // the runtime reported themselves; with no retries it is the only one.
                 let kind = format!("dead_letter ({topic})");
@@ -169,7 +186,7 @@ impl Listener for Tracker {
                 error,
                 job,
             } => {
-                self.tracked().counters.errors += 1;
+                count(&self.counters.errors, 1);
                 let batch = job.as_ref().map(|job| &job.batch);
                 let offsets = batch
                     .map(|batch| (batch.first_offset, batch.last_offset))

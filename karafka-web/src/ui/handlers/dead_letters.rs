@@ -1,6 +1,5 @@
 //! `/dead_letters`, `/dead_letters/{topic}` and the replay of a range.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -12,29 +11,28 @@ use maud::html;
 use serde::Deserialize;
 
 use super::{outcome, unavailable};
+use crate::dlq::dead_letter_topics;
 use crate::ui::pages::{self, layout::Nav};
 use crate::ui::state::Shared;
 
 /// How many dead letters a page shows.
 const PAGE: i64 = 50;
 
-/// The dead-letter topics of the routes, each with its source topics.
-fn dead_letter_topics(shared: &Shared) -> BTreeMap<String, Vec<String>> {
-    let mut topics: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for route in &shared.routes {
-        if let Some(topic) = &route.dead_letter_topic {
-            topics
-                .entry(topic.clone())
-                .or_default()
-                .push(route.topic.clone());
-        }
-    }
-    topics
+/// A 404 for `topic` when it is not the dead-letter topic of a route: only those are listed, and
+/// replaying copies messages, so only from those.
+fn not_a_dead_letter_topic(shared: &Shared, topic: &str) -> Option<Response> {
+    (!dead_letter_topics(&shared.routes).contains_key(topic)).then(|| {
+        (
+            StatusCode::NOT_FOUND,
+            format!("{topic} is not the dead-letter topic of a route"),
+        )
+            .into_response()
+    })
 }
 
 /// `/dead_letters`.
 pub async fn index(State(shared): State<Arc<Shared>>) -> Response {
-    pages::dead_letters::index(&dead_letter_topics(&shared)).into_response()
+    pages::dead_letters::index(&dead_letter_topics(&shared.routes)).into_response()
 }
 
 /// The query of a dead-letter topic's page.
@@ -49,12 +47,8 @@ pub async fn topic(
     Path(topic): Path<String>,
     Query(which): Query<Which>,
 ) -> Response {
-    if !dead_letter_topics(&shared).contains_key(&topic) {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("{topic} is not the dead-letter topic of a route"),
-        )
-            .into_response();
+    if let Some(refused) = not_a_dead_letter_topic(&shared, &topic) {
+        return refused;
     }
     let partition = which.partition.unwrap_or(0);
     let partitions = match shared.admin.partition_count(&topic).await {
@@ -114,13 +108,8 @@ pub async fn replay(
     Form(form): Form<ReplayForm>,
 ) -> Response {
     let back = format!("/dead_letters/{topic}?partition={}", form.partition);
-    if !dead_letter_topics(&shared).contains_key(&topic) {
-        // Replaying copies messages: only from the dead-letter topics of the routes.
-        return (
-            StatusCode::NOT_FOUND,
-            format!("{topic} is not the dead-letter topic of a route"),
-        )
-            .into_response();
+    if let Some(refused) = not_a_dead_letter_topic(&shared, &topic) {
+        return refused;
     }
     let result = shared
         .dead_letters

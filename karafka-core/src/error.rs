@@ -8,6 +8,7 @@ use crate::admin::AdminError;
 use crate::config::ConfigError;
 use crate::producer::ProduceError;
 use crate::routing::RoutingError;
+use crate::TopicPartition;
 
 /// Why an app could not be built or its server could not run.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,24 @@ pub enum Error {
         waited: Duration,
         /// The `bootstrap.servers` it tried.
         servers: String,
+    },
+
+    /// A consumer failed with a critical error ([`Critical`](crate::consumer::Critical), or a
+    /// type its route declared critical); the server stopped gracefully instead of retrying.
+    #[error(
+        "critical error in {consumer} on {partition} at offset {}: {error}; the server stopped \
+         (the batch was not marked and is consumed again after a restart)",
+        offset.map_or_else(|| "unknown".to_owned(), |offset| offset.to_string())
+    )]
+    Critical {
+        /// The consumer's type name.
+        consumer: &'static str,
+        /// Where it failed.
+        partition: TopicPartition,
+        /// The first offset not handled.
+        offset: Option<i64>,
+        /// The error, with its chain.
+        error: String,
     },
 
     /// The metrics and health endpoint could not listen on `metrics.address` (the port is in

@@ -33,6 +33,11 @@ pub(crate) const TOPIC_KEYS: &[&str] = &[
     "expire_in",
     "delay_by",
     "throttle",
+    "periodic",
+    "eofed",
+    "pause",
+    "wrap",
+    "critical_errors",
 ];
 
 /// Keys that may appear more than once in a block.
@@ -285,7 +290,9 @@ fn parse_settings(input: ParseStream<'_>) -> Result<Settings> {
             "consumer" => Value::Type(Box::new(input.parse()?)),
             "kafka" | "throttle" => Value::Block(parse_block(input, &key)?),
             // These also take the builder's own value, e.g. `VirtualPartitions::by_key()`.
-            "config" | "dead_letter_queue" | "virtual_partitions" if input.peek(Brace) => {
+            "config" | "dead_letter_queue" | "virtual_partitions" | "periodic" | "pause"
+                if input.peek(Brace) =>
+            {
                 Value::Block(parse_block(input, &key)?)
             }
             _ => Value::Expr(Box::new(input.parse()?)),

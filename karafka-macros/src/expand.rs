@@ -89,6 +89,77 @@ fn setting_call(setting: &Setting) -> Result<TokenStream> {
             };
             quote! { .throttle(#limit, #interval) }
         }
+        ("periodic", Value::Expr(expr))
+            if matches!(
+                **expr,
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(_),
+                    ..
+                })
+            ) =>
+        {
+            match &**expr {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(flag),
+                    ..
+                }) if flag.value => {
+                    quote_spanned! {flag.span()=> .periodic(::karafka::routing::Periodic::new()) }
+                }
+                // `periodic: false` leaves ticks off.
+                _ => TokenStream::new(),
+            }
+        }
+        ("periodic", Value::Block(entries)) => {
+            let calls = entries
+                .iter()
+                .map(|(key, value)| match key {
+                    BlockKey::Ident(name) if name == "interval" => {
+                        let interval = millis(value);
+                        Ok(quote_spanned! {name.span()=> .interval(#interval) })
+                    }
+                    BlockKey::Ident(name) if name == "during_pause" || name == "during_retry" => {
+                        Ok(quote_spanned! {name.span()=> .#name(#value) })
+                    }
+                    _ => Err(Error::new(
+                        key_span(key),
+                        "`periodic` takes `interval` (milliseconds), `during_pause` and `during_retry`",
+                    )),
+                })
+                .collect::<Result<TokenStream>>()?;
+            quote! { .periodic(::karafka::routing::Periodic::new() #calls) }
+        }
+        ("pause", Value::Block(entries)) => {
+            let calls = entries
+                .iter()
+                .map(|(key, value)| match key {
+                    BlockKey::Ident(name) if name == "timeout" || name == "max_timeout" => {
+                        let duration = millis(value);
+                        Ok(quote_spanned! {name.span()=> .#name(#duration) })
+                    }
+                    BlockKey::Ident(name) if name == "with_exponential_backoff" => {
+                        Ok(quote_spanned! {name.span()=> .#name(#value) })
+                    }
+                    _ => Err(Error::new(
+                        key_span(key),
+                        "`pause` takes `timeout`, `max_timeout` (milliseconds) and `with_exponential_backoff`",
+                    )),
+                })
+                .collect::<Result<TokenStream>>()?;
+            quote! { .pause(::karafka::routing::Pausing::new() #calls) }
+        }
+        ("critical_errors", Value::Expr(expr)) => {
+            match &**expr {
+                Expr::Array(types) => types
+                    .elems
+                    .iter()
+                    .map(|ty| quote_spanned! {ty.span()=> .critical_error::<#ty>() })
+                    .collect(),
+                _ => return Err(Error::new(
+                    expr.span(),
+                    "`critical_errors` takes a list of error types, e.g. `[MyError, OtherError]`",
+                )),
+            }
+        }
         ("initial_offset", Value::Expr(expr)) => {
             let offset = initial_offset(expr)?;
             quote_spanned! {expr.span()=> .initial_offset(::karafka::config::InitialOffset::#offset) }
@@ -172,6 +243,14 @@ fn method_calls(entries: &[&(BlockKey, Expr)]) -> Result<TokenStream> {
             )),
         })
         .collect()
+}
+
+/// Where a block's key is written, for errors about it.
+fn key_span(key: &BlockKey) -> proc_macro2::Span {
+    match key {
+        BlockKey::Ident(ident) => ident.span(),
+        BlockKey::Str(text) => text.span(),
+    }
 }
 
 /// An integer literal as milliseconds (Karafka's unit); any other expression as a `Duration`.

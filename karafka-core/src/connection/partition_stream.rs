@@ -7,7 +7,7 @@
 
 use std::ffi::CString;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use rdkafka::consumer::Consumer as _;
 use rdkafka::error::{KafkaError, KafkaResult};
@@ -16,6 +16,7 @@ use tokio::time::{timeout, timeout_at, Instant};
 
 use super::native::{cached_high_watermark, position, NativeQueue};
 use super::KafkaConsumer;
+use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::{Message, Origin};
 use crate::offsets::ReadPosition;
@@ -25,6 +26,8 @@ use crate::TopicPartition;
 /// librdkafka signals a queue going from empty to non-empty; this bounds the wait should a
 /// signal ever be missed, so a partition can never stall for good.
 const WAKE_FALLBACK: Duration = Duration::from_secs(1);
+/// How long a seek waits for the broker to say where a time or an end is.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One partition's message queue and the offset operations on it.
 pub(crate) struct PartitionStream {
@@ -77,15 +80,20 @@ impl PartitionStream {
             return;
         }
         let before = batch.len();
-        let errors = self.queue.drain(room, &self.origin, batch);
+        let drained = self.queue.drain(room, &self.origin, batch);
         let last = batch[before..].last().map(Message::offset);
         let position = (idle && last.is_none())
             .then(|| position(&self.consumer, &self.topic, self.origin.partition))
             .flatten();
-        self.read().read(last, position);
+        let mut read = self.read();
+        read.read(last, position);
+        if let Some(end) = drained.end {
+            read.reached_end(end);
+        }
+        drop(read);
         // A fetch error of this partition (e.g. its topic was deleted); librdkafka keeps
         // fetching, so report it and read on.
-        for error in errors {
+        for error in drained.errors {
             tracing::error!(
                 topic = %self.origin.topic,
                 partition = self.origin.partition,
@@ -113,11 +121,17 @@ impl PartitionSource for PartitionStream {
         &self,
         max_messages: usize,
         max_wait: Duration,
+        report_end: bool,
     ) -> (Vec<Message>, Duration) {
         let deadline = Instant::now() + max_wait;
         let mut batch = Vec::with_capacity(max_messages.min(1024));
         while batch.is_empty() {
             self.take_available(&mut batch, max_messages, true);
+            // librdkafka reports ends only under `enable.partition.eof`, which the runtime
+            // turns on for subscription groups with an `eofed` route.
+            if batch.is_empty() && report_end && self.read().take_end().is_some() {
+                return (batch, Duration::ZERO);
+            }
             if batch.is_empty() {
                 let _ = timeout(WAKE_FALLBACK, self.queue.ready().notified()).await;
             }
@@ -178,6 +192,47 @@ impl PartitionSource for PartitionStream {
             Offset::Offset(offset + 1),
         )?;
         super::commit(&self.consumer, Some(&list))
+    }
+
+    /// Commits every offset stored on the consumer, in the runtime's one-at-a-time order, so
+    /// it never overtakes a newer commit.
+    fn commit_stored(&self) -> KafkaResult<()> {
+        super::commit(&self.consumer, None)
+    }
+
+    /// Asks the broker where a time or an end of the partition is.
+    fn resolve(&self, target: SeekTarget) -> KafkaResult<i64> {
+        let (topic, partition) = (self.origin.topic.as_str(), self.origin.partition);
+        match target {
+            SeekTarget::Offset(offset) => Ok(offset),
+            SeekTarget::Earliest => Ok(self
+                .consumer
+                .fetch_watermarks(topic, partition, RESOLVE_TIMEOUT)?
+                .0),
+            SeekTarget::Latest => Ok(self
+                .consumer
+                .fetch_watermarks(topic, partition, RESOLVE_TIMEOUT)?
+                .1),
+            SeekTarget::Time(time) => {
+                let millis = time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+                    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+                });
+                let mut list = TopicPartitionList::new();
+                list.add_partition_offset(topic, partition, Offset::Offset(millis))?;
+                let found = self.consumer.offsets_for_times(list, RESOLVE_TIMEOUT)?;
+                match found
+                    .find_partition(topic, partition)
+                    .map(|elem| elem.offset())
+                {
+                    Some(Offset::Offset(offset)) => Ok(offset),
+                    // No message at or after the time: the end.
+                    _ => Ok(self
+                        .consumer
+                        .fetch_watermarks(topic, partition, RESOLVE_TIMEOUT)?
+                        .1),
+                }
+            }
+        }
     }
 
     /// Moves the fetch position to `offset`; messages fetched before are discarded by librdkafka.

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
 use super::DispatchError;
+use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::instrumentation::{Event, Monitor};
 use crate::messages::{Message, Messages};
@@ -212,19 +213,74 @@ impl Context {
     /// Pauses the partition once this job returns: consumption resumes from `offset` after
     /// `timeout`. The batch is then not marked automatically; mark what was handled.
     pub fn pause(&self, offset: i64, timeout: Duration) {
-        self.partition
-            .request(Some(Control::Pause { offset, timeout }));
+        self.partition.request(Some(Control::Pause {
+            offset,
+            timeout: Some(timeout),
+        }));
     }
 
-    /// Cancels a pause or seek requested earlier in this job.
+    /// Pauses the partition once this job returns until it is resumed: by
+    /// [`Context::resume`] in a [`tick`](crate::Consumer::tick) (with `periodic` ticking during
+    /// pauses), or by [`plugin::Control::resume`](crate::plugin::Control::resume) (the web UI's
+    /// resume button). Consumption then goes on from `offset`. A rebalance ends the pause: the
+    /// next owner reads from the last commit.
+    pub fn pause_until_resumed(&self, offset: i64) {
+        self.partition.request(Some(Control::Pause {
+            offset,
+            timeout: None,
+        }));
+    }
+
+    /// Cancels a pause or seek requested earlier in this job; in a tick while the partition is
+    /// paused, ends the pause.
     pub fn resume(&self) {
-        self.partition.request(None);
+        self.partition.request(Some(Control::Resume));
     }
 
     /// Continues the partition from `offset` once this job returns (forwards to skip, backwards
     /// to replay). The batch is then not marked automatically, and marks already stored stay.
     pub fn seek(&self, offset: i64) {
-        self.partition.request(Some(Control::Seek { offset }));
+        self.seek_to(SeekTarget::Offset(offset));
+    }
+
+    /// Like [`Context::seek`], to the first message at or after a time, the oldest message still
+    /// held, or the end.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use karafka::Context;
+    /// use karafka::admin::SeekTarget;
+    ///
+    /// /// Reads the last hour again.
+    /// fn replay_last_hour(ctx: &Context) {
+    ///     ctx.seek_to(SeekTarget::Time(SystemTime::now() - Duration::from_secs(3600)));
+    /// }
+    /// ```
+    pub fn seek_to(&self, to: SeekTarget) {
+        self.partition.request(Some(Control::Seek { to }));
+    }
+
+    /// Commits what is marked (and every offset stored on this partition's connection) now,
+    /// without waiting for the broker's answer; the interval commit would take it later anyway.
+    /// Returns `false` when the partition is no longer owned.
+    pub fn commit_offsets(&self) -> bool {
+        if self.partition.is_revoked() {
+            return false;
+        }
+        let partition = Arc::clone(&self.partition);
+        drop(tokio::task::spawn_blocking(move || {
+            partition.commit_stored()
+        }));
+        true
+    }
+
+    /// Commits what is marked now and waits for the broker: `true` once it acknowledged,
+    /// `false` when the partition is no longer owned or the commit failed.
+    pub async fn commit_offsets_sync(&self) -> bool {
+        let partition = Arc::clone(&self.partition);
+        tokio::task::spawn_blocking(move || partition.commit_stored())
+            .await
+            .unwrap_or(false)
     }
 
     /// Whether the partition was taken away while this job ran; a long job should stop early,
@@ -295,6 +351,23 @@ impl Context {
     /// Whether this job asked for a pause or seek, which replaces automatic marking.
     pub(crate) fn moves_partition(&self) -> bool {
         self.partition.has_request()
+    }
+
+    /// A context for a hook (`tick`, `eofed`) of this partition: no messages.
+    pub(crate) fn for_hook(
+        partition: Arc<dyn PartitionHandle>,
+        producer: Producer,
+        dead_letter: Option<Arc<dyn DeadLetterSink>>,
+        monitor: Monitor,
+    ) -> Self {
+        Self::new(
+            Messages::new(Vec::new()),
+            partition,
+            1,
+            producer,
+            dead_letter,
+            monitor,
+        )
     }
 
     fn owns(&self, message: &Message) -> bool {

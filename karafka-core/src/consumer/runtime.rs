@@ -8,17 +8,23 @@ use std::time::{Duration, SystemTime};
 use futures_util::future::BoxFuture;
 
 use super::DispatchError;
+use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::Message;
 use crate::producer::{Delivery, Producer};
 
-/// What a consumer asked to happen to its partition once its job returns.
+/// What a consumer asked to happen to its partition once its job (or tick) returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Control {
-    /// Resume from `offset` after `timeout`.
-    Pause { offset: i64, timeout: Duration },
-    /// Resume from `offset` at once.
-    Seek { offset: i64 },
+    /// Resume from `offset` after `timeout`, or once resumed when `None`.
+    Pause {
+        offset: i64,
+        timeout: Option<Duration>,
+    },
+    /// Go on from `to` at once.
+    Seek { to: SeekTarget },
+    /// End the partition's pause (asked from a tick while paused).
+    Resume,
 }
 
 /// One assignment of a partition, as a consume job sees it.
@@ -40,6 +46,11 @@ pub(crate) trait PartitionHandle: Send + Sync {
 
     /// Commits up to `offset` (inclusive) and waits for the broker. Blocks.
     fn commit_sync(&self, offset: i64) -> bool;
+
+    /// Stores what was marked, then commits every stored offset of the partition's connection
+    /// and waits for the broker. Blocks. `false` once the partition is no longer owned or the
+    /// commit failed.
+    fn commit_stored(&self) -> bool;
 
     /// Records what the consumer asked for (`None` cancels an earlier request).
     fn request(&self, control: Option<Control>);

@@ -6,6 +6,7 @@ mod clock;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
 
@@ -126,6 +127,24 @@ impl Cluster {
         Self::log(&self.topics(), topic, partition).map_or(0, |log| {
             i64::try_from(log.records.len()).unwrap_or(i64::MAX)
         })
+    }
+
+    /// The offset of the first record of `partition` of `topic` written at or after `time`; the
+    /// end where none was.
+    pub(crate) fn offset_for_time(&self, topic: &str, partition: i32, time: SystemTime) -> i64 {
+        let millis = time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        });
+        let topics = self.topics();
+        let Some(log) = Self::log(&topics, topic, partition) else {
+            return 0;
+        };
+        let index = log
+            .records
+            .iter()
+            .position(|record| record.timestamp >= millis)
+            .unwrap_or(log.records.len());
+        i64::try_from(index).unwrap_or(i64::MAX)
     }
 
     /// Signalled whenever a record is appended to `partition` of `topic`.

@@ -12,6 +12,9 @@ pub(crate) struct ReadPosition {
     /// it lies beyond `last_delivered + 1`: every offset in between holds no record for the
     /// consumer.
     skippable_to: Option<i64>,
+    /// Where librdkafka last reported the partition's end, until that is told (see
+    /// [`ReadPosition::take_end`]).
+    end: Option<i64>,
 }
 
 impl ReadPosition {
@@ -29,6 +32,21 @@ impl ReadPosition {
             (Some(delivered), Some(position)) if position > delivered + 1 => Some(position),
             _ => None,
         };
+    }
+
+    /// librdkafka reported the partition's end at `end` (the offset the next record will have).
+    pub(crate) fn reached_end(&mut self, end: i64) {
+        self.end = Some(end);
+    }
+
+    /// The partition's end, once per report, when nothing at or past it was handed over since:
+    /// a report overtaken by newer records is dropped.
+    pub(crate) fn take_end(&mut self) -> Option<i64> {
+        let end = self.end.take()?;
+        match self.last_delivered {
+            Some(last) if last >= end => None,
+            _ => Some(end),
+        }
     }
 
     /// Forgets what was read: the next reads start elsewhere (a seek).
@@ -114,6 +132,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    proptest! {
+        /// However reads and end reports interleave, an end is told at most once per report,
+        /// and never when a record at or past it was handed over.
+        #[test]
+        fn an_end_is_told_once_and_never_behind_a_delivered_record(
+            events in proptest::collection::vec((any::<bool>(), 0i64..20), 1..40),
+        ) {
+            let mut read = ReadPosition::default();
+            let mut delivered = None::<i64>;
+            let mut reports = 0usize;
+            let mut told = 0usize;
+            for (is_end, offset) in events {
+                if is_end {
+                    read.reached_end(offset);
+                    reports += 1;
+                } else {
+                    read.read(Some(offset), None);
+                    delivered = Some(offset);
+                }
+                if let Some(end) = read.take_end() {
+                    told += 1;
+                    prop_assert!(delivered.is_none_or(|last| last < end));
+                    prop_assert_eq!(read.take_end(), None, "told twice");
+                }
+            }
+            prop_assert!(told <= reports);
+        }
+    }
+
+    #[test]
+    fn an_end_report_overtaken_by_a_record_or_a_seek_is_dropped() {
+        let mut read = ReadPosition::default();
+        read.read(Some(4), None);
+        read.reached_end(5);
+        assert_eq!(read.take_end(), Some(5));
+        read.reached_end(5);
+        read.read(Some(5), None);
+        assert_eq!(read.take_end(), None, "a record arrived after the report");
+        read.reached_end(6);
+        read.reset();
+        assert_eq!(read.take_end(), None, "a seek forgets the report");
     }
 
     #[test]

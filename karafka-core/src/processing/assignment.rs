@@ -240,12 +240,35 @@ impl<S: PartitionSource> PartitionHandle for Assignment<S> {
         }
     }
 
+    fn commit_stored(&self) -> bool {
+        if self.is_revoked() {
+            return false;
+        }
+        self.store();
+        match self.source.commit_stored() {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(
+                    topic = self.topic(),
+                    partition = self.partition(),
+                    %error,
+                    "commit of the stored offsets failed"
+                );
+                false
+            }
+        }
+    }
+
     fn request(&self, control: Option<Control>) {
         self.state().control = control;
     }
 
     fn has_request(&self) -> bool {
-        self.state().control.is_some()
+        // A resume moves nothing: the batch is marked as usual.
+        matches!(
+            self.state().control,
+            Some(Control::Pause { .. } | Control::Seek { .. })
+        )
     }
 
     fn now(&self) -> SystemTime {

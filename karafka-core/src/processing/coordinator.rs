@@ -9,8 +9,14 @@ use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 use tracing::Instrument as _;
 
-use super::{Assignment, PartitionSource, Retry, RunningJob, Scheduler};
-use crate::consumer::{find_cause, Control, DispatchError, Panicked, PartitionHandle};
+use futures_util::future::BoxFuture;
+
+use super::scheduler::CriticalFailure;
+use super::{Assignment, Idle, PartitionSource, Retry, RunningJob, Scheduler, Ticks};
+use crate::admin::SeekTarget;
+use crate::consumer::{
+    find_cause, is_critical, Action, Control, DispatchError, Panicked, PartitionHandle,
+};
 use crate::instrumentation::{Batch, ErrorKind, Event, FailedJob};
 use crate::messages::{DecodeError, Message, Messages};
 use crate::middleware::{ConsumerStack, SharedConsumer};
@@ -40,6 +46,31 @@ pub(crate) type Instances = Arc<Mutex<Vec<SharedConsumer>>>;
 struct Job {
     messages: Messages,
     attempt: u32,
+}
+
+/// What the wait for the next batch brought.
+enum Next {
+    Job(Job),
+    /// A tick asked for a pause or seek; the batch being gathered was dropped (the seek reads
+    /// it again).
+    Control(Control),
+    Stopped,
+}
+
+/// How a pause ended.
+enum Wake {
+    /// Its time passed, or its hold was lifted.
+    Passed,
+    /// A tick during the pause asked for something else (resume, another pause, a seek).
+    Control(Control),
+    /// The assignment stopped.
+    Stopped,
+}
+
+/// This assignment's consumer instances and their tick schedule.
+struct Actors {
+    consumers: Vec<SharedConsumer>,
+    ticks: Ticks,
 }
 
 impl<S: PartitionSource> Coordinator<S> {
@@ -81,8 +112,12 @@ impl<S: PartitionSource> Coordinator<S> {
             .instances
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = consumers.clone();
-        for consumer in &consumers {
-            if let Err(error) = consumer.lock().await.initialized(&self.partition).await {
+        let actors = Actors {
+            consumers,
+            ticks: Ticks::new(self.route.periodic, self.route.long_running_job),
+        };
+        for consumer in &actors.consumers {
+            if let Err(error) = self.hook(consumer, Action::Initialized).await {
                 tracing::error!(partition = %self.partition, %error, "initialized hook failed");
             }
         }
@@ -90,18 +125,33 @@ impl<S: PartitionSource> Coordinator<S> {
         loop {
             let job = match retry.take() {
                 Some(job) => job,
-                None => match self.next_job().await {
-                    Some(job) => job,
-                    None => break,
+                None => match self.next_job(&actors).await {
+                    Next::Job(job) => job,
+                    Next::Control(control) => {
+                        if !self.apply(control, &actors).await {
+                            break;
+                        }
+                        continue;
+                    }
+                    Next::Stopped => break,
                 },
             };
             if self.is_held() {
                 // A command's pause, or quiet: nothing of the batch ran, so it is read again
                 // once the hold is lifted (a retry starts over at attempt 1).
-                if !self.wait_while_held(job.messages.first_offset()).await {
-                    break;
+                match self
+                    .wait_while_held(job.messages.first_offset(), &actors)
+                    .await
+                {
+                    Wake::Passed => continue,
+                    Wake::Control(control) => {
+                        if !self.apply(control, &actors).await {
+                            break;
+                        }
+                        continue;
+                    }
+                    Wake::Stopped => break,
                 }
-                continue;
             }
             let stop = self.assignment.stop_token().clone();
             let permit = tokio::select! {
@@ -117,8 +167,14 @@ impl<S: PartitionSource> Coordinator<S> {
             self.assignment.end_job();
             drop(permit);
             self.assignment.store();
+            actors.ticks.reset();
             if let Err(error) = result {
-                match self.retry_after(job, &error, restarted).await {
+                if is_critical(error.as_ref(), &self.route.critical) {
+                    self.stop_on_critical(&job, &error);
+                    stop.cancelled().await;
+                    break;
+                }
+                match self.retry_after(job, &error, restarted, &actors).await {
                     Some(next) => retry = Some(next),
                     None if stop.is_cancelled() => break,
                     None => {}
@@ -126,22 +182,48 @@ impl<S: PartitionSource> Coordinator<S> {
             }
             if let Some(control) = self.assignment.take_control() {
                 retry = None;
-                if !self.apply(control).await {
+                if !self.apply(control, &actors).await {
                     break;
                 }
             }
         }
-        for consumer in &consumers {
+        for consumer in &actors.consumers {
             self.finish(consumer).await;
         }
     }
 
-    async fn next_job(&self) -> Option<Job> {
+    /// Waits for the next batch, ticking the consumers meanwhile when the route asks for it.
+    /// The batch being gathered is kept across ticks (nothing read is dropped), unless a tick
+    /// asks for a pause or seek, which reads it again.
+    async fn next_job(&self, actors: &Actors) -> Next {
         let source = self.assignment.source();
-        let (messages, gathered) = tokio::select! {
-            biased;
-            () = self.assignment.stop_token().cancelled() => return None,
-            batch = source.next_batch(self.route.max_messages, self.route.max_wait_time) => batch,
+        let stop = self.assignment.stop_token();
+        let (messages, gathered) = loop {
+            let batch = source.next_batch(
+                self.route.max_messages,
+                self.route.max_wait_time,
+                self.route.eofed,
+            );
+            tokio::pin!(batch);
+            let (messages, gathered) = loop {
+                tokio::select! {
+                    biased;
+                    () = stop.cancelled() => return Next::Stopped,
+                    batch = &mut batch => break batch,
+                    () = actors.ticks.due(Idle::Waiting) => {
+                        if let Some(control) = self.tick(actors).await {
+                            return Next::Control(control);
+                        }
+                    }
+                }
+            };
+            // An empty batch: the partition was read to its end.
+            if !messages.is_empty() {
+                break (messages, gathered);
+            }
+            if let Some(control) = self.run_hook(actors, Action::Eofed).await {
+                return Next::Control(control);
+            }
         };
         tracing::debug!(
             topic = %self.partition.topic,
@@ -153,10 +235,112 @@ impl<S: PartitionSource> Coordinator<S> {
             self.partition,
             gathered.as_millis()
         );
-        Some(Job {
+        Next::Job(Job {
             messages: Messages::new(messages),
             attempt: 1,
         })
+    }
+
+    /// Runs `action` on `consumer` through the route's wrap.
+    async fn hook(&self, consumer: &SharedConsumer, action: Action) -> Result<(), BoxError> {
+        let partition = &self.partition;
+        let mut consumer = consumer.lock().await;
+        let run: BoxFuture<'_, Result<(), BoxError>> = Box::pin(async move {
+            match action {
+                Action::Initialized => consumer.initialized(partition).await,
+                Action::Revoked => consumer.revoked(partition).await,
+                _ => consumer.shutdown(partition).await,
+            }
+            .map_err(BoxError::from)
+        });
+        match &self.route.wrap {
+            Some(wrap) => wrap.wrap(action, partition, run).await,
+            None => run.await,
+        }
+    }
+
+    /// Ticks every consumer instance; what the tick asked for (a pause, a seek, a resume), if
+    /// anything.
+    async fn tick(&self, actors: &Actors) -> Option<Control> {
+        let control = self.run_hook(actors, Action::Tick).await;
+        actors.ticks.reset();
+        control
+    }
+
+    /// Runs the `tick` or `eofed` hook of every consumer instance as one job: it takes a job
+    /// slot and counts as the assignment's running job, so a rebalance waits for it. Returns
+    /// what the hook asked for (a pause, a seek, a resume), if anything.
+    async fn run_hook(&self, actors: &Actors, action: Action) -> Option<Control> {
+        let stop = self.assignment.stop_token();
+        let permit = tokio::select! {
+            biased;
+            () = stop.cancelled() => return None,
+            permit = self.scheduler.permit() => permit,
+        };
+        if permit.is_none() || !self.assignment.begin_job() {
+            return None;
+        }
+        let started = Instant::now();
+        let monitor = self.scheduler.monitor();
+        let mut failed = false;
+        for consumer in &actors.consumers {
+            let mut ctx = Context::for_hook(
+                Arc::clone(&self.assignment) as Arc<dyn PartitionHandle>,
+                self.producer.clone(),
+                self.route.stack.dead_letter_sink(),
+                monitor.clone(),
+            );
+            let partition = &self.partition;
+            let mut instance = consumer.lock().await;
+            let run: BoxFuture<'_, Result<(), BoxError>> = Box::pin(async move {
+                let result = if action == Action::Eofed {
+                    instance.eofed(&mut ctx).await
+                } else {
+                    instance.tick(&mut ctx).await
+                };
+                result.map_err(BoxError::from)
+            });
+            let result = match &self.route.wrap {
+                Some(wrap) => wrap.wrap(action, partition, run).await,
+                None => run.await,
+            };
+            if let Err(error) = result {
+                failed = true;
+                tracing::error!(
+                    partition = %self.partition,
+                    consumer = self.route.consumer_name,
+                    %error,
+                    "{action} of {} on {} failed: {error}",
+                    self.route.consumer_name,
+                    self.partition
+                );
+                monitor.emit(|| Event::ErrorOccurred {
+                    kind: if action == Action::Eofed {
+                        ErrorKind::Eofed
+                    } else {
+                        ErrorKind::Tick
+                    },
+                    partition: Some(self.partition.clone()),
+                    offset: None,
+                    error: error.to_string(),
+                    job: None,
+                });
+            }
+        }
+        self.assignment.end_job();
+        drop(permit);
+        self.assignment.store();
+        if !failed {
+            let partition = self.partition.clone();
+            monitor.emit(|| match action {
+                Action::Eofed => Event::Eofed { partition },
+                _ => Event::Ticked {
+                    partition,
+                    duration: started.elapsed(),
+                },
+            });
+        }
+        self.assignment.take_control()
     }
 
     /// Runs `job` through the stack in a `karafka.consume` span; also says whether a layer
@@ -206,9 +390,15 @@ impl<S: PartitionSource> Coordinator<S> {
             monitor.clone(),
         );
         let restarted = ctx.attempts_restarted();
-        let result = match stack.ready().await {
-            Ok(service) => service.call(ctx).await,
-            Err(error) => Err(error),
+        let run: BoxFuture<'_, Result<(), BoxError>> = Box::pin(async move {
+            match stack.ready().await {
+                Ok(service) => service.call(ctx).await,
+                Err(error) => Err(error),
+            }
+        });
+        let result = match &self.route.wrap {
+            Some(wrap) => wrap.wrap(Action::Consume, &self.partition, run).await,
+            None => run.await,
         };
         let duration = started.elapsed();
         if self.assignment.is_abandoned() {
@@ -276,7 +466,13 @@ impl<S: PartitionSource> Coordinator<S> {
 
     /// After a failed job: the part of the batch not marked, to run again once the backoff
     /// passed. `None` when nothing is left to retry or the assignment stopped meanwhile.
-    async fn retry_after(&self, job: Job, error: &BoxError, restarted: bool) -> Option<Job> {
+    async fn retry_after(
+        &self,
+        job: Job,
+        error: &BoxError,
+        restarted: bool,
+        actors: &Actors,
+    ) -> Option<Job> {
         if self.assignment.is_revoked() {
             return None;
         }
@@ -300,39 +496,97 @@ impl<S: PartitionSource> Coordinator<S> {
             attempt: failures,
             error: error.to_string(),
         };
-        if !self.pause(resume_at, delay, Some(&retry)).await {
-            return None;
+        match self.pause(resume_at, delay, Some(&retry), actors).await {
+            Wake::Passed => Some(Job {
+                messages: rest,
+                attempt: failures + 1,
+            }),
+            // A tick during the backoff moved the partition: what it asked replaces the retry.
+            Wake::Control(control) => {
+                self.assignment.request(Some(control));
+                None
+            }
+            Wake::Stopped => None,
         }
-        Some(Job {
-            messages: rest,
-            attempt: failures + 1,
-        })
     }
 
-    /// Carries out a consumer's pause or seek. `false` when the assignment stopped meanwhile.
-    async fn apply(&self, control: Control) -> bool {
-        let (offset, pause) = match control {
-            Control::Pause { offset, timeout } => (offset, Some(timeout)),
-            Control::Seek { offset } => (offset, None),
+    /// Carries out what a consumer asked for, and what its ticks during a pause ask next.
+    /// `false` when the assignment stopped meanwhile.
+    async fn apply(&self, control: Control, actors: &Actors) -> bool {
+        let mut next = Some(control);
+        while let Some(control) = next.take() {
+            let wake = match control {
+                // Nothing is paused: a resume changes nothing.
+                Control::Resume => Wake::Passed,
+                Control::Seek { to } => {
+                    self.seek(to).await;
+                    Wake::Passed
+                }
+                Control::Pause {
+                    offset,
+                    timeout: Some(timeout),
+                } => {
+                    if let Err(error) = self.assignment.source().seek(offset) {
+                        tracing::error!(partition = %self.partition, offset, %error, "seek failed");
+                    }
+                    self.pause(offset, timeout, None, actors).await
+                }
+                Control::Pause {
+                    offset,
+                    timeout: None,
+                } => {
+                    self.assignment.hold().set(true);
+                    self.wait_while_held(Some(offset), actors).await
+                }
+            };
+            match wake {
+                Wake::Passed => {}
+                Wake::Control(control) => next = Some(control),
+                Wake::Stopped => return false,
+            }
+        }
+        true
+    }
+
+    /// Moves the partition's read position to `to`, resolved against the broker.
+    async fn seek(&self, to: SeekTarget) {
+        let assignment = Arc::clone(&self.assignment);
+        let resolved = match to {
+            SeekTarget::Offset(offset) => Ok(offset),
+            target => tokio::task::spawn_blocking(move || {
+                assignment
+                    .source()
+                    .resolve(target)
+                    .map_err(|error| error.to_string())
+            })
+            .await
+            .unwrap_or_else(|error| Err(error.to_string())),
+        };
+        let offset = match resolved {
+            Ok(offset) => offset,
+            Err(error) => {
+                tracing::error!(partition = %self.partition, ?to, %error, "seek failed: the broker did not say where {to:?} is");
+                return;
+            }
         };
         if let Err(error) = self.assignment.source().seek(offset) {
             tracing::error!(partition = %self.partition, offset, %error, "seek failed");
+            return;
         }
-        match pause {
-            Some(timeout) => self.pause(offset, timeout, None).await,
-            None => {
-                self.scheduler.monitor().emit(|| Event::Seek {
-                    partition: self.partition.clone(),
-                    offset,
-                });
-                true
-            }
-        }
+        self.scheduler.monitor().emit(|| Event::Seek {
+            partition: self.partition.clone(),
+            offset,
+        });
     }
 
-    /// Pauses the partition for `duration` unless the assignment stops first; `true` when the
-    /// whole time passed.
-    async fn pause(&self, offset: i64, duration: Duration, retry: Option<&Retry>) -> bool {
+    /// Pauses the partition for `duration`, ticking meanwhile when the route asks for it.
+    async fn pause(
+        &self,
+        offset: i64,
+        duration: Duration,
+        retry: Option<&Retry>,
+        actors: &Actors,
+    ) -> Wake {
         let source = self.assignment.source();
         let monitor = self.scheduler.monitor();
         monitor.emit(|| Event::Paused {
@@ -342,18 +596,43 @@ impl<S: PartitionSource> Coordinator<S> {
             manual: retry.is_none(),
         });
         source.pause(tokio::time::Instant::now() + duration, retry);
-        let passed = tokio::select! {
-            biased;
-            () = self.assignment.stop_token().cancelled() => false,
-            () = tokio::time::sleep(duration) => true,
+        let idle = if retry.is_some() {
+            Idle::Retrying
+        } else {
+            Idle::Paused
         };
+        let wake = self.idle(tokio::time::sleep(duration), idle, actors).await;
         source.resume();
-        if passed {
+        if !matches!(wake, Wake::Stopped) {
             monitor.emit(|| Event::Resumed {
                 partition: self.partition.clone(),
             });
         }
-        passed
+        wake
+    }
+
+    /// Waits for `until`, ticking meanwhile when the route ticks while idle this way. A tick
+    /// that asks for anything ends the wait.
+    async fn idle(
+        &self,
+        until: impl std::future::Future<Output = ()>,
+        idle: Idle,
+        actors: &Actors,
+    ) -> Wake {
+        tokio::pin!(until);
+        let stop = self.assignment.stop_token();
+        loop {
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => return Wake::Stopped,
+                () = &mut until => return Wake::Passed,
+                () = actors.ticks.due(idle) => {
+                    if let Some(control) = self.tick(actors).await {
+                        return Wake::Control(control);
+                    }
+                }
+            }
+        }
     }
 
     /// Whether a command paused this partition or the process is quiet.
@@ -362,21 +641,22 @@ impl<S: PartitionSource> Coordinator<S> {
     }
 
     /// Pauses the partition until every hold on it is lifted or the assignment stops, to go on
-    /// at `offset` (the first of the batch in hand); `true` when it was lifted.
-    async fn wait_while_held(&self, offset: Option<i64>) -> bool {
+    /// at `offset` (the first of the batch in hand, if any). A tick's resume lifts the
+    /// partition's own hold; anything else it asks ends the wait.
+    async fn wait_while_held(&self, offset: Option<i64>, actors: &Actors) -> Wake {
         let source = self.assignment.source();
+        let monitor = self.scheduler.monitor();
         if let Some(offset) = offset {
             if let Err(error) = source.seek(offset) {
                 tracing::error!(partition = %self.partition, offset, %error, "seek failed");
             }
-            self.scheduler.monitor().emit(|| Event::Paused {
+            monitor.emit(|| Event::Paused {
                 partition: self.partition.clone(),
                 offset,
                 timeout: Duration::MAX,
                 manual: true,
             });
         }
-        let monitor = self.scheduler.monitor();
         // Far enough to never end by itself; the hold's lift ends it.
         source.pause(tokio::time::Instant::now() + HELD_PAUSE, None);
         let lifted = async {
@@ -385,28 +665,61 @@ impl<S: PartitionSource> Coordinator<S> {
                 self.scheduler.quiet().lifted().await;
             }
         };
-        let passed = tokio::select! {
-            biased;
-            () = self.assignment.stop_token().cancelled() => false,
-            () = lifted => true,
+        tokio::pin!(lifted);
+        let wake = loop {
+            match self.idle(&mut lifted, Idle::Paused, actors).await {
+                Wake::Control(Control::Resume) => {
+                    self.assignment.hold().set(false);
+                }
+                wake => break wake,
+            }
         };
         source.resume();
-        if passed {
+        if !matches!(wake, Wake::Stopped) {
             monitor.emit(|| Event::Resumed {
                 partition: self.partition.clone(),
             });
         }
-        passed
+        wake
+    }
+
+    /// Reports a critical failure of `job` and asks the server to stop; the batch stays
+    /// unmarked, so it is consumed again after the restart.
+    fn stop_on_critical(&self, job: &Job, error: &BoxError) {
+        let offset = self.resume_at(job);
+        tracing::error!(
+            partition = %self.partition,
+            consumer = self.route.consumer_name,
+            offset,
+            %error,
+            "Critical error in {} on {} at offset {}: stopping the server: {error}",
+            self.route.consumer_name,
+            self.partition,
+            offset.unwrap_or_default()
+        );
+        self.scheduler.monitor().emit(|| Event::ErrorOccurred {
+            kind: ErrorKind::Critical,
+            partition: Some(self.partition.clone()),
+            offset,
+            error: error.to_string(),
+            job: None,
+        });
+        self.scheduler.raise_critical(CriticalFailure {
+            consumer: self.route.consumer_name,
+            partition: self.partition.clone(),
+            offset,
+            error: error.to_string(),
+        });
     }
 
     async fn finish(&self, consumer: &SharedConsumer) {
-        let mut consumer = consumer.lock().await;
         let leaving = self.assignment.is_leaving();
-        let (hook, result) = if leaving {
-            ("revoked", consumer.revoked(&self.partition).await)
+        let hook = if leaving {
+            Action::Revoked
         } else {
-            ("shutdown", consumer.shutdown(&self.partition).await)
+            Action::Shutdown
         };
+        let result = self.hook(consumer, hook).await;
         match result {
             Ok(()) => self.scheduler.monitor().emit(|| {
                 let partition = self.partition.clone();

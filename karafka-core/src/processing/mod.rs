@@ -13,6 +13,7 @@ mod registry;
 mod scheduler;
 mod source;
 mod tally;
+mod ticks;
 
 pub(crate) use assignment::Assignment;
 pub(crate) use coordinator::Coordinator;
@@ -22,3 +23,4 @@ pub use scheduler::RunningJob;
 pub(crate) use scheduler::Scheduler;
 pub(crate) use source::{Backend, PartitionSource, Retry, Revocation};
 pub(crate) use tally::Tally;
+pub(crate) use ticks::{Idle, Ticks};

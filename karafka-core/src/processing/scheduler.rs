@@ -16,6 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use super::{Assignment, Hold, PartitionSource, Tally};
 use crate::instrumentation::Monitor;
+use crate::TopicPartition;
 
 /// A consume job that is running.
 #[derive(Debug, Clone)]
@@ -47,6 +48,19 @@ impl fmt::Display for RunningJob {
     }
 }
 
+/// A critical error that stops the server.
+#[derive(Debug, Clone)]
+pub(crate) struct CriticalFailure {
+    /// The consumer's type name.
+    pub(crate) consumer: &'static str,
+    /// Where it failed.
+    pub(crate) partition: TopicPartition,
+    /// The first offset not handled.
+    pub(crate) offset: Option<i64>,
+    /// The error, as displayed.
+    pub(crate) error: String,
+}
+
 /// An assignment, as the record of running jobs sees it.
 trait Held: Send + Sync {
     /// The partition was handed over without the job (see `Assignment::wind_down`).
@@ -76,6 +90,10 @@ struct Inner {
     monitor: Monitor,
     /// Quiet: every partition holds after its running job (see [`Hold`]).
     quiet: Hold,
+    /// The first critical error, once one happened.
+    critical: Mutex<Option<CriticalFailure>>,
+    /// Cancelled by the first critical error.
+    critical_raised: CancellationToken,
 }
 
 /// Shared by every listener of a server.
@@ -94,6 +112,8 @@ impl Scheduler {
             tally: Tally::default(),
             monitor,
             quiet: Hold::default(),
+            critical: Mutex::new(None),
+            critical_raised: CancellationToken::new(),
         }))
     }
 
@@ -118,6 +138,30 @@ impl Scheduler {
     /// Quiet: no partition starts a new job until it is lifted.
     pub(crate) fn quiet(&self) -> &Hold {
         &self.0.quiet
+    }
+
+    /// Records a critical error (the first one counts) and wakes [`Scheduler::critical`].
+    pub(crate) fn raise_critical(&self, failure: CriticalFailure) {
+        // An `Option` replaced whole: consistent even if a holder panicked.
+        let mut critical = self
+            .0
+            .critical
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if critical.is_none() {
+            *critical = Some(failure);
+        }
+        self.0.critical_raised.cancel();
+    }
+
+    /// Resolves with the first critical error, once one happened.
+    pub(crate) async fn critical(&self) -> Option<CriticalFailure> {
+        self.0.critical_raised.cancelled().await;
+        self.0
+            .critical
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Cancelled when the server begins to shut down.

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::{Message, Origin};
 
@@ -23,11 +24,14 @@ pub(crate) trait PartitionSource: Send + Sync + 'static {
 
     /// The next batch: up to `max_messages`, gathered for at most `max_wait` from the call, and
     /// returned early at the partition's end; when nothing is there, it waits for the first
-    /// message as long as it takes. Also returns how long it gathered after the first message.
+    /// message as long as it takes. With `report_end`, an empty batch once the partition was
+    /// read to its end (once each time it gets there). Also returns how long it gathered after
+    /// the first message.
     fn next_batch(
         &self,
         max_messages: usize,
         max_wait: Duration,
+        report_end: bool,
     ) -> impl Future<Output = (Vec<Message>, Duration)> + Send;
 
     /// The partition's end as last seen, if known.
@@ -51,6 +55,21 @@ pub(crate) trait PartitionSource: Send + Sync + 'static {
     /// # Errors
     /// When the commit was refused or timed out.
     fn commit_sync(&self, offset: i64) -> Result<(), Self::Error>;
+
+    /// Commits every offset stored on this partition's connection and waits for the answer.
+    /// Blocks: call off the async threads.
+    ///
+    /// # Errors
+    /// When the commit was refused or timed out.
+    fn commit_stored(&self) -> Result<(), Self::Error>;
+
+    /// The offset `target` stands for in this partition: the first at or after a time (the end
+    /// where none is), the oldest held, the end, or an offset as it is. Blocks: may ask the
+    /// broker.
+    ///
+    /// # Errors
+    /// When the broker did not answer.
+    fn resolve(&self, target: SeekTarget) -> Result<i64, Self::Error>;
 
     /// Moves the read position to `offset`; what was read past it is read again.
     ///

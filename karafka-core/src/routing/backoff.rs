@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use crate::config::Config;
-
 /// Pause lengths after failures: `pause_timeout`, doubled per attempt when exponential, never
 /// above `pause_max_timeout`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,14 +18,6 @@ impl Backoff {
             max: max.max(base),
             exponential,
         }
-    }
-
-    pub(crate) fn from_config(config: &Config) -> Self {
-        Self::new(
-            config.pause_timeout,
-            config.pause_max_timeout,
-            config.pause_with_exponential_backoff,
-        )
     }
 
     /// The pause after the `attempt`-th failed attempt (1 for the first failure).

@@ -9,9 +9,10 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::topic::ConsumerFactory;
-use super::Backoff;
+use super::{Backoff, Periodic};
 use super::{ConsumerGroup, Routes, RoutingError, Topic, TopicConfig};
 use crate::config::{Config, InitialOffset, KafkaSettings};
+use crate::consumer::{CriticalTest, Wrap};
 use crate::messages::PayloadDecoder;
 use crate::middleware::dead_letter_queue::Dispatcher;
 use crate::middleware::TopicStack;
@@ -34,6 +35,14 @@ pub(crate) struct TopicRoute {
     pub(crate) stack: TopicStack,
     /// Jobs may outlive `max.poll.interval.ms`.
     pub(crate) long_running_job: bool,
+    /// Ticks of the consumers when no batch runs.
+    pub(crate) periodic: Option<Periodic>,
+    /// Whether the consumers hear when their partition was read to its end.
+    pub(crate) eofed: bool,
+    /// Runs around every action of the consumers.
+    pub(crate) wrap: Option<Arc<dyn Wrap>>,
+    /// Which errors stop the server instead of being retried.
+    pub(crate) critical: Vec<CriticalTest>,
     /// What runs around the consumer, in words, for `info` (DLQ, virtual partitions, filters…).
     pub(crate) features: Vec<String>,
 }
@@ -300,9 +309,19 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         layers: topic.layers,
     };
     let long_running_job = topic.long_running_job.unwrap_or(false);
+    let eofed = topic.eofed.unwrap_or(false);
     let mut features = stack.features();
     if long_running_job {
         features.push("long-running job".to_owned());
+    }
+    if let Some(periodic) = &topic.periodic {
+        features.push(format!(
+            "periodic every {} ms",
+            periodic.interval.as_millis()
+        ));
+    }
+    if eofed {
+        features.push("eofed".to_owned());
     }
     Ok(TopicRoute {
         name: topic.name,
@@ -312,10 +331,14 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         consumer_name,
         max_messages,
         max_wait_time: topic.max_wait_time.unwrap_or(config.max_wait_time),
-        backoff: Backoff::from_config(config),
+        backoff: topic.pausing.unwrap_or_default().backoff(config),
         decoder: topic.decoder.unwrap_or_default(),
         stack,
         long_running_job,
+        periodic: topic.periodic,
+        eofed,
+        wrap: topic.wrap,
+        critical: topic.critical,
         features,
     })
 }

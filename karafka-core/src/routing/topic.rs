@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use tower::{Layer, Service};
 
-use super::TopicConfig;
+use super::{Pausing, Periodic, TopicConfig};
 use crate::config::{InitialOffset, KafkaSettings};
+use crate::consumer::{critical_type, CriticalTest, Wrap};
 use crate::messages::{Deserializer, PayloadDecoder};
 use crate::middleware::filter::{DelayBy, ExpireIn, Filtering, Predicate, Throttle};
 use crate::middleware::{
@@ -40,6 +41,11 @@ pub struct Topic {
     pub(crate) dead_letter_queue: Option<DeadLetterQueue>,
     pub(crate) virtual_partitions: Option<VirtualPartitions>,
     pub(crate) long_running_job: Option<bool>,
+    pub(crate) periodic: Option<Periodic>,
+    pub(crate) eofed: Option<bool>,
+    pub(crate) pausing: Option<Pausing>,
+    pub(crate) wrap: Option<Arc<dyn Wrap>>,
+    pub(crate) critical: Vec<CriticalTest>,
 }
 
 impl Topic {
@@ -69,6 +75,8 @@ impl Topic {
         layers.extend(self.layers);
         let mut filters = defaults.filters.clone();
         filters.extend(self.filters);
+        let mut critical = defaults.critical.clone();
+        critical.extend(self.critical);
         Topic {
             name: self.name,
             pattern: self.pattern,
@@ -95,6 +103,11 @@ impl Topic {
                 .virtual_partitions
                 .or_else(|| defaults.virtual_partitions.clone()),
             long_running_job: self.long_running_job.or(defaults.long_running_job),
+            periodic: self.periodic.or(defaults.periodic),
+            eofed: self.eofed.or(defaults.eofed),
+            pausing: self.pausing.or(defaults.pausing),
+            wrap: self.wrap.or_else(|| defaults.wrap.clone()),
+            critical,
         }
     }
 
@@ -190,6 +203,42 @@ impl Topic {
     /// leaving its group.
     pub fn long_running_job(mut self, long_running_job: bool) -> Self {
         self.long_running_job = Some(long_running_job);
+        self
+    }
+
+    /// Ticks the consumers of the assigned partitions ([`Consumer::tick`]) when no batch ran for
+    /// the periodic interval, also when no message arrives (Karafka's periodic jobs).
+    pub fn periodic(mut self, periodic: Periodic) -> Self {
+        self.periodic = Some(periodic);
+        self
+    }
+
+    /// With `true`, [`Consumer::eofed`] runs each time a partition was read to its end
+    /// (Karafka's `eofed`). The runtime turns on librdkafka's `enable.partition.eof` for the
+    /// topic's subscription group.
+    pub fn eofed(mut self, eofed: bool) -> Self {
+        self.eofed = Some(eofed);
+        self
+    }
+
+    /// This topic's backoff after failures, over the app's `pause_*` settings.
+    pub fn pause(mut self, pausing: Pausing) -> Self {
+        self.pausing = Some(pausing);
+        self
+    }
+
+    /// Runs `wrap` around every action of this topic's consumers: `initialized`, each batch,
+    /// `tick`, `eofed`, `revoked` and `shutdown`.
+    pub fn wrap(mut self, wrap: impl Wrap) -> Self {
+        self.wrap = Some(Arc::new(wrap));
+        self
+    }
+
+    /// Makes an error of type `E` (anywhere in a failure's chain) critical: like an error marked
+    /// with [`Critical`](crate::consumer::Critical), it stops the server gracefully instead of
+    /// being retried. Adds to the types given before and in the routes' defaults.
+    pub fn critical_error<E: std::error::Error + 'static>(mut self) -> Self {
+        self.critical.push(critical_type::<E>());
         self
     }
 

@@ -201,6 +201,7 @@ impl Server {
             config.log_summary_interval,
         ));
 
+        let mut critical = None;
         let gave_up = tokio::select! {
             () = stop => None,
             () = control.stop_token().cancelled() => {
@@ -208,6 +209,10 @@ impl Server {
                 None
             }
             reason = give_up.raised() => reason,
+            failure = scheduler.critical() => {
+                critical = failure;
+                None
+            }
         };
         lifecycle.stopping.cancel();
         summary.abort();
@@ -258,6 +263,14 @@ impl Server {
         });
         if let Some(endpoint) = endpoint {
             endpoint.stop().await;
+        }
+        if let Some(failure) = critical {
+            return Err(Error::Critical {
+                consumer: failure.consumer,
+                partition: failure.partition,
+                offset: failure.offset,
+                error: failure.error,
+            });
         }
         match gave_up {
             Some(NotJoined {
@@ -319,6 +332,12 @@ fn start(
         &config.client_id,
         subscription.initial_offset.as_auto_offset_reset(),
     )?;
+    let mut client = client;
+    if subscription.topics.iter().any(|route| route.eofed) {
+        // Owned by the runtime (refused in settings): partition ends reach only the
+        // coordinators of `eofed` routes.
+        client.set("enable.partition.eof", "true");
+    }
     let name = subscription.name();
     let topics = subscription.subscriptions();
     for route in &subscription.topics {

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::backend::{lock, SharedOffsets};
+use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::memory::Cluster;
 use crate::messages::{Message, Origin};
@@ -33,6 +34,8 @@ struct State {
     /// The next offset to read.
     position: i64,
     phase: Phase,
+    /// The end last reported as reached (see `report_end`), until the position moves.
+    reported_end: Option<i64>,
 }
 
 /// Tells pauses apart across every source of a process.
@@ -64,6 +67,7 @@ impl MemorySource {
             state: Mutex::new(State {
                 position,
                 phase: Phase::Busy,
+                reported_end: None,
             }),
             changed,
         }
@@ -91,6 +95,7 @@ impl MemorySource {
         let committed = lock(&self.offsets).committed(&self.partition).unwrap_or(0);
         let mut state = self.state();
         state.position = committed;
+        state.reported_end = None;
         state.phase = Phase::Busy;
     }
 }
@@ -109,6 +114,7 @@ impl PartitionSource for MemorySource {
         &self,
         max_messages: usize,
         _max_wait: Duration,
+        report_end: bool,
     ) -> (Vec<Message>, Duration) {
         let (topic, partition) = (&self.origin.topic, self.origin.partition);
         let appended = self.cluster.appended(topic, partition);
@@ -131,6 +137,14 @@ impl PartitionSource for MemorySource {
                 drop(state);
                 self.changed.notify_waiters();
                 return (batch, Duration::ZERO);
+            }
+            if report_end {
+                let mut state = self.state();
+                if state.reported_end != Some(state.position) {
+                    state.reported_end = Some(state.position);
+                    state.phase = Phase::Busy;
+                    return (Vec::new(), Duration::ZERO);
+                }
             }
             self.set_phase(Phase::Waiting);
             notified.await;
@@ -177,8 +191,28 @@ impl PartitionSource for MemorySource {
         Ok(())
     }
 
+    fn commit_stored(&self) -> Result<(), Infallible> {
+        let mut offsets = lock(&self.offsets);
+        if let Some(stored) = offsets.stored(&self.partition) {
+            offsets.commit(self.partition.clone(), stored);
+        }
+        Ok(())
+    }
+
+    fn resolve(&self, target: SeekTarget) -> Result<i64, Infallible> {
+        let (topic, partition) = (&self.origin.topic, self.origin.partition);
+        Ok(match target {
+            SeekTarget::Offset(offset) => offset,
+            SeekTarget::Earliest => 0,
+            SeekTarget::Latest => self.cluster.end(topic, partition),
+            SeekTarget::Time(time) => self.cluster.offset_for_time(topic, partition, time),
+        })
+    }
+
     fn seek(&self, offset: i64) -> Result<(), Infallible> {
-        self.state().position = offset;
+        let mut state = self.state();
+        state.position = offset;
+        state.reported_end = None;
         Ok(())
     }
 

@@ -30,6 +30,12 @@ impl ConsumedMessage {
         unsafe { self.0.as_ref().err }
     }
 
+    /// The message's offset; for a partition-end event, the offset the next message will have.
+    pub(super) fn offset(&self) -> i64 {
+        // SAFETY: the message is valid while `self` lives.
+        unsafe { self.0.as_ref().offset }
+    }
+
     /// Copies the message into an owned [`Message`]. Meant for a message without error (for an
     /// error, the payload is librdkafka's error text).
     pub(super) fn copy(&self, origin: &Arc<Origin>) -> Message {

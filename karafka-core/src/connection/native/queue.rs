@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use rdkafka::consumer::Consumer as _;
 use rdkafka_sys as sys;
-use rdkafka_sys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR;
+use rdkafka_sys::rd_kafka_resp_err_t::{
+    RD_KAFKA_RESP_ERR_NO_ERROR, RD_KAFKA_RESP_ERR__PARTITION_EOF,
+};
 use rdkafka_sys::types::RDKafkaErrorCode;
 use tokio::sync::Notify;
 
@@ -66,6 +68,16 @@ unsafe extern "C" fn wake(_: *mut sys::rd_kafka_t, opaque: *mut c_void) {
 #[derive(Debug)]
 pub(crate) struct FetchError(pub(crate) RDKafkaErrorCode);
 
+/// What a drain met besides messages.
+#[derive(Debug, Default)]
+pub(crate) struct Drained {
+    /// The partition's fetch errors.
+    pub(crate) errors: Vec<FetchError>,
+    /// Where librdkafka last reported the partition's end (`enable.partition.eof`): the offset
+    /// the next message will have.
+    pub(crate) end: Option<i64>,
+}
+
 impl NativeQueue {
     /// Splits the partition's fetch queue from the consumer queue, so its messages arrive only
     /// here, and signals [`NativeQueue::ready`] whenever it becomes non-empty. librdkafka keeps
@@ -103,16 +115,16 @@ impl NativeQueue {
     }
 
     /// Moves up to `max` waiting messages into `batch` without blocking, copying each out of
-    /// librdkafka; returns the partition's fetch errors met on the way.
+    /// librdkafka; returns the partition's fetch errors and end events met on the way.
     pub(crate) fn drain(
         &self,
         max: usize,
         origin: &Arc<Origin>,
         batch: &mut Vec<Message>,
-    ) -> Vec<FetchError> {
-        let mut errors = Vec::new();
+    ) -> Drained {
+        let mut drained = Drained::default();
         if max == 0 {
-            return errors;
+            return drained;
         }
         let mut raw: Vec<*mut sys::rd_kafka_message_t> = Vec::with_capacity(max);
         // SAFETY: `raw` has room for `max` pointers; librdkafka writes at most `max` and returns
@@ -121,7 +133,7 @@ impl NativeQueue {
             sys::rd_kafka_consume_batch_queue(self.queue.as_ptr(), 0, raw.as_mut_ptr(), max)
         };
         let Ok(count) = usize::try_from(count) else {
-            return errors;
+            return drained;
         };
         // SAFETY: librdkafka initialised the first `count` pointers.
         unsafe { raw.set_len(count) };
@@ -138,10 +150,11 @@ impl NativeQueue {
         for message in messages {
             match message.error() {
                 RD_KAFKA_RESP_ERR_NO_ERROR => batch.push(message.copy(origin)),
-                code => errors.push(FetchError(code.into())),
+                RD_KAFKA_RESP_ERR__PARTITION_EOF => drained.end = Some(message.offset()),
+                code => drained.errors.push(FetchError(code.into())),
             }
         }
-        errors
+        drained
     }
 }
 

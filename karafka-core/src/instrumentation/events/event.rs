@@ -40,6 +40,19 @@ pub enum Event {
         /// The partition.
         partition: TopicPartition,
     },
+    /// A partition's consumer instances ran their `tick` hook (`consumer.ticked`).
+    Ticked {
+        /// The partition.
+        partition: TopicPartition,
+        /// How long the tick ran.
+        duration: Duration,
+    },
+    /// A partition's consumer instances ran their `eofed` hook: it was read to its end
+    /// (`consumer.eofed`).
+    Eofed {
+        /// The partition.
+        partition: TopicPartition,
+    },
     /// A partition pauses: a retry's backoff, or its consumer asked
     /// (`consumer.consuming.pause`).
     Paused {
@@ -169,6 +182,8 @@ impl Event {
             Self::Consumed { .. } => "consumer.consumed",
             Self::ConsumerRevoked { .. } => "consumer.revoked",
             Self::ConsumerShutdown { .. } => "consumer.shutdown",
+            Self::Ticked { .. } => "consumer.ticked",
+            Self::Eofed { .. } => "consumer.eofed",
             Self::Paused { .. } => "consumer.consuming.pause",
             Self::Resumed { .. } => "consumer.consuming.resume",
             Self::Retry { .. } => "consumer.consuming.retry",
@@ -260,4 +275,11 @@ pub enum ErrorKind {
     Librdkafka,
     /// An instrumentation listener panicked.
     Listener,
+    /// A consumer's `tick` failed (it is not retried).
+    Tick,
+    /// A consumer's `eofed` failed (it is not retried).
+    Eofed,
+    /// A critical error ([`Critical`](crate::consumer::Critical), or a type the route declared
+    /// critical): the server stops instead of retrying.
+    Critical,
 }

@@ -80,5 +80,8 @@ pub(super) fn error_kind(kind: ErrorKind) -> &'static str {
         ErrorKind::MaxPollIntervalExceeded => "max_poll_interval_exceeded",
         ErrorKind::Librdkafka => "librdkafka",
         ErrorKind::Listener => "listener",
+        ErrorKind::Tick => "tick",
+        ErrorKind::Eofed => "eofed",
+        ErrorKind::Critical => "critical",
     }
 }

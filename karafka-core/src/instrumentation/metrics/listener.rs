@@ -87,6 +87,8 @@ impl Listener for Metrics {
             | Event::ConsumeStarted { .. }
             | Event::ConsumerRevoked { .. }
             | Event::ConsumerShutdown { .. }
+            | Event::Ticked { .. }
+            | Event::Eofed { .. }
             | Event::Seek { .. }
             | Event::ListenerPolled { .. } => {}
         }

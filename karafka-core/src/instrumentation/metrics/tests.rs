@@ -606,6 +606,9 @@ fn errors_are_labelled_by_kind_and_the_group_holding_the_partition() {
         ),
         (ErrorKind::Librdkafka, "librdkafka"),
         (ErrorKind::Listener, "listener"),
+        (ErrorKind::Tick, "tick"),
+        (ErrorKind::Eofed, "eofed"),
+        (ErrorKind::Critical, "critical"),
     ];
     for (kind, label) in kinds {
         assert_eq!(error_kind(kind), label);

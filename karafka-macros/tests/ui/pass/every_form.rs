@@ -19,6 +19,20 @@ impl karafka::messages::Deserializer for Text {
     }
 }
 
+/// Runs every action as it is.
+struct Plain;
+
+impl karafka::consumer::Wrap for Plain {
+    fn wrap<'a>(
+        &'a self,
+        _action: karafka::consumer::Action,
+        _partition: &'a karafka::TopicPartition,
+        run: futures_util::future::BoxFuture<'a, Result<(), karafka::BoxError>>,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), karafka::BoxError>> {
+        run
+    }
+}
+
 /// A handle a consumer needs, such as a database pool.
 #[derive(Clone)]
 struct Pool {
@@ -70,6 +84,15 @@ fn every_form(prefix: &str, pool: Pool) -> Routes {
             throttle: { limit: 100, interval: 1000 },
             filter: |m: &karafka::Message| if m.key().is_some() { Verdict::Keep } else { Verdict::Drop },
         };
+        topic "windows" {
+            consumer: EventsConsumer,
+            periodic: { interval: 100, during_pause: true, during_retry: false },
+            eofed: true,
+            pause: { timeout: 100, max_timeout: 1000, with_exponential_backoff: true },
+            wrap: Plain,
+            critical_errors: [std::io::Error, std::fmt::Error],
+        }
+        topic "ticks" { consumer: EventsConsumer, periodic: true, pause: karafka::routing::Pausing::new() }
         subscription_group "slow" {
             topic "audit" => EventsConsumer,
         }

@@ -583,6 +583,48 @@ pub fn free_address() -> String {
 
 /// `GET http://{address}{path}`: the status and the body, or `None` when nothing answers.
 pub async fn http_get(address: &str, path: &str) -> Option<(u16, String)> {
+    http_call(address, path, |agent, url| agent.get(url).call()).await
+}
+
+/// Asks `GET http://{address}{path}` every 100 ms until an answer of status 200 satisfies
+/// `done`, and returns its body; panics after `timeout` naming `what` and the last answer.
+pub async fn http_get_until(
+    address: &str,
+    path: &str,
+    timeout: Duration,
+    what: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let started = Instant::now();
+    loop {
+        let answer = http_get(address, path).await;
+        if let Some((200, body)) = &answer {
+            if done(body) {
+                return body.clone();
+            }
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what} at {path}; last answer: {answer:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `POST http://{address}{path}` without a body: the status and the body, or `None` when
+/// nothing answers.
+pub async fn http_post(address: &str, path: &str) -> Option<(u16, String)> {
+    http_call(address, path, |agent, url| agent.post(url).send_empty()).await
+}
+
+/// Sends the request `send` makes of `http://{address}{path}`, off the async threads.
+async fn http_call(
+    address: &str,
+    path: &str,
+    send: impl FnOnce(&ureq::Agent, &str) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>
+        + Send
+        + 'static,
+) -> Option<(u16, String)> {
     let url = format!("http://{address}{path}");
     tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -590,7 +632,7 @@ pub async fn http_get(address: &str, path: &str) -> Option<(u16, String)> {
             .timeout_global(Some(Duration::from_secs(5)))
             .build()
             .into();
-        let mut response = agent.get(&url).call().ok()?;
+        let mut response = send(&agent, &url).ok()?;
         let body = response.body_mut().read_to_string().ok()?;
         Some((response.status().as_u16(), body))
     })

@@ -95,14 +95,6 @@ impl<S: PartitionSource> Coordinator<S> {
                     None => break,
                 },
             };
-            if self.is_held() {
-                // A command's pause, or quiet: nothing of the batch ran, so it is read again
-                // once the hold is lifted (a retry starts over at attempt 1).
-                if !self.wait_while_held(job.messages.first_offset()).await {
-                    break;
-                }
-                continue;
-            }
             let stop = self.assignment.stop_token().clone();
             let permit = tokio::select! {
                 biased;
@@ -110,10 +102,28 @@ impl<S: PartitionSource> Coordinator<S> {
                 permit = self.scheduler.permit() => permit,
             };
             let Some(permit) = permit else { break };
+            // Checked with a permit in hand, so a hold set while this waited for one counts;
+            // quiet is checked as the job is recorded (see `Scheduler::track`).
+            let running = if self.assignment.hold().is_set() {
+                None
+            } else {
+                self.scheduler
+                    .track(self.running_job(&job), &self.assignment)
+            };
+            let Some(running) = running else {
+                drop(permit);
+                // A command's pause, or quiet: nothing of the batch ran, so it is read again
+                // once the hold is lifted (a retry starts over at attempt 1).
+                if !self.wait_while_held(job.messages.first_offset()).await {
+                    break;
+                }
+                continue;
+            };
             if !self.assignment.begin_job() {
                 break;
             }
             let (result, restarted) = self.run_job(&mut stack, &job).await;
+            drop(running);
             self.assignment.end_job();
             drop(permit);
             self.assignment.store();
@@ -179,19 +189,22 @@ impl<S: PartitionSource> Coordinator<S> {
         self.execute(stack, job).instrument(span).await
     }
 
+    /// `job`, as the record of running jobs shows it, starting now.
+    fn running_job(&self, job: &Job) -> RunningJob {
+        RunningJob {
+            subscription: Arc::clone(&self.subscription),
+            long_running: self.route.long_running_job,
+            consumer: self.route.consumer_name,
+            topic: self.partition.topic.clone(),
+            partition: self.partition.partition,
+            first_offset: job.messages.first_offset().unwrap_or_default(),
+            last_offset: job.messages.last_offset().unwrap_or_default(),
+            started: Instant::now(),
+        }
+    }
+
     async fn execute(&self, stack: &mut ConsumerStack, job: &Job) -> (Result<(), BoxError>, bool) {
         let consumer = self.route.consumer_name;
-        let _running = self.scheduler.track(
-            RunningJob {
-                subscription: Arc::clone(&self.subscription),
-                long_running: self.route.long_running_job,
-                consumer,
-                topic: self.partition.topic.clone(),
-                partition: self.partition.partition,
-                started: Instant::now(),
-            },
-            &self.assignment,
-        );
         let monitor = self.scheduler.monitor();
         monitor.emit(|| Event::ConsumeStarted {
             batch: self.batch(job),

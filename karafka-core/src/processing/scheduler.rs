@@ -5,20 +5,21 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::{Assignment, Hold, PartitionSource, Tally};
-use crate::instrumentation::Monitor;
+use crate::instrumentation::{AppState, Event, Monitor};
 
 /// A consume job that is running.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RunningJob {
     /// The subscription group (`<consumer group>/<subscription group>`) it belongs to.
     pub subscription: Arc<str>,
@@ -30,6 +31,10 @@ pub struct RunningJob {
     pub topic: String,
     /// The partition of the batch.
     pub partition: i32,
+    /// The offset of the batch's first message.
+    pub first_offset: i64,
+    /// The offset of the batch's last message.
+    pub last_offset: i64,
     /// When the job started.
     pub started: Instant,
 }
@@ -38,10 +43,12 @@ impl fmt::Display for RunningJob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} on {}/{} (running for {} ms)",
+            "{} on {}/{} offsets {} to {} (running for {} ms)",
             self.consumer,
             self.topic,
             self.partition,
+            self.first_offset,
+            self.last_offset,
             self.started.elapsed().as_millis()
         )
     }
@@ -67,7 +74,8 @@ struct Tracked {
 
 struct Inner {
     permits: Arc<Semaphore>,
-    running: Mutex<BTreeMap<u64, Tracked>>,
+    /// The running jobs by id; a channel so that [`Scheduler::idle`] can wait for none.
+    running: watch::Sender<BTreeMap<u64, Tracked>>,
     next_job: AtomicU64,
     tasks: TaskTracker,
     runtime: Handle,
@@ -86,7 +94,7 @@ impl Scheduler {
     pub(crate) fn new(concurrency: usize, runtime: Handle, monitor: Monitor) -> Self {
         Self(Arc::new(Inner {
             permits: Arc::new(Semaphore::new(concurrency)),
-            running: Mutex::new(BTreeMap::new()),
+            running: watch::Sender::new(BTreeMap::new()),
             next_job: AtomicU64::new(0),
             tasks: TaskTracker::new(),
             runtime,
@@ -95,14 +103,6 @@ impl Scheduler {
             monitor,
             quiet: Hold::default(),
         }))
-    }
-
-    fn running_jobs(&self) -> MutexGuard<'_, BTreeMap<u64, Tracked>> {
-        // Inserts and removes leave the map consistent even if a holder panics.
-        self.0
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The listeners of the runtime's events.
@@ -120,6 +120,39 @@ impl Scheduler {
         &self.0.quiet
     }
 
+    /// Makes the process quiet (Karafka's quiet mode): emits [`AppState::Quieting`] now and
+    /// [`AppState::Quiet`] once no job runs, unless the server begins to shut down first.
+    /// Nothing when it was quiet already.
+    pub(crate) fn quiet_down(&self) {
+        if !self.0.quiet.set(true) {
+            return;
+        }
+        self.0.monitor.emit(|| Event::AppStateChanged {
+            state: AppState::Quieting,
+        });
+        let scheduler = self.clone();
+        self.0.runtime.spawn(async move {
+            tokio::select! {
+                biased;
+                () = scheduler.shutdown_token().cancelled() => {}
+                () = scheduler.idle() => scheduler.monitor().emit(|| Event::AppStateChanged {
+                    state: AppState::Quiet,
+                }),
+            }
+        });
+    }
+
+    /// Where quiet mode stands, as [`AppState`] names it: `None` when it was not asked for.
+    pub(crate) fn quiet_state(&self) -> Option<AppState> {
+        self.0.quiet.is_set().then(|| {
+            if self.0.running.borrow().is_empty() {
+                AppState::Quiet
+            } else {
+                AppState::Quieting
+            }
+        })
+    }
+
     /// Cancelled when the server begins to shut down.
     pub(crate) fn shutdown_token(&self) -> &CancellationToken {
         &self.0.shutdown
@@ -130,24 +163,41 @@ impl Scheduler {
         Arc::clone(&self.0.permits).acquire_owned().await.ok()
     }
 
-    /// Records `job` of `assignment` as running until the returned guard drops.
+    /// Records `job` of `assignment` as running until the returned guard drops; `None`, and
+    /// nothing recorded, when the process is quiet. Both are decided under the record's lock,
+    /// so once quiet and without jobs, no job starts: [`Scheduler::idle`] stays true.
     pub(crate) fn track<S: PartitionSource>(
         &self,
         job: RunningJob,
         assignment: &Arc<Assignment<S>>,
-    ) -> JobGuard {
+    ) -> Option<JobGuard> {
         let id = self.0.next_job.fetch_add(1, Ordering::Relaxed);
         let assignment: Arc<dyn Held> = Arc::clone(assignment) as _;
-        self.running_jobs().insert(id, Tracked { job, assignment });
-        JobGuard {
+        let tracked = self.0.running.send_if_modified(|running| {
+            if self.0.quiet.is_set() {
+                return false;
+            }
+            running.insert(id, Tracked { job, assignment });
+            true
+        });
+        tracked.then(|| JobGuard {
             scheduler: self.clone(),
             id,
-        }
+        })
+    }
+
+    /// Resolves once no job runs (at once when none does).
+    pub(crate) async fn idle(&self) {
+        let mut running = self.0.running.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = running.wait_for(BTreeMap::is_empty).await;
     }
 
     /// Jobs running now, oldest first.
     pub(crate) fn running(&self) -> Vec<RunningJob> {
-        self.running_jobs()
+        self.0
+            .running
+            .borrow()
             .values()
             .map(|tracked| tracked.job.clone())
             .collect()
@@ -156,7 +206,9 @@ impl Scheduler {
     /// Jobs running now whose partition was not handed over without them at a rebalance, oldest
     /// first. A handed-over job no longer holds its partition: its results are refused anyway.
     pub(crate) fn running_held(&self) -> Vec<RunningJob> {
-        self.running_jobs()
+        self.0
+            .running
+            .borrow()
             .values()
             .filter(|tracked| !tracked.assignment.is_abandoned())
             .map(|tracked| tracked.job.clone())
@@ -168,7 +220,9 @@ impl Scheduler {
         &self,
         assignment: &Arc<Assignment<S>>,
     ) -> Option<RunningJob> {
-        self.running_jobs()
+        self.0
+            .running
+            .borrow()
             .values()
             .find(|tracked| {
                 std::ptr::addr_eq(Arc::as_ptr(&tracked.assignment), Arc::as_ptr(assignment))
@@ -209,6 +263,8 @@ pub(crate) struct JobGuard {
 
 impl Drop for JobGuard {
     fn drop(&mut self) {
-        self.scheduler.running_jobs().remove(&self.id);
+        self.scheduler.0.running.send_modify(|running| {
+            running.remove(&self.id);
+        });
     }
 }

@@ -1,0 +1,128 @@
+//! A server started inside the test's own tokio runtime (`Server::start`): it consumes, goes
+//! quiet on `quiet()` while staying in its group, reports its state, and `stop()` returns a
+//! graceful shutdown.
+
+use std::time::Duration;
+
+use karafka::instrumentation::{AppState, Event};
+use karafka::routing::{Routes, Topic};
+use karafka::{async_trait, App, Consumer, Context, Shutdown};
+use karafka_integration_tests::*;
+
+struct Recording {
+    log: Log,
+}
+
+#[async_trait]
+impl Consumer for Recording {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        for message in ctx.messages() {
+            self.log.record(message, ctx.attempt());
+        }
+        Ok(())
+    }
+}
+
+/// The server states the events announced, in order.
+fn states(events: &Events) -> Vec<AppState> {
+    events
+        .snapshot()
+        .iter()
+        .filter_map(|event| match event {
+            Event::AppStateChanged { state } => Some(*state),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedded_server_consumes_goes_quiet_reports_its_state_and_stops() {
+    logs();
+    let topic = unique("embedded");
+    let group = unique("embedded-group");
+    create_topic(&topic, 1).await;
+    produce_to(&topic, 0, &["a", "b", "c"]).await;
+    let (log, events) = (Log::default(), Events::default());
+    let consumer_log = log.clone();
+    let app = App::builder()
+        .config(config(&group))
+        .routes(
+            Routes::new().topic(Topic::new(&topic).consumer_with(move || Recording {
+                log: consumer_log.clone(),
+            })),
+        )
+        .listener(events.listener())
+        .build()
+        .expect("valid app");
+
+    let server = app.server().start().await.expect("the server starts");
+    log.wait_until(Duration::from_secs(60), "3 messages", |handled| {
+        handled.len() >= 3
+    })
+    .await;
+    let status = server.status();
+    assert_eq!(status.state, AppState::Running);
+    assert_eq!(status.groups.len(), 1);
+    assert!(status.groups[0].joined, "{status:?}");
+
+    server.quiet();
+    wait_for(Duration::from_secs(10), "quiet", || {
+        server.status().state == AppState::Quiet
+    })
+    .await;
+    produce_to(&topic, 0, &["d", "e"]).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(log.len(), 3, "nothing new is consumed while quiet");
+    let status = server.status();
+    assert!(status.quiet && status.jobs.is_empty(), "{status:?}");
+    let members = stable_group_members(&group).expect("the group is stable while quiet");
+    assert_eq!(members.len(), 1, "still a member while quiet: {members:?}");
+
+    let shutdown = server.stop().await.expect("the server stops");
+    assert!(matches!(shutdown, Shutdown::Graceful), "{shutdown}");
+    assert_eq!(committed_offsets(&group, &topic, 1), vec![Some(3)]);
+    assert_eq!(
+        states(&events),
+        [
+            AppState::Running,
+            AppState::Quieting,
+            AppState::Quiet,
+            AppState::Stopping,
+            AppState::Stopped
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_an_embedded_server_stops_it_and_leaves_the_group() {
+    let topic = unique("embedded-drop");
+    let group = unique("embedded-drop-group");
+    create_topic(&topic, 1).await;
+    let events = Events::default();
+    let app = App::builder()
+        .config(config(&group))
+        .routes(
+            Routes::new().topic(Topic::new(&topic).consumer_with(|| Recording {
+                log: Log::default(),
+            })),
+        )
+        .listener(events.listener())
+        .build()
+        .expect("valid app");
+    let server = app.server().start().await.expect("the server starts");
+    wait_for(Duration::from_secs(30), "the group's member", || {
+        stable_group_members(&group).is_some_and(|members| members.len() == 1)
+    })
+    .await;
+
+    drop(server);
+    wait_for(Duration::from_secs(30), "the stop after the drop", || {
+        states(&events).last() == Some(&AppState::Stopped)
+    })
+    .await;
+    assert_eq!(
+        stable_group_members(&group),
+        None,
+        "the consumer left its group"
+    );
+}

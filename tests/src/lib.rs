@@ -462,6 +462,14 @@ impl Probe {
             .collect()
     }
 
+    /// The offset of every message handled so far, in the order handled (for one partition).
+    pub fn offsets(&self) -> Vec<i64> {
+        self.handled()
+            .into_iter()
+            .map(|(_, offset)| offset)
+            .collect()
+    }
+
     /// Waits until at least `count` messages were handled.
     pub async fn wait_handled(&self, count: usize, timeout: Duration) {
         let started = Instant::now();
@@ -563,6 +571,28 @@ impl Drop for Probe {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A probe process consuming a new one-partition topic of 300 messages in batches of 50 that
+/// take 50 × `sleep_ms` ms each, once it handled `handled` of them; with its topic and group.
+pub async fn slow_batches(
+    binary: &str,
+    name: &str,
+    sleep_ms: &str,
+    handled: usize,
+) -> (Probe, String, String) {
+    let topic = unique(name);
+    let group = unique(&format!("{name}-group"));
+    create_topic(&topic, 1).await;
+    produce_keyed(&topic, 300, 3).await;
+    let probe = Probe::spawn(
+        binary,
+        &topic,
+        &group,
+        &[("KARAFKA_MAX_MESSAGES", "50"), ("PROBE_SLEEP_MS", sleep_ms)],
+    );
+    probe.wait_handled(handled, Duration::from_secs(60)).await;
+    (probe, topic, group)
 }
 
 /// Whether every offset below `end` of `partition` appears in `handled`.

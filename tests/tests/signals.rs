@@ -10,19 +10,8 @@ const PROBE: &str = env!("CARGO_BIN_EXE_probe");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigtstp_finishes_the_running_batch_starts_none_and_keeps_the_membership() {
-    let topic = unique("tstp");
-    let group = unique("tstp-group");
-    create_topic(&topic, 1).await;
-    produce_keyed(&topic, 300, 3).await;
-
     // Batches of 50 messages taking 5 s each: the second runs when the signals arrive.
-    let mut probe = Probe::spawn(
-        PROBE,
-        &topic,
-        &group,
-        &[("KARAFKA_MAX_MESSAGES", "50"), ("PROBE_SLEEP_MS", "100")],
-    );
-    probe.wait_handled(55, Duration::from_secs(60)).await;
+    let (mut probe, topic, group) = slow_batches(PROBE, "tstp", "100", 55).await;
     probe.signal("TSTP");
     probe.signal("TTIN");
     probe
@@ -41,13 +30,8 @@ async fn sigtstp_finishes_the_running_batch_starts_none_and_keeps_the_membership
 
     // Longer than two batches would take: had one started, it would show.
     tokio::time::sleep(Duration::from_secs(6)).await;
-    let handled: Vec<i64> = probe
-        .handled()
-        .into_iter()
-        .map(|(_, offset)| offset)
-        .collect();
     assert_eq!(
-        handled,
+        probe.offsets(),
         (0..100).collect::<Vec<_>>(),
         "the running batch finished, no other began"
     );

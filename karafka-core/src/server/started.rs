@@ -33,40 +33,28 @@ impl Started {
     /// then stops gracefully: no new batches, in-flight jobs get `shutdown_timeout`, the
     /// consumers commit and leave their groups, the plugins return, the producer flushes.
     pub(super) async fn run(self) -> Result<Shutdown, Error> {
-        let Self {
-            handle,
-            scheduler,
-            listeners,
-            give_up,
-            readiness,
-            monitor,
-            producer,
-            plugins,
-            summary,
-            endpoint,
-        } = self;
         let gave_up = tokio::select! {
-            () = handle.control().stop_token().cancelled() => None,
-            reason = give_up.raised() => reason,
+            () = self.handle.control().stop_token().cancelled() => None,
+            reason = self.give_up.raised() => reason,
         };
-        handle.lifecycle().stopping.cancel();
-        summary.abort();
-        readiness.stopping();
-        monitor.emit(|| Event::AppStateChanged {
+        self.handle.lifecycle().stopping.cancel();
+        self.summary.abort();
+        self.readiness.stopping();
+        self.monitor.emit(|| Event::AppStateChanged {
             state: AppState::Stopping,
         });
-        let config = handle.config();
+        let config = self.handle.config();
         let stopping = Instant::now();
         tracing::info!(
             "Stopping: waiting up to {} ms for {} running job(s)",
             config.shutdown_timeout.as_millis(),
-            scheduler.running().len()
+            self.scheduler.running().len()
         );
-        let drained = scheduler.drain(config.shutdown_timeout).await;
+        let drained = self.scheduler.drain(config.shutdown_timeout).await;
         let still_running = if drained {
             Vec::new()
         } else {
-            scheduler.running()
+            self.scheduler.running()
         };
         for job in &still_running {
             tracing::error!("Shutdown timeout passed; job still running: {job}");
@@ -75,10 +63,10 @@ impl Started {
             .shutdown_timeout
             .saturating_sub(stopping.elapsed())
             .max(MIN_CLOSE_TIME);
-        let closed = close(listeners, remaining).await;
-        handle.lifecycle().closed.cancel();
-        finish_plugins(plugins).await;
-        if let Err(error) = producer.flush(MIN_CLOSE_TIME).await {
+        let closed = close(self.listeners, remaining).await;
+        self.handle.lifecycle().closed.cancel();
+        finish_plugins(self.plugins).await;
+        if let Err(error) = self.producer.flush(MIN_CLOSE_TIME).await {
             tracing::error!(%error, "undelivered records remain in the producer");
         }
         let outcome = if drained && closed {
@@ -91,10 +79,10 @@ impl Started {
             stopping.elapsed().as_millis(),
             outcome
         );
-        monitor.emit(|| Event::AppStateChanged {
+        self.monitor.emit(|| Event::AppStateChanged {
             state: AppState::Stopped,
         });
-        if let Some(endpoint) = endpoint {
+        if let Some(endpoint) = self.endpoint {
             endpoint.stop().await;
         }
         match gave_up {

@@ -485,12 +485,7 @@ impl Probe {
 
     /// Sends `signal` (e.g. `"TERM"`, `"KILL"`) to the process.
     pub fn signal(&self, signal: &str) {
-        let status = std::process::Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{signal} failed");
+        send_signal(self.child.id(), signal);
     }
 
     /// Waits up to `timeout` for the process to exit; returns its exit code (`None` if killed by
@@ -531,6 +526,16 @@ impl Probe {
     fn stderr_text(&self) -> String {
         read_text(&self.stderr)
     }
+}
+
+/// Sends `signal` (e.g. `"TERM"`, `"TSTP"`) to process `pid`.
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {pid} failed");
 }
 
 fn read_text(path: &std::path::Path) -> String {

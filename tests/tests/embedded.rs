@@ -1,6 +1,6 @@
 //! A server started inside the test's own tokio runtime (`Server::start`): it consumes, goes
 //! quiet on `quiet()` while staying in its group, reports its state, and `stop()` returns a
-//! graceful shutdown.
+//! graceful shutdown; asked to, it acts on the process's signals.
 
 use std::time::Duration;
 
@@ -124,5 +124,58 @@ async fn dropping_an_embedded_server_stops_it_and_leaves_the_group() {
         stable_group_members(&group),
         None,
         "the consumer left its group"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedded_server_asked_to_handle_signals_quiets_on_tstp_and_stops_on_term() {
+    // Listening replaces a signal's default action for the whole process: should the server not
+    // act on SIGTSTP, this test fails on its wait instead of the process being suspended.
+    let _suspension_guard =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGTSTP))
+            .expect("listening for SIGTSTP");
+    let topic = unique("embedded-signals");
+    let group = unique("embedded-signals-group");
+    create_topic(&topic, 1).await;
+    produce_to(&topic, 0, &["a"]).await;
+    let (log, events) = (Log::default(), Events::default());
+    let consumer_log = log.clone();
+    let app = App::builder()
+        .config(config(&group))
+        .routes(
+            Routes::new().topic(Topic::new(&topic).consumer_with(move || Recording {
+                log: consumer_log.clone(),
+            })),
+        )
+        .listener(events.listener())
+        .build()
+        .expect("valid app");
+    let server = app.server().start().await.expect("the server starts");
+    server.handle_signals();
+    log.wait_until(Duration::from_secs(60), "1 message", |handled| {
+        !handled.is_empty()
+    })
+    .await;
+
+    send_signal(std::process::id(), "TSTP");
+    wait_for(Duration::from_secs(10), "quiet on SIGTSTP", || {
+        server.status().state == AppState::Quiet
+    })
+    .await;
+    send_signal(std::process::id(), "TERM");
+    let shutdown = tokio::time::timeout(Duration::from_secs(30), server.stopped())
+        .await
+        .expect("SIGTERM stops the server within 30 s")
+        .expect("the server stops");
+    assert!(matches!(shutdown, Shutdown::Graceful), "{shutdown}");
+    assert_eq!(
+        states(&events),
+        [
+            AppState::Running,
+            AppState::Quieting,
+            AppState::Quiet,
+            AppState::Stopping,
+            AppState::Stopped
+        ]
     );
 }

@@ -52,12 +52,15 @@ impl RunningServer {
     /// Acts on the signals a process of [`Server::run`](super::Server::run) acts on, until the
     /// server stopped: SIGINT and SIGTERM stop it gracefully, SIGTSTP quiets it, SIGTTIN logs
     /// its running jobs. For a host application that leaves its signals to karafka; a second
-    /// SIGINT or SIGTERM is only logged, as the process is the host's to end.
+    /// SIGINT or SIGTERM is only logged, as the process is the host's to end. The signals are
+    /// listened for before this returns. As with any tokio signal listener, their default
+    /// actions (ending or suspending the process) stay replaced after the server stopped.
     pub fn handle_signals(&self) {
         let handle = self.handle.clone();
+        let signals = signals::operate(handle.clone(), SecondStop::Log);
         tokio::spawn(async move {
             tokio::select! {
-                () = signals::operate(handle.clone(), SecondStop::Log) => {}
+                () = signals => {}
                 () = handle.closed() => {}
             }
         });

@@ -2,6 +2,8 @@
 //! (a second one while it stops exits at once, when the process is the server's), SIGTSTP makes
 //! it quiet, SIGTTIN logs its running jobs.
 
+use std::future::Future;
+
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::plugin::ServerHandle;
@@ -66,9 +68,14 @@ fn action(received: Received, stopping: bool, second: SecondStop) -> Action {
     }
 }
 
-/// Acts on the server's signals for as long as it is polled.
-pub(crate) async fn operate(server: ServerHandle, second: SecondStop) {
-    let mut signals = Signals::install();
+/// Acts on the server's signals for as long as it is polled; they are listened for from the
+/// call on, so none sent after it is missed.
+pub(crate) fn operate(server: ServerHandle, second: SecondStop) -> impl Future<Output = ()> {
+    let signals = Signals::install();
+    act(signals, server, second)
+}
+
+async fn act(mut signals: Signals, server: ServerHandle, second: SecondStop) {
     loop {
         let received = signals.next().await;
         tracing::info!("Received {}", received.name());

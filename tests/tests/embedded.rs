@@ -23,6 +23,29 @@ impl Consumer for Recording {
     }
 }
 
+/// The states of a server quieted, then stopped.
+const QUIETED_THEN_STOPPED: [AppState; 5] = [
+    AppState::Running,
+    AppState::Quieting,
+    AppState::Quiet,
+    AppState::Stopping,
+    AppState::Stopped,
+];
+
+/// An app consuming `topic` in `group` into `log`, with its events recorded in `events`.
+fn recorded_app(topic: &str, group: &str, log: &Log, events: &Events) -> App {
+    let log = log.clone();
+    App::builder()
+        .config(config(group))
+        .routes(
+            Routes::new()
+                .topic(Topic::new(topic).consumer_with(move || Recording { log: log.clone() })),
+        )
+        .listener(events.listener())
+        .build()
+        .expect("valid app")
+}
+
 /// The server states the events announced, in order.
 fn states(events: &Events) -> Vec<AppState> {
     events
@@ -43,17 +66,7 @@ async fn an_embedded_server_consumes_goes_quiet_reports_its_state_and_stops() {
     create_topic(&topic, 1).await;
     produce_to(&topic, 0, &["a", "b", "c"]).await;
     let (log, events) = (Log::default(), Events::default());
-    let consumer_log = log.clone();
-    let app = App::builder()
-        .config(config(&group))
-        .routes(
-            Routes::new().topic(Topic::new(&topic).consumer_with(move || Recording {
-                log: consumer_log.clone(),
-            })),
-        )
-        .listener(events.listener())
-        .build()
-        .expect("valid app");
+    let app = recorded_app(&topic, &group, &log, &events);
 
     let server = app.server().start().await.expect("the server starts");
     log.wait_until(Duration::from_secs(60), "3 messages", |handled| {
@@ -81,16 +94,7 @@ async fn an_embedded_server_consumes_goes_quiet_reports_its_state_and_stops() {
     let shutdown = server.stop().await.expect("the server stops");
     assert!(matches!(shutdown, Shutdown::Graceful), "{shutdown}");
     assert_eq!(committed_offsets(&group, &topic, 1), vec![Some(3)]);
-    assert_eq!(
-        states(&events),
-        [
-            AppState::Running,
-            AppState::Quieting,
-            AppState::Quiet,
-            AppState::Stopping,
-            AppState::Stopped
-        ]
-    );
+    assert_eq!(states(&events), QUIETED_THEN_STOPPED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,16 +103,7 @@ async fn dropping_an_embedded_server_stops_it_and_leaves_the_group() {
     let group = unique("embedded-drop-group");
     create_topic(&topic, 1).await;
     let events = Events::default();
-    let app = App::builder()
-        .config(config(&group))
-        .routes(
-            Routes::new().topic(Topic::new(&topic).consumer_with(|| Recording {
-                log: Log::default(),
-            })),
-        )
-        .listener(events.listener())
-        .build()
-        .expect("valid app");
+    let app = recorded_app(&topic, &group, &Log::default(), &events);
     let server = app.server().start().await.expect("the server starts");
     wait_for(Duration::from_secs(30), "the group's member", || {
         stable_group_members(&group).is_some_and(|members| members.len() == 1)
@@ -139,17 +134,7 @@ async fn an_embedded_server_asked_to_handle_signals_quiets_on_tstp_and_stops_on_
     create_topic(&topic, 1).await;
     produce_to(&topic, 0, &["a"]).await;
     let (log, events) = (Log::default(), Events::default());
-    let consumer_log = log.clone();
-    let app = App::builder()
-        .config(config(&group))
-        .routes(
-            Routes::new().topic(Topic::new(&topic).consumer_with(move || Recording {
-                log: consumer_log.clone(),
-            })),
-        )
-        .listener(events.listener())
-        .build()
-        .expect("valid app");
+    let app = recorded_app(&topic, &group, &log, &events);
     let server = app.server().start().await.expect("the server starts");
     server.handle_signals();
     log.wait_until(Duration::from_secs(60), "1 message", |handled| {
@@ -168,14 +153,5 @@ async fn an_embedded_server_asked_to_handle_signals_quiets_on_tstp_and_stops_on_
         .expect("SIGTERM stops the server within 30 s")
         .expect("the server stops");
     assert!(matches!(shutdown, Shutdown::Graceful), "{shutdown}");
-    assert_eq!(
-        states(&events),
-        [
-            AppState::Running,
-            AppState::Quieting,
-            AppState::Quiet,
-            AppState::Stopping,
-            AppState::Stopped
-        ]
-    );
+    assert_eq!(states(&events), QUIETED_THEN_STOPPED);
 }

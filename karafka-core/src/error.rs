@@ -79,6 +79,10 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// A started server's task ended without finishing its stop: the tokio runtime that ran it
+    /// shut down first.
+    #[error("the server's task ended before its stop finished: its tokio runtime shut down")]
+    Stopped,
     /// A plugin could not prepare (see [`Plugin::prepare`](crate::plugin::Plugin::prepare));
     /// nothing was consumed.
     #[error("{source}")]

@@ -462,6 +462,14 @@ impl Probe {
             .collect()
     }
 
+    /// The offset of every message handled so far, in the order handled (for one partition).
+    pub fn offsets(&self) -> Vec<i64> {
+        self.handled()
+            .into_iter()
+            .map(|(_, offset)| offset)
+            .collect()
+    }
+
     /// Waits until at least `count` messages were handled.
     pub async fn wait_handled(&self, count: usize, timeout: Duration) {
         let started = Instant::now();
@@ -477,12 +485,7 @@ impl Probe {
 
     /// Sends `signal` (e.g. `"TERM"`, `"KILL"`) to the process.
     pub fn signal(&self, signal: &str) {
-        let status = std::process::Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{signal} failed");
+        send_signal(self.child.id(), signal);
     }
 
     /// Waits up to `timeout` for the process to exit; returns its exit code (`None` if killed by
@@ -525,6 +528,16 @@ impl Probe {
     }
 }
 
+/// Sends `signal` (e.g. `"TERM"`, `"TSTP"`) to process `pid`.
+pub fn send_signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {pid} failed");
+}
+
 fn read_text(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
@@ -565,6 +578,28 @@ impl Drop for Probe {
     }
 }
 
+/// A probe process consuming a new one-partition topic of 300 messages in batches of 50 that
+/// take 50 × `sleep_ms` ms each, once it handled `handled` of them; with its topic and group.
+pub async fn slow_batches(
+    binary: &str,
+    name: &str,
+    sleep_ms: &str,
+    handled: usize,
+) -> (Probe, String, String) {
+    let topic = unique(name);
+    let group = unique(&format!("{name}-group"));
+    create_topic(&topic, 1).await;
+    produce_keyed(&topic, 300, 3).await;
+    let probe = Probe::spawn(
+        binary,
+        &topic,
+        &group,
+        &[("KARAFKA_MAX_MESSAGES", "50"), ("PROBE_SLEEP_MS", sleep_ms)],
+    );
+    probe.wait_handled(handled, Duration::from_secs(60)).await;
+    (probe, topic, group)
+}
+
 /// Whether every offset below `end` of `partition` appears in `handled`.
 pub fn all_handled_below(handled: &[(i32, i64)], partition: i32, end: i64) -> bool {
     let seen: std::collections::HashSet<i64> = handled
@@ -583,6 +618,48 @@ pub fn free_address() -> String {
 
 /// `GET http://{address}{path}`: the status and the body, or `None` when nothing answers.
 pub async fn http_get(address: &str, path: &str) -> Option<(u16, String)> {
+    http_call(address, path, |agent, url| agent.get(url).call()).await
+}
+
+/// Asks `GET http://{address}{path}` every 100 ms until an answer of status 200 satisfies
+/// `done`, and returns its body; panics after `timeout` naming `what` and the last answer.
+pub async fn http_get_until(
+    address: &str,
+    path: &str,
+    timeout: Duration,
+    what: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let started = Instant::now();
+    loop {
+        let answer = http_get(address, path).await;
+        if let Some((200, body)) = &answer {
+            if done(body) {
+                return body.clone();
+            }
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what} at {path}; last answer: {answer:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `POST http://{address}{path}` without a body: the status and the body, or `None` when
+/// nothing answers.
+pub async fn http_post(address: &str, path: &str) -> Option<(u16, String)> {
+    http_call(address, path, |agent, url| agent.post(url).send_empty()).await
+}
+
+/// Sends the request `send` makes of `http://{address}{path}`, off the async threads.
+async fn http_call(
+    address: &str,
+    path: &str,
+    send: impl FnOnce(&ureq::Agent, &str) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>
+        + Send
+        + 'static,
+) -> Option<(u16, String)> {
     let url = format!("http://{address}{path}");
     tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -590,7 +667,7 @@ pub async fn http_get(address: &str, path: &str) -> Option<(u16, String)> {
             .timeout_global(Some(Duration::from_secs(5)))
             .build()
             .into();
-        let mut response = agent.get(&url).call().ok()?;
+        let mut response = send(&agent, &url).ok()?;
         let body = response.body_mut().read_to_string().ok()?;
         Some((response.status().as_u16(), body))
     })

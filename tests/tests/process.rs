@@ -84,30 +84,14 @@ async fn a_killed_consumer_loses_nothing_and_commits_nothing_unhandled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_running_batch_finish_commits_and_exits_0() {
-    let topic = unique("sigterm");
-    let group = unique("sigterm-group");
-    create_topic(&topic, 1).await;
-    produce_keyed(&topic, 300, 3).await;
-
-    // Batches of 50 messages taking 2 s each.
-    let mut probe = Probe::spawn(
-        PROBE,
-        &topic,
-        &group,
-        &[("KARAFKA_MAX_MESSAGES", "50"), ("PROBE_SLEEP_MS", "40")],
-    );
-    probe.wait_handled(60, Duration::from_secs(60)).await;
+    // Batches of 50 messages taking 2 s each; the second runs.
+    let (mut probe, topic, group) = slow_batches(PROBE, "sigterm", "40", 60).await;
     probe.signal("TERM");
     let (code, stderr) = probe.wait(Duration::from_secs(30)).await;
     assert_eq!(code, Some(0), "{stderr}");
 
-    let handled: Vec<i64> = probe
-        .handled()
-        .into_iter()
-        .map(|(_, offset)| offset)
-        .collect();
     assert_eq!(
-        handled,
+        probe.offsets(),
         (0..100).collect::<Vec<_>>(),
         "the second batch finished, no third began"
     );

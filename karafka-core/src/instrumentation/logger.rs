@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::events::{Event, FailedJob, Listener};
-use super::{ErrorKind, COMMITS_TARGET};
+use super::{AppState, ErrorKind, COMMITS_TARGET};
 use crate::TopicPartition;
 
 /// The targets the lines always had, so `RUST_LOG` filters such as `karafka::processing=debug`
@@ -17,6 +17,7 @@ use crate::TopicPartition;
 const JOBS: &str = "karafka::processing::coordinator";
 const PARTITIONS: &str = "karafka::processing::registry";
 const MEMBERSHIP: &str = "karafka::connection::listener";
+const SERVER: &str = "karafka::server";
 
 /// Logs events the way the runtime always did; see the module docs.
 #[derive(Debug, Default)]
@@ -140,6 +141,19 @@ impl Listener for Logger {
                 partition = partition.partition,
                 offset,
                 "Committed offset {offset} of {partition}"
+            ),
+            Event::AppStateChanged {
+                state: AppState::Quieting,
+            } => tracing::info!(
+                target: SERVER,
+                "Switching to quiet mode: running jobs finish, no new batch starts; staying in \
+                 the groups until stopped"
+            ),
+            Event::AppStateChanged {
+                state: AppState::Quiet,
+            } => tracing::info!(
+                target: SERVER,
+                "Reached quiet mode: no job runs; still in the groups until stopped"
             ),
             _ => {}
         }

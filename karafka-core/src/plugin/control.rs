@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::status::{GroupStatus, PartitionStatus, ServerStatus};
 use crate::connection::{KafkaConsumer, Pulse};
-use crate::instrumentation::{AppState, Event};
+use crate::instrumentation::AppState;
 use crate::processing::{PartitionRegistry, Scheduler};
 use crate::TopicPartition;
 
@@ -71,15 +71,12 @@ impl Control {
     /// Makes the server quiet: running jobs finish, no partition starts a new one, and the
     /// process stays in its groups holding its partitions until it is stopped (Karafka's quiet
     /// mode, used before a deploy).
+    ///
+    /// Emits [`AppState::Quieting`] at once and [`AppState::Quiet`] once no job runs (SIGTSTP
+    /// does the same to a server run with [`Server::run`](crate::Server::run)); asking again
+    /// does nothing.
     pub fn quiet(&self) {
-        if self.inner.scheduler.quiet().set(true) {
-            self.inner
-                .scheduler
-                .monitor()
-                .emit(|| Event::AppStateChanged {
-                    state: AppState::Quiet,
-                });
-        }
+        self.inner.scheduler.quiet_down();
     }
 
     /// Pauses `partition` after its running job until [`Control::resume`].
@@ -110,9 +107,17 @@ impl Control {
     /// What the server is doing now.
     pub fn status(&self) -> ServerStatus {
         let now = Instant::now();
+        let scheduler = &self.inner.scheduler;
+        let stopping = scheduler.shutdown_token().is_cancelled();
+        let quiet = scheduler.quiet_state();
         ServerStatus {
-            quiet: self.inner.scheduler.quiet().is_set(),
-            stopping: self.inner.scheduler.shutdown_token().is_cancelled(),
+            state: match quiet {
+                _ if stopping => AppState::Stopping,
+                Some(quiet) => quiet,
+                None => AppState::Running,
+            },
+            quiet: quiet.is_some(),
+            stopping,
             groups: self
                 .inner
                 .groups

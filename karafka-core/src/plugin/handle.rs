@@ -63,6 +63,16 @@ impl ServerHandle {
         &self.producer
     }
 
+    /// When the server stops and when its consumers closed, for the server that owns them.
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    /// Whether the server began to stop.
+    pub fn is_stopping(&self) -> bool {
+        self.lifecycle.stopping.is_cancelled()
+    }
+
     /// Resolves once the server begins to stop (a signal, [`Control::stop`], or giving up).
     pub async fn stopping(&self) {
         self.lifecycle.stopping.cancelled().await;

@@ -3,13 +3,18 @@
 use std::time::Duration;
 
 use crate::instrumentation::statistics::PartitionStatistics;
+use crate::instrumentation::AppState;
 use crate::{RunningJob, TopicPartition};
 
 /// A running server's state at one moment.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerStatus {
-    /// Quiet: no partition starts a new job.
+    /// What the server is doing: [`AppState::Running`], [`AppState::Quieting`] (quiet was asked,
+    /// jobs still run), [`AppState::Quiet`] (none runs) or [`AppState::Stopping`].
+    pub state: AppState,
+    /// Quiet was asked ([`AppState::Quieting`] or [`AppState::Quiet`], or stopping after it):
+    /// no partition starts a new job.
     pub quiet: bool,
     /// A stop was asked.
     pub stopping: bool,

@@ -136,7 +136,23 @@ impl<S: PartitionSource> Coordinator<S> {
                     Next::Stopped => break,
                 },
             };
-            if self.is_held() {
+            let stop = self.assignment.stop_token().clone();
+            let permit = tokio::select! {
+                biased;
+                () = stop.cancelled() => break,
+                permit = self.scheduler.permit() => permit,
+            };
+            let Some(permit) = permit else { break };
+            // Checked with a permit in hand, so a hold set while this waited for one counts;
+            // quiet is checked as the job is recorded (see `Scheduler::track`).
+            let running = if self.assignment.hold().is_set() {
+                None
+            } else {
+                self.scheduler
+                    .track(self.running_job(&job), &self.assignment)
+            };
+            let Some(running) = running else {
+                drop(permit);
                 // A command's pause, or quiet: nothing of the batch ran, so it is read again
                 // once the hold is lifted (a retry starts over at attempt 1).
                 match self
@@ -152,18 +168,12 @@ impl<S: PartitionSource> Coordinator<S> {
                     }
                     Wake::Stopped => break,
                 }
-            }
-            let stop = self.assignment.stop_token().clone();
-            let permit = tokio::select! {
-                biased;
-                () = stop.cancelled() => break,
-                permit = self.scheduler.permit() => permit,
             };
-            let Some(permit) = permit else { break };
             if !self.assignment.begin_job() {
                 break;
             }
             let (result, restarted) = self.run_job(&mut stack, &job).await;
+            drop(running);
             self.assignment.end_job();
             drop(permit);
             self.assignment.store();
@@ -277,7 +287,24 @@ impl<S: PartitionSource> Coordinator<S> {
             () = stop.cancelled() => return None,
             permit = self.scheduler.permit() => permit,
         };
-        if permit.is_none() || !self.assignment.begin_job() {
+        // Quiet refuses the record, like a batch's (see `Scheduler::track`).
+        let running = RunningJob {
+            action,
+            first_offset: -1,
+            last_offset: -1,
+            ..self.running_job(&Job {
+                messages: Messages::new(Vec::new()),
+                attempt: 1,
+            })
+        };
+        let Some(running) = permit
+            .is_some()
+            .then(|| self.scheduler.track(running, &self.assignment))
+            .flatten()
+        else {
+            return None;
+        };
+        if !self.assignment.begin_job() {
             return None;
         }
         let started = Instant::now();
@@ -327,6 +354,7 @@ impl<S: PartitionSource> Coordinator<S> {
                 });
             }
         }
+        drop(running);
         self.assignment.end_job();
         drop(permit);
         self.assignment.store();
@@ -363,19 +391,23 @@ impl<S: PartitionSource> Coordinator<S> {
         self.execute(stack, job).instrument(span).await
     }
 
+    /// `job`, as the record of running jobs shows it, starting now.
+    fn running_job(&self, job: &Job) -> RunningJob {
+        RunningJob {
+            action: Action::Consume,
+            subscription: Arc::clone(&self.subscription),
+            long_running: self.route.long_running_job,
+            consumer: self.route.consumer_name,
+            topic: self.partition.topic.clone(),
+            partition: self.partition.partition,
+            first_offset: job.messages.first_offset().unwrap_or_default(),
+            last_offset: job.messages.last_offset().unwrap_or_default(),
+            started: Instant::now(),
+        }
+    }
+
     async fn execute(&self, stack: &mut ConsumerStack, job: &Job) -> (Result<(), BoxError>, bool) {
         let consumer = self.route.consumer_name;
-        let _running = self.scheduler.track(
-            RunningJob {
-                subscription: Arc::clone(&self.subscription),
-                long_running: self.route.long_running_job,
-                consumer,
-                topic: self.partition.topic.clone(),
-                partition: self.partition.partition,
-                started: Instant::now(),
-            },
-            &self.assignment,
-        );
         let monitor = self.scheduler.monitor();
         monitor.emit(|| Event::ConsumeStarted {
             batch: self.batch(job),

@@ -5,22 +5,26 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::{Assignment, Hold, PartitionSource, Tally};
-use crate::instrumentation::Monitor;
+use crate::consumer::Action;
+use crate::instrumentation::{AppState, Event, Monitor};
 use crate::TopicPartition;
 
-/// A consume job that is running.
+/// A job that is running: a batch, or a consumer's `tick` or `eofed`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RunningJob {
+    /// What runs: [`Action::Consume`] for a batch, [`Action::Tick`] or [`Action::Eofed`].
+    pub action: Action,
     /// The subscription group (`<consumer group>/<subscription group>`) it belongs to.
     pub subscription: Arc<str>,
     /// Whether its route allows it to outlive `max.poll.interval.ms`.
@@ -31,18 +35,35 @@ pub struct RunningJob {
     pub topic: String,
     /// The partition of the batch.
     pub partition: i32,
+    /// The offset of the batch's first message (-1 for a tick or eofed, which has no batch).
+    pub first_offset: i64,
+    /// The offset of the batch's last message (-1 for a tick or eofed).
+    pub last_offset: i64,
     /// When the job started.
     pub started: Instant,
 }
 
 impl fmt::Display for RunningJob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.action != Action::Consume {
+            return write!(
+                f,
+                "{} {} on {}/{} (running for {} ms)",
+                self.consumer,
+                self.action,
+                self.topic,
+                self.partition,
+                self.started.elapsed().as_millis()
+            );
+        }
         write!(
             f,
-            "{} on {}/{} (running for {} ms)",
+            "{} on {}/{} offsets {} to {} (running for {} ms)",
             self.consumer,
             self.topic,
             self.partition,
+            self.first_offset,
+            self.last_offset,
             self.started.elapsed().as_millis()
         )
     }
@@ -81,7 +102,8 @@ struct Tracked {
 
 struct Inner {
     permits: Arc<Semaphore>,
-    running: Mutex<BTreeMap<u64, Tracked>>,
+    /// The running jobs by id; a channel so that [`Scheduler::idle`] can wait for none.
+    running: watch::Sender<BTreeMap<u64, Tracked>>,
     next_job: AtomicU64,
     tasks: TaskTracker,
     runtime: Handle,
@@ -104,7 +126,7 @@ impl Scheduler {
     pub(crate) fn new(concurrency: usize, runtime: Handle, monitor: Monitor) -> Self {
         Self(Arc::new(Inner {
             permits: Arc::new(Semaphore::new(concurrency)),
-            running: Mutex::new(BTreeMap::new()),
+            running: watch::Sender::new(BTreeMap::new()),
             next_job: AtomicU64::new(0),
             tasks: TaskTracker::new(),
             runtime,
@@ -115,14 +137,6 @@ impl Scheduler {
             critical: Mutex::new(None),
             critical_raised: CancellationToken::new(),
         }))
-    }
-
-    fn running_jobs(&self) -> MutexGuard<'_, BTreeMap<u64, Tracked>> {
-        // Inserts and removes leave the map consistent even if a holder panics.
-        self.0
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The listeners of the runtime's events.
@@ -164,6 +178,39 @@ impl Scheduler {
             .clone()
     }
 
+    /// Makes the process quiet (Karafka's quiet mode): emits [`AppState::Quieting`] now and
+    /// [`AppState::Quiet`] once no job runs, unless the server begins to shut down first.
+    /// Nothing when it was quiet already.
+    pub(crate) fn quiet_down(&self) {
+        if !self.0.quiet.set(true) {
+            return;
+        }
+        self.0.monitor.emit(|| Event::AppStateChanged {
+            state: AppState::Quieting,
+        });
+        let scheduler = self.clone();
+        self.0.runtime.spawn(async move {
+            tokio::select! {
+                biased;
+                () = scheduler.shutdown_token().cancelled() => {}
+                () = scheduler.idle() => scheduler.monitor().emit(|| Event::AppStateChanged {
+                    state: AppState::Quiet,
+                }),
+            }
+        });
+    }
+
+    /// Where quiet mode stands, as [`AppState`] names it: `None` when it was not asked for.
+    pub(crate) fn quiet_state(&self) -> Option<AppState> {
+        self.0.quiet.is_set().then(|| {
+            if self.0.running.borrow().is_empty() {
+                AppState::Quiet
+            } else {
+                AppState::Quieting
+            }
+        })
+    }
+
     /// Cancelled when the server begins to shut down.
     pub(crate) fn shutdown_token(&self) -> &CancellationToken {
         &self.0.shutdown
@@ -174,24 +221,41 @@ impl Scheduler {
         Arc::clone(&self.0.permits).acquire_owned().await.ok()
     }
 
-    /// Records `job` of `assignment` as running until the returned guard drops.
+    /// Records `job` of `assignment` as running until the returned guard drops; `None`, and
+    /// nothing recorded, when the process is quiet. Both are decided under the record's lock,
+    /// so once quiet and without jobs, no job starts: [`Scheduler::idle`] stays true.
     pub(crate) fn track<S: PartitionSource>(
         &self,
         job: RunningJob,
         assignment: &Arc<Assignment<S>>,
-    ) -> JobGuard {
+    ) -> Option<JobGuard> {
         let id = self.0.next_job.fetch_add(1, Ordering::Relaxed);
         let assignment: Arc<dyn Held> = Arc::clone(assignment) as _;
-        self.running_jobs().insert(id, Tracked { job, assignment });
-        JobGuard {
+        let tracked = self.0.running.send_if_modified(|running| {
+            if self.0.quiet.is_set() {
+                return false;
+            }
+            running.insert(id, Tracked { job, assignment });
+            true
+        });
+        tracked.then(|| JobGuard {
             scheduler: self.clone(),
             id,
-        }
+        })
+    }
+
+    /// Resolves once no job runs (at once when none does).
+    pub(crate) async fn idle(&self) {
+        let mut running = self.0.running.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = running.wait_for(BTreeMap::is_empty).await;
     }
 
     /// Jobs running now, oldest first.
     pub(crate) fn running(&self) -> Vec<RunningJob> {
-        self.running_jobs()
+        self.0
+            .running
+            .borrow()
             .values()
             .map(|tracked| tracked.job.clone())
             .collect()
@@ -200,7 +264,9 @@ impl Scheduler {
     /// Jobs running now whose partition was not handed over without them at a rebalance, oldest
     /// first. A handed-over job no longer holds its partition: its results are refused anyway.
     pub(crate) fn running_held(&self) -> Vec<RunningJob> {
-        self.running_jobs()
+        self.0
+            .running
+            .borrow()
             .values()
             .filter(|tracked| !tracked.assignment.is_abandoned())
             .map(|tracked| tracked.job.clone())
@@ -212,7 +278,9 @@ impl Scheduler {
         &self,
         assignment: &Arc<Assignment<S>>,
     ) -> Option<RunningJob> {
-        self.running_jobs()
+        self.0
+            .running
+            .borrow()
             .values()
             .find(|tracked| {
                 std::ptr::addr_eq(Arc::as_ptr(&tracked.assignment), Arc::as_ptr(assignment))
@@ -253,6 +321,8 @@ pub(crate) struct JobGuard {
 
 impl Drop for JobGuard {
     fn drop(&mut self) {
-        self.scheduler.running_jobs().remove(&self.id);
+        self.scheduler.0.running.send_modify(|running| {
+            running.remove(&self.id);
+        });
     }
 }

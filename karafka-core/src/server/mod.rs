@@ -1,27 +1,31 @@
-//! The server: starts a listener per subscription group, runs until SIGINT/SIGTERM, then shuts
-//! down gracefully within `shutdown_timeout`.
+//! The server: starts a listener per subscription group, runs until SIGINT/SIGTERM (or, embedded
+//! in another application, until [`RunningServer::stop`]), then shuts down gracefully within
+//! `shutdown_timeout`.
 
 mod endpoint;
 mod health;
 mod readiness;
+mod running;
 mod selection;
 mod shutdown;
 mod signals;
+mod started;
 mod summary;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::runtime::Handle;
 
 pub use readiness::Readiness;
+pub use running::RunningServer;
 pub use selection::Selection;
 pub use shutdown::Shutdown;
 
 use crate::app::App;
 use crate::config::{consumer_config, Config};
-use crate::connection::{GiveUp, GroupTimeouts, KafkaConsumer, Listener, NotJoined};
+use crate::connection::{GiveUp, GroupTimeouts, KafkaConsumer, Listener};
 use crate::instrumentation::{AppState, Event};
 use crate::plugin::{Control, Lifecycle, ServerHandle, WatchedGroup};
 use crate::processing::{PartitionRegistry, Scheduler};
@@ -29,12 +33,12 @@ use crate::routing::{RoutingError, Subscription};
 use crate::Error;
 use endpoint::Bound;
 use health::Probes;
+use signals::SecondStop;
+use started::Started;
 
 /// Closing the consumers (final commit, leaving the group) gets at least this long, even when
 /// jobs used up the shutdown timeout.
 const MIN_CLOSE_TIME: Duration = Duration::from_secs(5);
-/// The exit code of a forced exit, as of a shutdown that timed out.
-const EXIT_FORCED: u8 = 2;
 
 impl App {
     /// The server that consumes this app's routes.
@@ -76,13 +80,22 @@ impl Server {
 
     /// Consumes until SIGINT or SIGTERM, then shuts down gracefully. A second signal while
     /// shutting down exits the process at once with code 2, naming the jobs still running (as a
-    /// second Ctrl-C does in Karafka).
+    /// second Ctrl-C does in Karafka). SIGTSTP makes the server quiet ([`Control::quiet`]: no
+    /// new batch starts, running jobs finish and commit, the process stays in its groups until
+    /// it is stopped); SIGTTIN logs every running job with its partition, offsets and how long
+    /// it has run.
     ///
     /// # Errors
     /// As [`Server::run_until`].
     pub async fn run(self) -> Result<Shutdown, Error> {
-        self.run_with(signals::terminated(), Some(signals::terminated()))
-            .await
+        let server = self.start().await?;
+        let signals = tokio::spawn(signals::operate(
+            server.handle().clone(),
+            SecondStop::ExitProcess,
+        ));
+        let outcome = server.stopped().await;
+        signals.abort();
+        outcome
     }
 
     /// Consumes until `stop` completes, then shuts down gracefully: no new batches, in-flight
@@ -90,19 +103,39 @@ impl Server {
     /// consumers leave their groups.
     ///
     /// # Errors
-    /// [`Error::Routing`] when the app routes no active topic; [`Error::Connection`] when a
-    /// consumer cannot be created or subscribed; [`Error::NotJoined`] (after a graceful stop) when a consumer did not join its group
-    /// within `join_timeout`.
+    /// As [`Server::start`] and [`RunningServer::stop`].
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> Result<Shutdown, Error> {
-        self.run_with(stop, None::<std::future::Pending<()>>).await
+        let server = self.start().await?;
+        tokio::select! {
+            () = stop => {}
+            () = server.handle().stopping() => {}
+        }
+        server.stop().await
     }
 
-    /// [`Server::run_until`]; `force`, first polled once `stop` completed, ends the process.
-    async fn run_with(
-        self,
-        stop: impl Future<Output = ()>,
-        force: Option<impl Future<Output = ()> + Send + 'static>,
-    ) -> Result<Shutdown, Error> {
+    /// Starts consuming and returns a [`RunningServer`] to quiet, inspect and stop the server
+    /// with: for consumers inside another tokio application, an HTTP service say. It installs
+    /// no signal handlers, as the host application owns the process's signals
+    /// ([`RunningServer::handle_signals`] adds those [`Server::run`] acts on). The consumers run
+    /// on the tokio runtime this is called in.
+    ///
+    /// ```no_run
+    /// # async fn example(app: karafka::App) -> Result<(), karafka::Error> {
+    /// let server = app.server().start().await?;
+    /// // For the host's own handlers: quiet, status, pause and resume, stop.
+    /// let control = server.control().clone();
+    /// # let _ = control;
+    /// let _ = tokio::signal::ctrl_c().await;
+    /// let shutdown = server.stop().await?;
+    /// println!("stopped: {shutdown}");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Routing`] when the app routes no active topic; [`Error::Connection`] when a
+    /// consumer cannot be created or subscribed; [`Error::Endpoint`] when the metrics endpoint
+    /// cannot listen; [`Error::Plugin`] when a plugin cannot prepare.
+    pub async fn start(self) -> Result<RunningServer, Error> {
         let Self { app, readiness } = self;
         let routes: Arc<[_]> = app.routes().into();
         let App {
@@ -132,7 +165,7 @@ impl Server {
         let mut listeners = Vec::with_capacity(subscriptions.len());
         let mut registries = Vec::with_capacity(subscriptions.len());
         for subscription in subscriptions {
-            match start(subscription, &config, &scheduler, &producer, &give_up) {
+            match start_listener(subscription, &config, &scheduler, &producer, &give_up) {
                 Ok((listener, registry)) => {
                     listeners.push(listener);
                     registries.push(registry);
@@ -180,18 +213,18 @@ impl Server {
             );
             bound.serve(probes, metrics)
         });
-        let lifecycle = Lifecycle::default();
         let config = Arc::new(config);
-        let plugins: Vec<_> = plugins
+        let handle = ServerHandle::new(
+            control,
+            Arc::clone(&config),
+            producer.clone(),
+            routes,
+            Lifecycle::default(),
+        );
+        let plugins = plugins
             .into_iter()
             .map(|plugin| {
-                let handle = ServerHandle::new(
-                    control.clone(),
-                    Arc::clone(&config),
-                    producer.clone(),
-                    Arc::clone(&routes),
-                    lifecycle.clone(),
-                );
+                let handle = handle.clone();
                 tokio::spawn(async move { plugin.run(handle).await })
             })
             .collect();
@@ -200,126 +233,24 @@ impl Server {
             registries,
             config.log_summary_interval,
         ));
-
-        let mut critical = None;
-        let gave_up = tokio::select! {
-            () = stop => None,
-            () = control.stop_token().cancelled() => {
-                tracing::info!("Stopping as a command asked");
-                None
-            }
-            reason = give_up.raised() => reason,
-            failure = scheduler.critical() => {
-                critical = failure;
-                None
-            }
+        let started = Started {
+            handle: handle.clone(),
+            scheduler,
+            listeners,
+            give_up,
+            readiness,
+            monitor,
+            producer,
+            plugins,
+            summary,
+            endpoint,
         };
-        lifecycle.stopping.cancel();
-        summary.abort();
-        readiness.stopping();
-        monitor.emit(|| Event::AppStateChanged {
-            state: AppState::Stopping,
-        });
-        if let Some(force) = force {
-            tokio::spawn(force_exit(force, scheduler.clone()));
-        }
-        let stopping = Instant::now();
-        tracing::info!(
-            "Stopping: waiting up to {} ms for {} running job(s)",
-            config.shutdown_timeout.as_millis(),
-            scheduler.running().len()
-        );
-        let drained = scheduler.drain(config.shutdown_timeout).await;
-        let still_running = if drained {
-            Vec::new()
-        } else {
-            scheduler.running()
-        };
-        for job in &still_running {
-            tracing::error!("Shutdown timeout passed; job still running: {job}");
-        }
-        let remaining = config
-            .shutdown_timeout
-            .saturating_sub(stopping.elapsed())
-            .max(MIN_CLOSE_TIME);
-        let closed = close(listeners, remaining).await;
-        lifecycle.closed.cancel();
-        finish_plugins(plugins).await;
-        if let Err(error) = producer.flush(MIN_CLOSE_TIME).await {
-            tracing::error!(%error, "undelivered records remain in the producer");
-        }
-        let outcome = if drained && closed {
-            Shutdown::Graceful
-        } else {
-            Shutdown::TimedOut { still_running }
-        };
-        tracing::info!(
-            "Stopped in {} ms ({})",
-            stopping.elapsed().as_millis(),
-            outcome
-        );
-        monitor.emit(|| Event::AppStateChanged {
-            state: AppState::Stopped,
-        });
-        if let Some(endpoint) = endpoint {
-            endpoint.stop().await;
-        }
-        if let Some(failure) = critical {
-            return Err(Error::Critical {
-                consumer: failure.consumer,
-                partition: failure.partition,
-                offset: failure.offset,
-                error: failure.error,
-            });
-        }
-        match gave_up {
-            Some(NotJoined {
-                group,
-                waited,
-                servers,
-            }) => Err(Error::NotJoined {
-                group,
-                waited,
-                servers,
-            }),
-            None => Ok(outcome),
-        }
+        Ok(RunningServer::new(handle, tokio::spawn(started.run())))
     }
-}
-
-/// Waits up to [`MIN_CLOSE_TIME`] for the plugins to return; aborts those that do not.
-async fn finish_plugins(plugins: Vec<tokio::task::JoinHandle<()>>) {
-    let deadline = tokio::time::Instant::now() + MIN_CLOSE_TIME;
-    for mut plugin in plugins {
-        match tokio::time::timeout_at(deadline, &mut plugin).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::error!(%error, "a plugin panicked"),
-            Err(_) => {
-                tracing::warn!(
-                    "a plugin did not return within {} ms of the consumers closing; stopped it",
-                    MIN_CLOSE_TIME.as_millis()
-                );
-                plugin.abort();
-            }
-        }
-    }
-}
-
-/// Exits the process with code 2 once `force` completes, naming the jobs still running.
-async fn force_exit(force: impl Future<Output = ()>, scheduler: Scheduler) {
-    force.await;
-    let jobs = scheduler.running();
-    for job in &jobs {
-        tracing::error!("Exiting at once on a second signal; job still running: {job}");
-    }
-    if jobs.is_empty() {
-        tracing::error!("Exiting at once on a second signal");
-    }
-    std::process::exit(i32::from(EXIT_FORCED));
 }
 
 /// Starts the listener of one subscription.
-fn start(
+fn start_listener(
     subscription: Subscription,
     config: &Config,
     scheduler: &Scheduler,

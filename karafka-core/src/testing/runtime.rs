@@ -211,7 +211,11 @@ impl TestRuntime {
     /// Makes every partition hold after its running job (`Control::quiet`), or lifts that.
     #[cfg(test)]
     pub(crate) fn quiet(&self, quiet: bool) {
-        self.scheduler.quiet().set(quiet);
+        if quiet {
+            self.scheduler.quiet_down();
+        } else {
+            self.scheduler.quiet().set(false);
+        }
         self.changed.notify_waiters();
     }
 

@@ -1,5 +1,6 @@
 //! What the runtime reports.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use crate::TopicPartition;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The server changed state (`app.running`, `app.stopping`, `app.stopped`).
+    /// The server changed state (`app.running`, `app.quieting`, `app.quiet`, `app.stopping`,
+    /// `app.stopped`).
     AppStateChanged {
         /// The new state.
         state: AppState,
@@ -234,8 +236,11 @@ pub struct FailedJob {
 pub enum AppState {
     /// Every subscription group's listener started.
     Running,
-    /// Quiet: in the groups and holding the partitions, but no partition starts a new job
-    /// (Karafka's `app.quiet`; only a stop ends it).
+    /// Quiet was asked (SIGTSTP, [`Control::quiet`](crate::plugin::Control::quiet)): no
+    /// partition starts a new job, the running ones finish (Karafka's `app.quieting`).
+    Quieting,
+    /// Quiet: no job runs, and the process stays in its groups holding its partitions until it
+    /// is stopped (Karafka's `app.quiet`).
     Quiet,
     /// A stop was asked: no new batches, running jobs get `shutdown_timeout`.
     Stopping,
@@ -243,10 +248,19 @@ pub enum AppState {
     Stopped,
 }
 
+/// Karafka's name of the state: `running`, `quieting`, `quiet`, `stopping`, `stopped`.
+impl fmt::Display for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.event_name();
+        f.write_str(name.strip_prefix("app.").unwrap_or(name))
+    }
+}
+
 impl AppState {
     fn event_name(self) -> &'static str {
         match self {
             Self::Running => "app.running",
+            Self::Quieting => "app.quieting",
             Self::Quiet => "app.quiet",
             Self::Stopping => "app.stopping",
             Self::Stopped => "app.stopped",

@@ -1,7 +1,13 @@
 //! A command's pause (a hold) and quiet: the running job finishes, no new job starts until it
 //! is lifted, and the batch in hand then runs, in order, from its first message.
 
-use super::recorder::{produce, recorded, runtime, Script, Shared};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::recorder::{produce, recorded, runtime, runtime_of, Script, Shared};
+use crate::instrumentation::{AppState, Event};
+use crate::routing::Routes;
+use crate::App;
 
 /// Every offset handled, in order.
 fn handled(log: &Shared) -> Vec<i64> {
@@ -54,4 +60,54 @@ async fn quiet_holds_every_partition_and_runs_nothing_new() {
     runtime.quiet(false);
     runtime.consume("orders").await.expect("consumed");
     assert_eq!(handled(&log).len(), before + 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn quiet_is_quieting_while_a_job_runs_and_quiet_once_it_finished() {
+    let work = Duration::from_secs(10);
+    let (topic, log) = recorded(
+        "orders",
+        Script {
+            work,
+            ..Script::default()
+        },
+    );
+    let states = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&states);
+    let runtime = runtime_of(App::builder().routes(Routes::new().topic(topic)).listener(
+        move |event: &Event| {
+            if let Event::AppStateChanged { state } = event {
+                seen.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(*state);
+            }
+        },
+    ));
+    produce(&runtime, "orders", 2);
+    let consumed = runtime.consume("orders");
+    tokio::pin!(consumed);
+    tokio::select! {
+        _ = &mut consumed => panic!("the job takes {work:?}"),
+        () = tokio::time::sleep(work / 2) => {}
+    }
+    runtime.quiet(true);
+    assert_eq!(
+        *states.lock().unwrap_or_else(PoisonError::into_inner),
+        [AppState::Quieting],
+        "the job still runs"
+    );
+
+    consumed.await.expect("the running job finishes");
+    produce(&runtime, "orders", 2);
+    runtime
+        .consume("orders")
+        .await
+        .expect("settles while quiet");
+    assert_eq!(handled(&log), vec![0, 1], "only the running job ran");
+    assert_eq!(runtime.committed("orders", 0), Some(2), "and it committed");
+    assert_eq!(
+        *states.lock().unwrap_or_else(PoisonError::into_inner),
+        [AppState::Quieting, AppState::Quiet],
+        "quiet once no job runs"
+    );
 }

@@ -83,6 +83,48 @@ pub async fn produce_to(topic: &str, partition: i32, payloads: &[&str]) {
         .expect("messages produced");
 }
 
+/// Produces one message `{}` to `partition` of `topic` per timestamp of `timestamps_ms`
+/// (milliseconds since the Unix epoch), in order.
+pub async fn produce_at_times(topic: &str, partition: i32, timestamps_ms: &[i64]) {
+    let records = timestamps_ms.iter().map(|&millis| {
+        Record::new(topic, "{}")
+            .partition(partition)
+            .timestamp_millis(millis)
+    });
+    producer()
+        .produce_many_sync(records)
+        .await
+        .expect("messages produced");
+}
+
+/// `millis` since the Unix epoch as an RFC 3339 time with milliseconds, as the command line takes it.
+pub fn rfc3339_millis(millis: i64) -> String {
+    let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).expect("after 1970"));
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
+/// The arguments of `consumer-groups seek --group group --topic topic --to to`.
+pub fn seek_args<'a>(group: &'a str, topic: &'a str, to: &'a str) -> Vec<&'a str> {
+    vec![
+        "consumer-groups",
+        "seek",
+        "--group",
+        group,
+        "--topic",
+        topic,
+        "--to",
+        to,
+    ]
+}
+
+/// The rows of a table a command printed: each line's words, the header line left out.
+pub fn table_rows(out: &str) -> Vec<Vec<&str>> {
+    out.lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect())
+        .collect()
+}
+
 /// Produces `count` JSON messages `{"key": k, "seq": n}` with keys `k0..k{keys}`; `seq` counts per
 /// key, so per-key order can be checked from what consumers saw.
 pub async fn produce_keyed(topic: &str, count: usize, keys: usize) {

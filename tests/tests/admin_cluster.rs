@@ -1,4 +1,4 @@
-//! `Admin::cluster` and `Admin::offsets_for_time` against the real broker.
+//! `Admin::cluster`, the `cluster` command and `Admin::offsets_for_time` against the real broker.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -42,6 +42,48 @@ async fn the_cluster_lists_brokers_and_each_partition_with_its_replicas() {
         assert_eq!(partition.replicas.len(), 1);
         assert!(!partition.under_replicated(), "{partition:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_command_prints_brokers_and_the_replicas_of_each_partition() {
+    let (topic, other) = (unique("cluster-command"), unique("cluster-other"));
+    create_topic(&topic, 2).await;
+    create_topic(&other, 1).await;
+    let (code, out, err) = Probe::output(
+        env!("CARGO_BIN_EXE_probe"),
+        &["cluster", "--topic", &topic],
+        &topic,
+        &[],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    let cluster = admin().cluster().await.unwrap();
+    let broker = &cluster.brokers[0];
+    let (id, address) = (
+        broker.id.to_string(),
+        format!("{}:{}", broker.host, broker.port),
+    );
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(
+        lines.contains(&vec![id.as_str(), address.as_str()]),
+        "the broker: {out}"
+    );
+    let partitions: Vec<&Vec<&str>> = lines
+        .iter()
+        .filter(|l| l.first() == Some(&topic.as_str()))
+        .collect();
+    assert_eq!(
+        partitions,
+        [
+            &vec![topic.as_str(), "0", &id, &id, &id],
+            &vec![topic.as_str(), "1", &id, &id, &id],
+        ],
+        "leader, replicas and in-sync replicas, none under-replicated: {out}"
+    );
+    assert!(!out.contains(&other), "only the topic asked for: {out}");
 }
 
 #[tokio::test]

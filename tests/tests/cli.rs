@@ -163,6 +163,8 @@ async fn every_command_has_help_and_errors_are_one_line() {
         vec!["info", "--help"],
         vec!["topics", "migrate", "--help"],
         vec!["consumer-groups", "seek", "--help"],
+        vec!["consumer-groups", "copy", "--help"],
+        vec!["cluster", "--help"],
     ] {
         let (code, out, err) = cli(&args, "help-topic", &[]).await;
         assert_eq!(code, Some(0), "{args:?}: {err}");
@@ -177,21 +179,7 @@ async fn every_command_has_help_and_errors_are_one_line() {
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 
-    let (code, _, err) = cli(
-        &[
-            "consumer-groups",
-            "seek",
-            "--group",
-            "g",
-            "--topic",
-            "t",
-            "--to",
-            "yesterday",
-        ],
-        "any",
-        &[],
-    )
-    .await;
+    let (code, _, err) = cli(&seek_args("g", "t", "yesterday"), "any", &[]).await;
     assert_eq!(code, Some(2), "clap rejects the argument");
     assert!(err.contains("`yesterday` is not a seek target"), "{err}");
 }
@@ -254,13 +242,8 @@ async fn consumer_groups_lag_and_seek_replay_and_skip() {
 
     let (code, out, err) = cli(&["consumer-groups", "lag", "--topic", &topic], &topic, &env).await;
     assert_eq!(code, Some(0), "{err}");
-    let rows: Vec<Vec<&str>> = out
-        .lines()
-        .skip(1)
-        .map(|l| l.split_whitespace().collect())
-        .collect();
     assert_eq!(
-        rows,
+        table_rows(&out),
         vec![
             vec![group.as_str(), topic.as_str(), "0", "3", "6", "3"],
             vec![group.as_str(), topic.as_str(), "1", "3", "4", "1"],
@@ -271,21 +254,7 @@ async fn consumer_groups_lag_and_seek_replay_and_skip() {
         ("latest", [Some(6), Some(4)]),
         ("earliest", [Some(0), Some(0)]),
     ] {
-        let (code, _, err) = cli(
-            &[
-                "consumer-groups",
-                "seek",
-                "--group",
-                &group,
-                "--topic",
-                &topic,
-                "--to",
-                target,
-            ],
-            &topic,
-            &env,
-        )
-        .await;
+        let (code, _, err) = cli(&seek_args(&group, &topic, target), &topic, &env).await;
         assert_eq!(code, Some(0), "{err}");
         assert_eq!(
             committed_offsets(&group, &topic, 2),
@@ -294,21 +263,7 @@ async fn consumer_groups_lag_and_seek_replay_and_skip() {
         );
     }
     let future = "2100-01-01T00:00:00Z";
-    cli(
-        &[
-            "consumer-groups",
-            "seek",
-            "--group",
-            &group,
-            "--topic",
-            &topic,
-            "--to",
-            future,
-        ],
-        &topic,
-        &env,
-    )
-    .await;
+    cli(&seek_args(&group, &topic, future), &topic, &env).await;
     assert_eq!(
         committed_offsets(&group, &topic, 2),
         vec![Some(6), Some(4)],
@@ -320,21 +275,7 @@ async fn consumer_groups_lag_and_seek_replay_and_skip() {
     member
         .wait_log("Assigned partitions", Duration::from_secs(30))
         .await;
-    let (code, _, err) = cli(
-        &[
-            "consumer-groups",
-            "seek",
-            "--group",
-            &group,
-            "--topic",
-            &topic,
-            "--to",
-            "0",
-        ],
-        &topic,
-        &env,
-    )
-    .await;
+    let (code, _, err) = cli(&seek_args(&group, &topic, "0"), &topic, &env).await;
     assert_eq!(code, Some(1));
     assert!(err.contains("active member"), "{err}");
     member.signal("TERM");
@@ -419,21 +360,7 @@ async fn admin_reads_a_range_of_a_partition_without_joining_a_group() {
         "stops at the end"
     );
 
-    let (code, _, err) = cli(
-        &[
-            "consumer-groups",
-            "seek",
-            "--group",
-            "g",
-            "--topic",
-            "no-such-topic-anywhere",
-            "--to",
-            "0",
-        ],
-        &topic,
-        &[],
-    )
-    .await;
+    let (code, _, err) = cli(&seek_args("g", "no-such-topic-anywhere", "0"), &topic, &[]).await;
     assert_eq!(code, Some(1));
     assert!(
         err.contains("topic `no-such-topic-anywhere` does not exist"),

@@ -5,6 +5,7 @@ use rdkafka::types::RDKafkaErrorCode;
 
 /// An admin request that failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AdminError {
     /// The admin clients could not be created.
     #[error("the admin client could not be created: {0}")]
@@ -47,13 +48,46 @@ pub enum AdminError {
         /// Partitions declared.
         declared: i32,
     },
-    /// Offsets of a group with members cannot be moved.
-    #[error("consumer group `{group}` has {members} active member(s); stop them before seeking")]
+    /// Offsets of a group with members cannot be moved, copied or deleted: its members would
+    /// overwrite them, and the broker refuses to delete a group that is not empty.
+    #[error("consumer group `{group}` has {members} active member(s); stop them first")]
     ActiveMembers {
         /// The group.
         group: String,
         /// How many members it has.
         members: usize,
+    },
+    /// The consumer group does not exist on the cluster.
+    #[error("consumer group `{group}` does not exist")]
+    UnknownGroup {
+        /// The group.
+        group: String,
+    },
+    /// The cluster refused a request for a consumer group.
+    #[error("consumer group `{group}`: {code}")]
+    Group {
+        /// The group.
+        group: String,
+        /// The broker's reason.
+        code: RDKafkaErrorCode,
+    },
+    /// A copy or rename of a group that committed no offset on the topics asked for: there is
+    /// nothing to carry over, most likely a mistyped group or topic.
+    #[error(
+        "consumer group `{group}` has no committed offsets on {}: nothing to copy",
+        listed(.topics)
+    )]
+    NothingCommitted {
+        /// The group copied from.
+        group: String,
+        /// The topics asked for.
+        topics: Vec<String>,
+    },
+    /// A copy or rename of a group onto itself (a rename would delete the offsets it copied).
+    #[error("consumer group `{group}` cannot be copied or renamed onto itself")]
+    SameGroup {
+        /// The group.
+        group: String,
     },
     /// A seek target that is not an offset, time, `earliest` or `latest`.
     #[error(
@@ -63,6 +97,18 @@ pub enum AdminError {
         /// What was given.
         value: String,
     },
+}
+
+/// Topics as a message names them: `` `a`, `b` ``, or "no topic".
+fn listed(topics: &[String]) -> String {
+    if topics.is_empty() {
+        return "no topic".to_owned();
+    }
+    topics
+        .iter()
+        .map(|topic| format!("`{topic}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl AdminError {

@@ -1,9 +1,11 @@
 //! Cluster administration: topics and their partitions and settings, watermarks, reading a range
-//! of a topic, consumer-group lag, and moving a group's offsets (replay or skip).
+//! of a topic, consumer-group lag, moving a group's offsets (replay or skip), and copying,
+//! renaming and deleting consumer groups.
 
 mod cluster;
 mod convert;
 mod error;
+mod groups;
 mod offsets;
 mod plan;
 mod read;
@@ -20,6 +22,7 @@ use rdkafka::ClientConfig;
 
 pub use cluster::{BrokerInfo, ClusterLayout, PartitionLayout, TopicLayout};
 pub use error::AdminError;
+pub use groups::{CommittedOffsets, GroupListing};
 pub use offsets::{PartitionLag, SeekTarget};
 pub use plan::{plan, ClusterTopic, TopicChange};
 

@@ -3,10 +3,10 @@
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rdkafka::consumer::{CommitMode, Consumer as _};
+use rdkafka::consumer::Consumer as _;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::{Admin, AdminError, REQUEST_TIMEOUT};
+use super::{Admin, AdminError, CommittedOffsets, REQUEST_TIMEOUT};
 
 /// How far a consumer group is behind on one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,7 @@ pub struct PartitionLag {
 
 /// Where `seek_consumer_group` moves a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SeekTarget {
     /// This offset on every partition (clamped to what the partition holds).
     Offset(i64),
@@ -157,29 +158,16 @@ impl Admin {
         topic: &str,
         target: SeekTarget,
     ) -> Result<Vec<(i32, i64)>, AdminError> {
-        let members = self.active_members(group).await?;
-        if members > 0 {
-            return Err(AdminError::ActiveMembers {
-                group: group.to_owned(),
-                members,
-            });
-        }
+        self.refuse_active(group).await?;
         let partitions = self.partition_count(topic).await?;
-        let (group, topic) = (group.to_owned(), topic.to_owned());
-        self.blocking(move |admin| {
-            let offsets = admin.resolve_target(&topic, partitions, target)?;
-            let mut list = TopicPartitionList::new();
-            for &(partition, offset) in &offsets {
-                list.add_partition_offset(&topic, partition, Offset::Offset(offset))
-                    .map_err(AdminError::request)?;
-            }
-            admin
-                .group_consumer(&group)?
-                .commit(&list, CommitMode::Sync)
-                .map_err(AdminError::request)?;
-            Ok(offsets)
-        })
-        .await
+        let resolved = topic.to_owned();
+        let offsets = self
+            .blocking(move |admin| admin.resolve_target(&resolved, partitions, target))
+            .await?;
+        let committed =
+            CommittedOffsets::from([(topic.to_owned(), offsets.iter().copied().collect())]);
+        self.commit(group, &committed).await?;
+        Ok(offsets)
     }
 
     /// The offset `target` means on each partition, within the partition's watermarks.

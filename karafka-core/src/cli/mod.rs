@@ -1,4 +1,4 @@
-//! The app's command line: `server`, `info`, `topics ...` and `consumer-groups ...`.
+//! The app's command line: `server`, `info`, `topics ...`, `consumer-groups ...` and `cluster`.
 //!
 //! An app's `main` hands its app-building function to [`run`]:
 //!
@@ -9,6 +9,7 @@
 //! }
 //! ```
 
+mod cluster;
 mod consumer_groups;
 mod info;
 mod server;
@@ -36,9 +37,12 @@ enum Command {
     Info,
     /// Make the cluster's topics match the routes' declared topics.
     Topics(topics::TopicsArgs),
-    /// Inspect and move consumer groups' offsets.
+    /// Inspect, move, copy, rename and delete consumer groups' offsets.
     #[command(subcommand)]
     ConsumerGroups(consumer_groups::ConsumerGroupsCommand),
+    /// Print the brokers, and each topic's partitions with their leader, replicas and in-sync
+    /// replicas (under-replicated ones flagged).
+    Cluster(cluster::ClusterArgs),
 }
 
 /// Parses the command line, builds the app with `app` and runs the command. Returns the process's
@@ -118,6 +122,7 @@ fn execute(command: Command, app: impl FnOnce() -> anyhow::Result<App>) -> anyho
             Command::Info => info::run(&app),
             Command::Topics(args) => topics::run(&app, &args).await,
             Command::ConsumerGroups(command) => consumer_groups::run(&app, &command).await,
+            Command::Cluster(args) => cluster::run(&app, &args).await,
         }
     })
 }

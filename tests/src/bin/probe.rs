@@ -3,7 +3,7 @@
 //!
 //! Settings come from `KARAFKA_*` variables. `PROBE_TOPIC` names the topic (declared with
 //! `PROBE_PARTITIONS` partitions and the topic-level setting `PROBE_SETTING=key=value`, if set),
-//! `PROBE_SECOND_TOPIC` an optional second one. `PROBE_LOG` names a file that gets one
+//! `PROBE_SECOND_TOPIC` an optional second one, `PROBE_PATTERN` an optional pattern route. `PROBE_LOG` names a file that gets one
 //! `topic partition offset` line per handled message (written before the message is marked), and
 //! `PROBE_SLEEP_MS` an await per message that makes batches slow. `PROBE_VIRTUAL=n` consumes with
 //! `n` virtual partitions by key.
@@ -87,7 +87,10 @@ fn app() -> anyhow::Result<App> {
     }
     let mut routes = Routes::new().topic(main);
     if let Some(second) = var("PROBE_SECOND_TOPIC") {
-        routes = routes.topic(Topic::new(second).consumer_with(probe));
+        routes = routes.topic(Topic::new(second).consumer_with(probe.clone()));
+    }
+    if let Some(pattern) = var("PROBE_PATTERN") {
+        routes = routes.topic(Topic::pattern(pattern).consumer_with(probe));
     }
     Ok(App::builder()
         .config(Config::load()?)

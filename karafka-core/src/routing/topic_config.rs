@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
-/// How a routed topic should exist in the cluster. Routes without one are declared with
-/// 1 partition and replication factor 1, as in Karafka.
+/// How a topic should exist in the cluster: a route's `config`, or a declaration of its own
+/// ([`Routes::declare`](super::Routes::declare)). Routed topics and dead-letter targets without
+/// one are declared with 1 partition and replication factor 1, Karafka's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicConfig {
+    pub(crate) active: bool,
     pub(crate) partitions: i32,
     pub(crate) replication_factor: i32,
     pub(crate) settings: BTreeMap<String, String>,
@@ -14,6 +16,7 @@ pub struct TopicConfig {
 impl Default for TopicConfig {
     fn default() -> Self {
         Self {
+            active: true,
             partitions: 1,
             replication_factor: 1,
             settings: BTreeMap::new(),
@@ -22,9 +25,17 @@ impl Default for TopicConfig {
 }
 
 impl TopicConfig {
-    /// One partition, replication factor 1, no topic-level settings.
+    /// Managed, one partition, replication factor 1, no topic-level settings.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// With `false`, the `topics` commands leave the topic alone (Karafka's
+    /// `config(active: false)`): for a topic another app owns, or a dead-letter target this app
+    /// should not declare. Default `true`.
+    pub fn active(mut self, active: bool) -> Self {
+        self.active = active;
+        self
     }
 
     /// The number of partitions.
@@ -43,6 +54,11 @@ impl TopicConfig {
     pub fn setting(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         self.settings.insert(key.into(), value.to_string());
         self
+    }
+
+    /// Whether the `topics` commands manage the topic.
+    pub fn is_active(&self) -> bool {
+        self.active
     }
 
     /// The declared partition count.

@@ -297,17 +297,7 @@ fn parse_declaration(input: ParseStream<'_>) -> Result<Declaration> {
         let content;
         braced!(content in input);
         while !content.is_empty() {
-            let key: Ident = content.parse()?;
-            let text = key.to_string();
-            if !DECLARE_KEYS.contains(&text.as_str()) {
-                return Err(Error::new(
-                    key.span(),
-                    format!(
-                        "unknown declaration setting `{text}`; expected one of: {}",
-                        DECLARE_KEYS.join(", ")
-                    ),
-                ));
-            }
+            let (key, text) = parse_key(&content, DECLARE_KEYS, "declaration")?;
             let set_before = settings.iter().any(|(known, _)| *known == key);
             if set_before || (text == "config" && config.is_some()) {
                 return Err(Error::new(key.span(), format!("`{text}` is set twice")));
@@ -346,20 +336,26 @@ fn parse_declared_config(input: ParseStream<'_>, key: &Ident) -> Result<Vec<(Lit
         .collect()
 }
 
+/// A key of a `kind` block (`topic`, `declaration`), one of `allowed`, with its text.
+fn parse_key(input: ParseStream<'_>, allowed: &[&str], kind: &str) -> Result<(Ident, String)> {
+    let key: Ident = input.parse()?;
+    let text = key.to_string();
+    if !allowed.contains(&text.as_str()) {
+        return Err(Error::new(
+            key.span(),
+            format!(
+                "unknown {kind} setting `{text}`; expected one of: {}",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    Ok((key, text))
+}
+
 fn parse_settings(input: ParseStream<'_>) -> Result<Settings> {
     let mut entries: Vec<Setting> = Vec::new();
     while !input.is_empty() {
-        let key: Ident = input.parse()?;
-        let name = key.to_string();
-        if !TOPIC_KEYS.contains(&name.as_str()) {
-            return Err(Error::new(
-                key.span(),
-                format!(
-                    "unknown topic setting `{name}`; expected one of: {}",
-                    TOPIC_KEYS.join(", ")
-                ),
-            ));
-        }
+        let (key, name) = parse_key(input, TOPIC_KEYS, "topic")?;
         if !REPEATABLE.contains(&name.as_str()) && entries.iter().any(|entry| entry.key == key) {
             return Err(Error::new(key.span(), format!("`{name}` is set twice")));
         }
@@ -441,17 +437,11 @@ fn check_duplicates(items: &[Item]) -> Result<()> {
         _ => None,
     }));
     for group in groups {
-        let mut seen = HashSet::new();
-        for route in routes_of(group) {
-            let Some(name) = route.name.literal() else {
-                continue;
-            };
-            if !seen.insert(name.clone()) {
-                return Err(Error::new(
-                    route.name.span(),
-                    format!("topic `{name}` is routed twice in this consumer group"),
-                ));
-            }
+        if let Some((name, literal)) = repeated(routes_of(group).map(|route| &route.name)) {
+            return Err(Error::new(
+                name.span(),
+                format!("topic `{literal}` is routed twice in this consumer group"),
+            ));
         }
     }
     Ok(())
@@ -459,22 +449,26 @@ fn check_duplicates(items: &[Item]) -> Result<()> {
 
 /// A literal topic name declared twice by `declare` items.
 fn check_declared_once(items: &[Item]) -> Result<()> {
-    let mut seen = HashSet::new();
-    for item in items {
-        let Item::Declare(declaration) = item else {
-            continue;
-        };
-        let Some(name) = declaration.name.literal() else {
-            continue;
-        };
-        if !seen.insert(name.clone()) {
-            return Err(Error::new(
-                declaration.name.span(),
-                format!("topic `{name}` is declared twice"),
-            ));
-        }
+    let declared = items.iter().filter_map(|item| match item {
+        Item::Declare(declaration) => Some(&declaration.name),
+        _ => None,
+    });
+    match repeated(declared) {
+        Some((name, literal)) => Err(Error::new(
+            name.span(),
+            format!("topic `{literal}` is declared twice"),
+        )),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The first literal name that an earlier one already gave, with its text. Names given as
+/// expressions are only known when the app runs.
+fn repeated<'a>(names: impl Iterator<Item = &'a Name>) -> Option<(&'a Name, String)> {
+    let mut seen = HashSet::new();
+    names
+        .filter_map(|name| name.literal().map(|literal| (name, literal)))
+        .find(|(_, literal)| !seen.insert(literal.clone()))
 }
 
 /// A route without a consumer that is surely active, where the `defaults` block (the last one:

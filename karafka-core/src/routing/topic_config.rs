@@ -1,6 +1,7 @@
 //! Declarative topic settings: what `topics create | plan | migrate` make the cluster match.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// How a topic should exist in the cluster: a route's `config`, or a declaration of its own
 /// ([`Routes::declare`](super::Routes::declare)). Routed topics and dead-letter targets without
@@ -74,5 +75,21 @@ impl TopicConfig {
     /// The declared topic-level settings.
     pub fn settings(&self) -> &BTreeMap<String, String> {
         &self.settings
+    }
+}
+
+/// `6 partition(s), replication factor 1, cleanup.policy=compact`, as `topics plan` and `info`
+/// show it.
+impl fmt::Display for TopicConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} partition(s), replication factor {}",
+            self.partitions, self.replication_factor
+        )?;
+        for (key, value) in &self.settings {
+            write!(f, ", {key}={value}")?;
+        }
+        Ok(())
     }
 }

@@ -119,7 +119,8 @@ impl AppBuilder {
     /// Validates settings and routes and creates the producer. Connects to nothing.
     ///
     /// # Errors
-    /// [`Error::Config`] or [`Error::Routing`] naming what is wrong, [`Error::Producer`] when
+    /// [`Error::Config`] or [`Error::Routing`] naming what is wrong (with
+    /// `strict_declarative_topics`, every topic without a declaration), [`Error::Producer`] when
     /// librdkafka refuses to create the producer.
     pub fn build(self) -> Result<App, Error> {
         let config = match self.config {

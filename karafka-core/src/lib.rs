@@ -116,8 +116,13 @@ pub use error::Error;
 ///             virtual_partitions: VirtualPartitions::by_key().max_partitions(8),
 ///             config: { partitions: 6, "cleanup.policy": "compact" },
 ///         }
-///         // Declared for `topics migrate`; nothing consumes it here.
-///         topic (format!("{prefix}.orders_dlq")) { active: false }
+///         // Declared for the `topics` commands; nothing consumes it here.
+///         declare (format!("{prefix}.orders_dlq")) { partitions: 2 }
+///         declare "outbox" {
+///             partitions: 6,
+///             replication_factor: 1,
+///             config: { "retention.ms": 604800000 },
+///         }
 ///         topic "audit" {
 ///             consumer: EventsConsumer,
 ///             filter: |m| if m.key().is_some() { Verdict::Keep } else { Verdict::Drop },
@@ -146,8 +151,19 @@ pub use error::Error;
 /// | `pattern(REGEX) => Type`, `pattern(REGEX) { ... }` | anywhere | `.topic(`[`Topic::pattern`](routing::Topic::pattern)`(REGEX)...)`; `REGEX` is a literal or an expression |
 /// | `subscription_group NAME { topics, patterns }` | top level, in a `consumer_group` | [`.subscription_group`](routing::Routes::subscription_group)`(`[`SubscriptionGroup::new`](routing::SubscriptionGroup::new)`(NAME).topic(...)...)` |
 /// | `consumer_group NAME { topics, patterns, subscription groups }` | top level | [`.consumer_group`](routing::Routes::consumer_group)`(`[`ConsumerGroup::new`](routing::ConsumerGroup::new)`(NAME).topic(...)...)` |
+/// | `declare NAME`, `declare NAME { partitions: i32, replication_factor: i32, active: bool, config: { "topic.setting": value, ... } }` | top level | [`.declare`](routing::Routes::declare)`(NAME, `[`TopicConfig::new`](routing::TopicConfig::new)`().partitions(n).setting("topic.setting", value)...)`: a topic declared apart from the routes (Karafka's `declaratives.draw`), e.g. one the app only produces to; a literal name is declared once |
 ///
 /// Topics outside a `consumer_group` are in the default one, the `group_id` setting.
+///
+/// # Declarative topics
+///
+/// The `topics` commands (`create`, `plan`, `migrate`, ...) manage one declaration per topic:
+/// a `declare` item or a route's `config` (explicit; two explicit ones of a topic must agree),
+/// else Karafka's defaults (1 partition, replication factor 1) for every routed topic and every
+/// dead-letter target. Patterns declare nothing. `active: false` in a declaration or a route's
+/// `config` leaves the topic to someone else. With the `strict_declarative_topics` setting,
+/// [`AppBuilder::build`] refuses routed topics and dead-letter targets that have no explicit,
+/// active declaration, naming them.
 ///
 /// # Topic keys
 ///
@@ -168,7 +184,7 @@ pub use error::Error;
 /// | `subscription_group` | `impl Into<String>` | [`.subscription_group(name)`](routing::Topic::subscription_group) |
 /// | `deserializer` | an [`messages::Deserializer`] | [`.deserializer(d)`](routing::Topic::deserializer) |
 /// | `layer` (repeatable) | a `tower::Layer` over [`middleware::ConsumerStack`], or an async closure made one with [`middleware::layer_fn`] | [`.layer(l)`](routing::Topic::layer) per entry; the last is the outermost |
-/// | `config` | `{ partitions: i32, replication_factor: i32, "topic.setting": value, ... }`, or a [`routing::TopicConfig`] | [`.config(TopicConfig::new().partitions(n).setting("topic.setting", value))`](routing::Topic::config): named keys are `TopicConfig` methods, quoted ones `setting`s |
+/// | `config` | `{ partitions: i32, replication_factor: i32, active: bool, "topic.setting": value, ... }`, or a [`routing::TopicConfig`] | [`.config(TopicConfig::new().partitions(n).setting("topic.setting", value))`](routing::Topic::config): named keys are `TopicConfig` methods, quoted ones `setting`s |
 /// | `dead_letter_queue` | `{ topic: NAME, max_retries: u32, independent: bool, strategy: closure }` (`topic: false` to skip), or a [`middleware::DeadLetterQueue`] | [`.dead_letter_queue(DeadLetterQueue::new(topic).max_retries(n)...)`](routing::Topic::dead_letter_queue), `DeadLetterQueue::skip()` for `false`: keys other than `topic` are `DeadLetterQueue` methods |
 /// | `virtual_partitions` | `{ partitioner: closure, max_partitions: usize, keyless: Keyless, distribution: Distribution, reducer: closure }`, or a [`middleware::VirtualPartitions`] such as `VirtualPartitions::by_key()` | [`.virtual_partitions(VirtualPartitions::new(partitioner).max_partitions(n)...)`](routing::Topic::virtual_partitions): keys other than `partitioner` are `VirtualPartitions` methods |
 /// | `filter` | a closure `Fn(&Message) -> Verdict + Clone + Send + Sync + 'static` | [`.filter(closure)`](routing::Topic::filter) |

@@ -1,6 +1,6 @@
 //! The routing DSL's syntax tree and its parser. Mistakes that need no type information (an
-//! unknown key, a key given twice, a topic routed twice, a topic without a consumer) are
-//! reported here, at the offending token. Names given as expressions are only known when the app
+//! unknown key, a key given twice, a topic routed or declared twice, a topic without a consumer)
+//! are reported here, at the offending token. Names given as expressions are only known when the app
 //! runs, so the checks of names leave them to the builder's validation.
 
 use std::collections::HashSet;
@@ -40,6 +40,9 @@ pub(crate) const TOPIC_KEYS: &[&str] = &[
     "critical_errors",
 ];
 
+/// Keys a `declare` block accepts: Karafka's declaration settings.
+pub(crate) const DECLARE_KEYS: &[&str] = &["partitions", "replication_factor", "active", "config"];
+
 /// Keys that may appear more than once in a block.
 const REPEATABLE: &[&str] = &["layer"];
 
@@ -56,8 +59,17 @@ pub(crate) struct Routes {
 pub(crate) enum Item {
     Defaults(Settings),
     Route(Route),
-    ConsumerGroup { name: Name, items: Vec<Item> },
-    SubscriptionGroup { name: Name, routes: Vec<Route> },
+    /// `declare NAME { partitions: 6, config: { "retention.ms": 1000 } }`: a topic declared
+    /// apart from the routes.
+    Declare(Declaration),
+    ConsumerGroup {
+        name: Name,
+        items: Vec<Item>,
+    },
+    SubscriptionGroup {
+        name: Name,
+        routes: Vec<Route>,
+    },
 }
 
 /// `topic "name" ...` or `pattern(r"regex") ...`.
@@ -65,6 +77,15 @@ pub(crate) struct Route {
     pub(crate) kind: RouteKind,
     pub(crate) name: Name,
     pub(crate) settings: Settings,
+}
+
+/// `declare NAME` with its optional block.
+pub(crate) struct Declaration {
+    pub(crate) name: Name,
+    /// `partitions`, `replication_factor`, `active`: `TopicConfig` methods.
+    pub(crate) settings: Vec<(Ident, Expr)>,
+    /// The `config` block: topic-level settings.
+    pub(crate) config: Vec<(LitStr, Expr)>,
 }
 
 /// The name of a topic, pattern or group: a string literal, or a parenthesized expression whose
@@ -161,6 +182,7 @@ impl Parse for Routes {
     fn parse(input: ParseStream<'_>) -> Result<Self> {
         let items = parse_items(input, Scope::Routes)?;
         check_duplicates(&items)?;
+        check_declared_once(&items)?;
         check_consumers(&items, None)?;
         Ok(Self { items })
     }
@@ -177,50 +199,57 @@ fn parse_items(input: ParseStream<'_>, scope: Scope) -> Result<Vec<Item>> {
     let mut items = Vec::new();
     while !input.is_empty() {
         let keyword: Ident = input.parse()?;
-        let item = match keyword.to_string().as_str() {
-            "topic" => Item::Route(parse_route(input, RouteKind::Topic)?),
-            "pattern" => Item::Route(parse_route(input, RouteKind::Pattern)?),
-            "defaults" if scope == Scope::Routes => {
-                let content;
-                braced!(content in input);
-                Item::Defaults(parse_settings(&content)?)
-            }
-            "consumer_group" if scope == Scope::Routes => {
-                let name = Name::parse_any(input)?;
-                let content;
-                braced!(content in input);
-                Item::ConsumerGroup {
-                    name,
-                    items: parse_items(&content, Scope::ConsumerGroup)?,
+        let item =
+            match keyword.to_string().as_str() {
+                "topic" => Item::Route(parse_route(input, RouteKind::Topic)?),
+                "pattern" => Item::Route(parse_route(input, RouteKind::Pattern)?),
+                "declare" if scope == Scope::Routes => Item::Declare(parse_declaration(input)?),
+                "declare" => return Err(Error::new(
+                    keyword.span(),
+                    "`declare` is a top-level item: a declared topic belongs to no consumer group",
+                )),
+                "defaults" if scope == Scope::Routes => {
+                    let content;
+                    braced!(content in input);
+                    Item::Defaults(parse_settings(&content)?)
                 }
-            }
-            "subscription_group" if scope != Scope::SubscriptionGroup => {
-                let name = Name::parse_any(input)?;
-                let content;
-                braced!(content in input);
-                let routes = parse_items(&content, Scope::SubscriptionGroup)?
-                    .into_iter()
-                    .filter_map(|item| match item {
-                        Item::Route(route) => Some(route),
-                        _ => None,
-                    })
-                    .collect();
-                Item::SubscriptionGroup { name, routes }
-            }
-            other => {
-                let expected = match scope {
+                "consumer_group" if scope == Scope::Routes => {
+                    let name = Name::parse_any(input)?;
+                    let content;
+                    braced!(content in input);
+                    Item::ConsumerGroup {
+                        name,
+                        items: parse_items(&content, Scope::ConsumerGroup)?,
+                    }
+                }
+                "subscription_group" if scope != Scope::SubscriptionGroup => {
+                    let name = Name::parse_any(input)?;
+                    let content;
+                    braced!(content in input);
+                    let routes = parse_items(&content, Scope::SubscriptionGroup)?
+                        .into_iter()
+                        .filter_map(|item| match item {
+                            Item::Route(route) => Some(route),
+                            _ => None,
+                        })
+                        .collect();
+                    Item::SubscriptionGroup { name, routes }
+                }
+                other => {
+                    let expected = match scope {
                     Scope::Routes => {
-                        "`topic`, `pattern`, `consumer_group`, `subscription_group` or `defaults`"
+                        "`topic`, `pattern`, `declare`, `consumer_group`, `subscription_group` or \
+                         `defaults`"
                     }
                     Scope::ConsumerGroup => "`topic`, `pattern` or `subscription_group`",
                     Scope::SubscriptionGroup => "`topic` or `pattern`",
                 };
-                return Err(Error::new(
-                    keyword.span(),
-                    format!("unexpected `{other}`: expected {expected}"),
-                ));
-            }
-        };
+                    return Err(Error::new(
+                        keyword.span(),
+                        format!("unexpected `{other}`: expected {expected}"),
+                    ));
+                }
+            };
         items.push(item);
         if !input.is_empty() && (input.peek(Token![,]) || input.peek(Token![;])) {
             let _: proc_macro2::TokenTree = input.parse()?;
@@ -262,20 +291,76 @@ fn parse_route(input: ParseStream<'_>, kind: RouteKind) -> Result<Route> {
     })
 }
 
+fn parse_declaration(input: ParseStream<'_>) -> Result<Declaration> {
+    let name = Name::parse_any(input)?;
+    if name.literal().is_some_and(|name| name.is_empty()) {
+        return Err(Error::new(name.span(), "a topic name must not be empty"));
+    }
+    let mut settings: Vec<(Ident, Expr)> = Vec::new();
+    let mut config = None;
+    if input.peek(Brace) {
+        let content;
+        braced!(content in input);
+        while !content.is_empty() {
+            let (key, text) = parse_key(&content, DECLARE_KEYS, "declaration")?;
+            let set_before = settings.iter().any(|(known, _)| *known == key);
+            if set_before || (text == "config" && config.is_some()) {
+                return Err(Error::new(key.span(), format!("`{text}` is set twice")));
+            }
+            content.parse::<Token![:]>()?;
+            if text == "config" {
+                config = Some(parse_declared_config(&content, &key)?);
+            } else {
+                settings.push((key, content.parse()?));
+            }
+            if !content.is_empty() {
+                content.parse::<Token![,]>()?;
+            }
+        }
+    }
+    Ok(Declaration {
+        name,
+        settings,
+        config: config.unwrap_or_default(),
+    })
+}
+
+/// A declaration's `config` block: topic-level settings, each a quoted name.
+fn parse_declared_config(input: ParseStream<'_>, key: &Ident) -> Result<Vec<(LitStr, Expr)>> {
+    parse_block(input, key)?
+        .into_iter()
+        .map(|(key, value)| match key {
+            BlockKey::Str(key) => Ok((key, value)),
+            BlockKey::Ident(ident) => Err(Error::new(
+                ident.span(),
+                "a declaration's `config` holds topic-level settings in quotes, e.g. \
+                 \"retention.ms\"; `partitions`, `replication_factor` and `active` are keys of \
+                 the declaration itself",
+            )),
+        })
+        .collect()
+}
+
+/// A key of a `kind` block (`topic`, `declaration`), one of `allowed`, with its text.
+fn parse_key(input: ParseStream<'_>, allowed: &[&str], kind: &str) -> Result<(Ident, String)> {
+    let key: Ident = input.parse()?;
+    let text = key.to_string();
+    if !allowed.contains(&text.as_str()) {
+        return Err(Error::new(
+            key.span(),
+            format!(
+                "unknown {kind} setting `{text}`; expected one of: {}",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    Ok((key, text))
+}
+
 fn parse_settings(input: ParseStream<'_>) -> Result<Settings> {
     let mut entries: Vec<Setting> = Vec::new();
     while !input.is_empty() {
-        let key: Ident = input.parse()?;
-        let name = key.to_string();
-        if !TOPIC_KEYS.contains(&name.as_str()) {
-            return Err(Error::new(
-                key.span(),
-                format!(
-                    "unknown topic setting `{name}`; expected one of: {}",
-                    TOPIC_KEYS.join(", ")
-                ),
-            ));
-        }
+        let (key, name) = parse_key(input, TOPIC_KEYS, "topic")?;
         if !REPEATABLE.contains(&name.as_str()) && entries.iter().any(|entry| entry.key == key) {
             return Err(Error::new(key.span(), format!("`{name}` is set twice")));
         }
@@ -345,7 +430,9 @@ fn routes_of(items: &[Item]) -> impl Iterator<Item = &Route> {
             match item {
                 Item::Route(route) => Box::new(std::iter::once(route)),
                 Item::SubscriptionGroup { routes, .. } => Box::new(routes.iter()),
-                Item::Defaults(_) | Item::ConsumerGroup { .. } => Box::new(std::iter::empty()),
+                Item::Defaults(_) | Item::ConsumerGroup { .. } | Item::Declare(_) => {
+                    Box::new(std::iter::empty())
+                }
             }
         })
 }
@@ -357,20 +444,38 @@ fn check_duplicates(items: &[Item]) -> Result<()> {
         _ => None,
     }));
     for group in groups {
-        let mut seen = HashSet::new();
-        for route in routes_of(group) {
-            let Some(name) = route.name.literal() else {
-                continue;
-            };
-            if !seen.insert(name.clone()) {
-                return Err(Error::new(
-                    route.name.span(),
-                    format!("topic `{name}` is routed twice in this consumer group"),
-                ));
-            }
+        if let Some((name, literal)) = repeated(routes_of(group).map(|route| &route.name)) {
+            return Err(Error::new(
+                name.span(),
+                format!("topic `{literal}` is routed twice in this consumer group"),
+            ));
         }
     }
     Ok(())
+}
+
+/// A literal topic name declared twice by `declare` items.
+fn check_declared_once(items: &[Item]) -> Result<()> {
+    let declared = items.iter().filter_map(|item| match item {
+        Item::Declare(declaration) => Some(&declaration.name),
+        _ => None,
+    });
+    match repeated(declared) {
+        Some((name, literal)) => Err(Error::new(
+            name.span(),
+            format!("topic `{literal}` is declared twice"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The first literal name that an earlier one already gave, with its text. Names given as
+/// expressions are only known when the app runs.
+fn repeated<'a>(names: impl Iterator<Item = &'a Name>) -> Option<(&'a Name, String)> {
+    let mut seen = HashSet::new();
+    names
+        .filter_map(|name| name.literal().map(|literal| (name, literal)))
+        .find(|(_, literal)| !seen.insert(literal.clone()))
 }
 
 /// A route without a consumer that is surely active, where the `defaults` block (the last one:
@@ -397,8 +502,8 @@ fn check_consumers(items: &[Item], defaults: Option<&Settings>) -> Result<()> {
             return Err(Error::new(
                 route.name.span(),
                 format!(
-                    "{} has no consumer: add `consumer: MyConsumer`, `consumer_with: || ...` or, \
-                     for a topic only declared, `active: false`",
+                    "{} has no consumer: add `consumer: MyConsumer` or `consumer_with: || ...`, \
+                     or declare a topic nothing consumes with a `declare` item",
                     route.name.describe()
                 ),
             ));

@@ -7,7 +7,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Error, Expr, ExprLit, Lit, Result};
 
-use crate::ast::{BlockKey, Item, Name, Route, RouteKind, Routes, Setting, Settings, Value};
+use crate::ast::{
+    BlockKey, Declaration, Item, Name, Route, RouteKind, Routes, Setting, Settings, Value,
+};
 
 pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
     let calls = routes
@@ -23,6 +25,7 @@ pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
                     let route = route_expr(route)?;
                     quote! { .topic(#route) }
                 }
+                Item::Declare(declaration) => declare_call(declaration),
                 Item::SubscriptionGroup { name, routes } => {
                     let group = subscription_group(name, routes)?;
                     quote! { .subscription_group(#group) }
@@ -35,7 +38,9 @@ pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
                             Item::SubscriptionGroup { name, routes } => {
                                 subscription_group(name, routes).map(|group| quote! { .subscription_group(#group) })
                             }
-                            Item::Defaults(_) | Item::ConsumerGroup { .. } => Ok(TokenStream::new()),
+                            Item::Defaults(_) | Item::ConsumerGroup { .. } | Item::Declare(_) => {
+                                Ok(TokenStream::new())
+                            }
                         })
                         .collect::<Result<TokenStream>>()?;
                     quote! { .consumer_group(::karafka::routing::ConsumerGroup::new(#name) #members) }
@@ -44,6 +49,21 @@ pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
         })
         .collect::<Result<TokenStream>>()?;
     Ok(quote! { ::karafka::routing::Routes::new() #calls })
+}
+
+/// `declare NAME { key: value, config: { "k": v } }` as
+/// `.declare(NAME, TopicConfig::new().key(value).setting("k", v))`.
+fn declare_call(declaration: &Declaration) -> TokenStream {
+    let name = &declaration.name;
+    let methods = declaration
+        .settings
+        .iter()
+        .map(|(key, value)| quote_spanned! {value.span()=> .#key(#value) });
+    let settings = declaration
+        .config
+        .iter()
+        .map(|(key, value)| quote_spanned! {value.span()=> .setting(#key, #value) });
+    quote! { .declare(#name, ::karafka::routing::TopicConfig::new() #(#methods)* #(#settings)*) }
 }
 
 fn subscription_group(name: &Name, routes: &[Route]) -> Result<TokenStream> {

@@ -119,6 +119,78 @@ async fn topics_commands_make_the_cluster_match_the_routes() {
     wait_for_topic(&topic, 5).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_commands_manage_declared_and_dead_letter_topics() {
+    let topic = unique("routed");
+    let outbox = unique("outbox");
+    let dead_letter = unique("routed-dlq");
+    let declare = format!("{outbox}:4");
+    let env = [
+        ("PROBE_DECLARE", declare.as_str()),
+        ("PROBE_DLQ", dead_letter.as_str()),
+    ];
+
+    let (code, out, err) = cli(&["topics", "plan", "--detailed-exitcode"], &topic, &env).await;
+    assert_eq!(code, Some(2), "{err}");
+    for line in [
+        format!("+ create {outbox}: 4 partition(s), replication factor 1"),
+        format!("+ create {topic}: 1 partition(s), replication factor 1"),
+        format!("+ create {dead_letter}: 1 partition(s), replication factor 1"),
+    ] {
+        assert!(out.contains(&line), "{line} in {out}");
+    }
+
+    let (code, out, err) = cli(&["topics", "create"], &topic, &env).await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    wait_for_topic(&outbox, 4).await;
+    wait_for_topic(&dead_letter, 1).await;
+    let (code, out, _) = cli(&["topics", "plan", "--detailed-exitcode"], &topic, &env).await;
+    assert_eq!((code, out.trim()), (Some(0), "No changes."));
+
+    let (code, out, err) = cli(&["topics", "delete", "--yes"], &topic, &env).await;
+    assert_eq!(code, Some(0), "{err}");
+    for deleted in [&outbox, &topic, &dead_letter] {
+        assert!(out.contains(&format!("- delete {deleted}")), "{out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_declarative_topics_refuses_an_undeclared_dead_letter_topic_at_start() {
+    let topic = unique("strict");
+    let dead_letter = unique("strict-dlq");
+    let strict = ("KARAFKA_STRICT_DECLARATIVE_TOPICS", "true");
+    let undeclared = [strict, ("PROBE_DLQ", dead_letter.as_str())];
+    for command in [&["server"][..], &["topics", "create"]] {
+        let (code, _, err) = cli(command, &topic, &undeclared).await;
+        assert_eq!(code, Some(1), "{command:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "strict_declarative_topics: `{dead_letter}` (dead-letter topic of `{topic}`) not \
+                 declared"
+            )),
+            "{command:?}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+    }
+    assert!(
+        admin().partition_count(&topic).await.is_err(),
+        "nothing created"
+    );
+
+    let declare = format!("{dead_letter}:2");
+    let declared = [
+        strict,
+        ("PROBE_DLQ", dead_letter.as_str()),
+        ("PROBE_DECLARE", declare.as_str()),
+    ];
+    let (code, out, err) = cli(&["topics", "plan"], &topic, &declared).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains(&format!("+ create {dead_letter}: 2 partition(s)")),
+        "the explicit declaration wins: {out}"
+    );
+}
+
 /// Topic creation right after a deletion can take a moment to show in metadata.
 async fn wait_for_topic(topic: &str, partitions: i32) {
     for _ in 0..100 {

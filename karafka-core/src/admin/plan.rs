@@ -61,18 +61,7 @@ impl TopicChange {
 impl fmt::Display for TopicChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Create { topic, config } => {
-                write!(
-                    f,
-                    "+ create {topic}: {} partition(s), replication factor {}",
-                    config.partition_count(),
-                    config.replicas()
-                )?;
-                for (key, value) in config.settings() {
-                    write!(f, ", {key}={value}")?;
-                }
-                Ok(())
-            }
+            Self::Create { topic, config } => write!(f, "+ create {topic}: {config}"),
             Self::Repartition { topic, from, to } => {
                 write!(f, "~ repartition {topic}: {from} -> {to} partitions")
             }

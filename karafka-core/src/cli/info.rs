@@ -1,4 +1,4 @@
-//! `info`: versions, settings with secrets redacted, and the routes.
+//! `info`: versions, settings with secrets redacted, the routes and the declared topics.
 
 use std::fmt::Write as _;
 
@@ -73,6 +73,10 @@ fn render(app: &App) -> anyhow::Result<String> {
             writeln!(out, "    topic {topic} (consumer group {group})")?;
         }
     }
+    writeln!(out, "\nDeclared topics (managed by `topics`):")?;
+    for declared in &app.declared {
+        writeln!(out, "  {}: {}", declared.name, declared.config)?;
+    }
     Ok(out)
 }
 
@@ -83,11 +87,11 @@ mod tests {
     use crate::consumer::Noop;
 
     #[test]
-    fn each_topic_shows_its_features_and_inactive_topics_are_listed() {
+    fn each_topic_shows_its_features_and_inactive_and_declared_topics_are_listed() {
         use std::time::Duration;
 
         use crate::middleware::{DeadLetterQueue, VirtualPartitions};
-        use crate::routing::{Routes, Topic};
+        use crate::routing::{Routes, Topic, TopicConfig};
 
         let routes = Routes::new()
             .topic(
@@ -103,7 +107,13 @@ mod tests {
                     .virtual_partitions(VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec)))
                     .long_running_job(true),
             )
-            .topic(Topic::new("orders_dlq").active(false));
+            .topic(Topic::new("orders_dlq").active(false))
+            .declare(
+                "outbox",
+                TopicConfig::new()
+                    .partitions(6)
+                    .setting("retention.ms", 1000),
+            );
         let app = App::builder()
             .config(crate::Config::default().kafka("bootstrap.servers", "127.0.0.1:1"))
             .routes(routes)
@@ -115,6 +125,8 @@ mod tests {
             "up to 5 virtual partitions; long-running job",
             "inactive (declared, not consumed)",
             "topic orders_dlq (consumer group app)",
+            "Declared topics (managed by `topics`):\n  outbox: 6 partition(s), replication factor 1, \
+             retention.ms=1000\n  orders: 1 partition(s), replication factor 1\n  orders_dlq: 1",
         ] {
             assert!(text.contains(line), "{line:?} in:\n{text}");
         }

@@ -115,6 +115,10 @@ pub struct Config {
     /// (messages, batches, errors, lag); each batch is logged at DEBUG. Default 10000 ms.
     #[serde(with = "millis")]
     pub log_summary_interval: Duration,
+    /// When true, the app refuses to build unless every routed topic (patterns aside) and every
+    /// dead-letter target has an explicit declaration: `config` on its route or a `declare` item
+    /// that the `topics` commands manage. Default false.
+    pub strict_declarative_topics: bool,
     /// librdkafka settings shared by consumers and the producer.
     pub kafka: KafkaSettings,
     /// Settings of the producer.
@@ -150,6 +154,7 @@ impl Default for Config {
             join_timeout: Duration::ZERO,
             log_format: LogFormat::Text,
             log_summary_interval: Duration::from_millis(10_000),
+            strict_declarative_topics: false,
             kafka: KafkaSettings::new(),
             producer: ProducerConfig::default(),
             metrics: MetricsConfig::default(),

@@ -2,6 +2,7 @@
 
 /// A route that cannot run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RoutingError {
     /// No active topic is routed, so the server would have nothing to consume.
     #[error(
@@ -14,7 +15,7 @@ pub enum RoutingError {
     /// An active topic has no consumer.
     #[error(
         "topic `{topic}` has no consumer: set one with `.consumer::<C>()` or `.consumer_with(...)`, \
-         or `.active(false)` for a topic that is only declared"
+         or declare a topic nothing consumes with `Routes::declare`"
     )]
     MissingConsumer {
         /// The topic.
@@ -44,11 +45,23 @@ pub enum RoutingError {
         /// The regex parser's complaint.
         reason: String,
     },
-    /// A topic routed in several consumer groups with different declared configs.
+    /// A topic declared (by `declare` items or routes' `config`) with different configs.
     #[error("topic `{topic}` is declared with different configs; declare its config once")]
     ConflictingConfig {
         /// The topic.
         topic: String,
+    },
+    /// `strict_declarative_topics` is on and routed topics or dead-letter targets have no
+    /// explicit declaration.
+    #[error(
+        "strict_declarative_topics: {described} not declared; declare each with `config` on its \
+         route or a `declare` item (`Routes::declare`)"
+    )]
+    UndeclaredTopics {
+        /// The topics without a declaration.
+        topics: Vec<String>,
+        /// Each topic and why it needs one, comma-separated.
+        described: String,
     },
     /// A per-topic setting out of range.
     #[error("topic `{topic}`: `{key}` = {value}: {expected}")]

@@ -18,6 +18,7 @@
 
 mod backoff;
 mod consumer_group;
+mod declaratives;
 mod described;
 mod error;
 mod pausing;
@@ -37,7 +38,8 @@ pub use topic::Topic;
 pub use topic_config::TopicConfig;
 
 pub(crate) use backoff::Backoff;
-pub(crate) use resolve::{DeclaredTopic, Subscription, TopicRoute};
+pub(crate) use declaratives::DeclaredTopic;
+pub(crate) use resolve::{Subscription, TopicRoute};
 pub(crate) use topic::short_type_name;
 
 /// Every route of the app.
@@ -46,6 +48,7 @@ pub struct Routes {
     groups: Vec<ConsumerGroup>,
     default_topics: Vec<Topic>,
     defaults: Topic,
+    declared: Vec<(String, TopicConfig)>,
 }
 
 impl Routes {
@@ -75,6 +78,22 @@ impl Routes {
     /// Routes the topics of a named subscription group in the default consumer group.
     pub fn subscription_group(mut self, group: SubscriptionGroup) -> Self {
         self.default_topics.extend(group.topics);
+        self
+    }
+
+    /// Declares a topic apart from any route (Karafka's `declaratives.draw`): a topic the app
+    /// produces to, or a dead-letter target with settings of its own. The `topics` commands
+    /// create and align it like a routed one; `TopicConfig::active(false)` leaves it alone.
+    ///
+    /// ```
+    /// # use karafka::routing::{Routes, TopicConfig};
+    /// let routes = Routes::new().declare(
+    ///     "outbox",
+    ///     TopicConfig::new().partitions(6).setting("retention.ms", 604_800_000),
+    /// );
+    /// ```
+    pub fn declare(mut self, name: impl Into<String>, config: TopicConfig) -> Self {
+        self.declared.push((name.into(), config));
         self
     }
 

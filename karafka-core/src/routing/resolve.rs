@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use regex::Regex;
 
+use super::declaratives::{Declaratives, Required, Source};
 use super::topic::ConsumerFactory;
 use super::{Backoff, Periodic};
-use super::{ConsumerGroup, Routes, RoutingError, Topic, TopicConfig};
+use super::{ConsumerGroup, DeclaredTopic, Routes, RoutingError, Topic, TopicConfig};
 use crate::config::{Config, InitialOffset, KafkaSettings};
 use crate::consumer::{CriticalTest, Wrap};
 use crate::messages::PayloadDecoder;
@@ -116,17 +117,11 @@ impl Subscription {
     }
 }
 
-/// A topic the routes declare, for the `topics` commands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DeclaredTopic {
-    pub(crate) name: String,
-    pub(crate) config: TopicConfig,
-}
-
 /// Routes checked against the settings.
 #[derive(Debug)]
 pub(crate) struct Resolved {
     pub(crate) subscriptions: Vec<Subscription>,
+    /// The topics the `topics` commands manage.
     pub(crate) declared: Vec<DeclaredTopic>,
     /// `(consumer group, topic)` of the topics routed with `active: false`: declared, not
     /// consumed.
@@ -134,7 +129,9 @@ pub(crate) struct Resolved {
 }
 
 impl Routes {
-    /// Checks the routes against `config` and groups the active topics into subscriptions.
+    /// Checks the routes against `config`, groups the active topics into subscriptions and
+    /// gathers the declared topics (with `strict_declarative_topics`, refusing routed topics and
+    /// dead-letter targets that have no explicit declaration).
     pub(crate) fn resolve(self, config: &Config) -> Result<Resolved, RoutingError> {
         let mut groups = Vec::new();
         if !self.default_topics.is_empty() {
@@ -146,7 +143,13 @@ impl Routes {
         groups.extend(self.groups);
 
         let mut subscriptions = Vec::new();
-        let mut declared = Declarations::default();
+        let mut declared = Declaratives::default();
+        let declares_alone = !self.declared.is_empty();
+        for (name, topic_config) in self.declared {
+            check_name(&name)?;
+            declared.add(&name, topic_config, Source::Explicit)?;
+        }
+        let mut required = Vec::new();
         let mut inactive = Vec::new();
         for group in merge_same_name(groups) {
             check_name(&group.name)?;
@@ -154,10 +157,7 @@ impl Routes {
             let mut buckets: Vec<(SubscriptionKey, Subscription)> = Vec::new();
             for topic in group.topics {
                 let topic = topic.with_defaults(&self.defaults);
-                if !topic.pattern {
-                    check_name(&topic.name)?;
-                    declared.add(&topic)?;
-                }
+                declare(&topic, &mut declared, &mut required)?;
                 if !seen.insert(topic.name.clone()) {
                     return Err(RoutingError::DuplicateTopic {
                         topic: topic.name,
@@ -193,14 +193,17 @@ impl Routes {
             }
             subscriptions.extend(buckets.into_iter().map(|(_, subscription)| subscription));
         }
-        // Only inactive topics is a produce-only app: it declares topics and consumes none (its
-        // server refuses to start).
-        if subscriptions.is_empty() && inactive.is_empty() {
+        // Only inactive topics or declarations is a produce-only app: it declares topics and
+        // consumes none (its server refuses to start).
+        if subscriptions.is_empty() && inactive.is_empty() && !declares_alone {
             return Err(RoutingError::Empty);
+        }
+        if config.strict_declarative_topics {
+            declared.check_strict(&required)?;
         }
         Ok(Resolved {
             subscriptions,
-            declared: declared.topics,
+            declared: declared.managed(),
             inactive,
         })
     }
@@ -233,40 +236,37 @@ impl SubscriptionKey {
     }
 }
 
-/// The declared topics, one per name across consumer groups.
-#[derive(Default)]
-struct Declarations {
-    topics: Vec<DeclaredTopic>,
-    explicit: HashSet<String>,
-}
-
-impl Declarations {
-    fn add(&mut self, topic: &Topic) -> Result<(), RoutingError> {
-        let config = topic.config.clone().unwrap_or_default();
-        match self
-            .topics
-            .iter_mut()
-            .find(|declared| declared.name == topic.name)
-        {
-            None => self.topics.push(DeclaredTopic {
-                name: topic.name.clone(),
-                config,
-            }),
-            Some(declared) if topic.config.is_some() => {
-                if self.explicit.contains(&topic.name) && declared.config != config {
-                    return Err(RoutingError::ConflictingConfig {
-                        topic: topic.name.clone(),
-                    });
-                }
-                declared.config = config;
-            }
-            Some(_) => {}
-        }
-        if topic.config.is_some() {
-            self.explicit.insert(topic.name.clone());
-        }
-        Ok(())
+/// Declares what `topic` uses: the topic itself unless it is a pattern (its `config`, or
+/// Karafka's defaults), and its dead-letter target (Karafka's defaults unless declared
+/// explicitly); each is noted for `strict_declarative_topics`.
+fn declare(
+    topic: &Topic,
+    declared: &mut Declaratives,
+    required: &mut Vec<Required>,
+) -> Result<(), RoutingError> {
+    if !topic.pattern {
+        check_name(&topic.name)?;
+        let source = match topic.config {
+            Some(_) => Source::Explicit,
+            None => Source::Implicit,
+        };
+        declared.add(
+            &topic.name,
+            topic.config.clone().unwrap_or_default(),
+            source,
+        )?;
+        required.push(Required::Routed(topic.name.clone()));
     }
+    let dead_letter = topic.dead_letter_queue.as_ref();
+    if let Some(target) = dead_letter.and_then(|settings| settings.topic.as_ref()) {
+        check_name(target)?;
+        declared.add(target, TopicConfig::default(), Source::Implicit)?;
+        required.push(Required::DeadLetter {
+            topic: target.clone(),
+            of: topic.name.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Groups declared twice under one name (e.g. the default group named explicitly) are one group.
@@ -696,6 +696,156 @@ mod tests {
             resolved.inactive,
             vec![("app".to_owned(), "outbox".to_owned())]
         );
+    }
+
+    fn declared(routes: Routes) -> Vec<DeclaredTopic> {
+        routes.resolve(&Config::default()).unwrap().declared
+    }
+
+    fn declared_topic(name: &str, config: TopicConfig) -> DeclaredTopic {
+        DeclaredTopic {
+            name: name.to_owned(),
+            config,
+        }
+    }
+
+    #[test]
+    fn declarations_apart_from_routes_and_dead_letter_targets_are_managed() {
+        use crate::middleware::DeadLetterQueue;
+
+        let from_macro = crate::routes! {
+            declare "outbox" {
+                partitions: 6,
+                replication_factor: 1,
+                config: { "retention.ms": 604800000 },
+            }
+            topic "orders" {
+                consumer: Noop,
+                dead_letter_queue: { topic: "orders_dlq", max_retries: 1 },
+            }
+            topic "payments" {
+                consumer: Noop,
+                config: { partitions: 2 },
+                dead_letter_queue: { topic: "payments_dlq" },
+            }
+            declare "payments_dlq" { partitions: 3 }
+            declare "theirs" { active: false }
+            pattern(r"logs\..*") {
+                consumer: Noop,
+                dead_letter_queue: { topic: "logs_dlq" },
+            }
+        };
+        let from_builder = Routes::new()
+            .declare(
+                "outbox",
+                TopicConfig::new()
+                    .partitions(6)
+                    .replication_factor(1)
+                    .setting("retention.ms", 604_800_000),
+            )
+            .topic(
+                topic("orders")
+                    .dead_letter_queue(DeadLetterQueue::new("orders_dlq").max_retries(1)),
+            )
+            .topic(
+                topic("payments")
+                    .config(TopicConfig::new().partitions(2))
+                    .dead_letter_queue(DeadLetterQueue::new("payments_dlq")),
+            )
+            .declare("payments_dlq", TopicConfig::new().partitions(3))
+            .declare("theirs", TopicConfig::new().active(false))
+            .topic(
+                Topic::pattern(r"logs\..*")
+                    .consumer::<Noop>()
+                    .dead_letter_queue(DeadLetterQueue::new("logs_dlq")),
+            );
+        let expected = vec![
+            declared_topic(
+                "outbox",
+                TopicConfig::new()
+                    .partitions(6)
+                    .setting("retention.ms", 604_800_000),
+            ),
+            declared_topic("payments_dlq", TopicConfig::new().partitions(3)),
+            declared_topic("orders", TopicConfig::new()),
+            declared_topic("orders_dlq", TopicConfig::new()),
+            declared_topic("payments", TopicConfig::new().partitions(2)),
+            declared_topic("logs_dlq", TopicConfig::new()),
+        ];
+        assert_eq!(declared(from_macro), expected);
+        assert_eq!(declared(from_builder), expected);
+    }
+
+    #[test]
+    fn only_declarations_make_a_produce_only_app() {
+        let resolved = crate::routes! { declare "outbox" }
+            .resolve(&Config::default())
+            .expect("declares, consumes nothing");
+        assert!(resolved.subscriptions.is_empty());
+        assert_eq!(
+            resolved.declared,
+            vec![declared_topic("outbox", TopicConfig::new())]
+        );
+        let conflicting = Routes::new()
+            .topic(topic("t").config(TopicConfig::new().partitions(2)))
+            .declare("t", TopicConfig::new().partitions(4));
+        assert!(error(conflicting).contains("`t` is declared with different configs"));
+        assert!(error(crate::routes! { declare (String::from("bad name")) })
+            .contains("invalid name `bad name`"));
+    }
+
+    fn strict(routes: Routes) -> Result<Resolved, RoutingError> {
+        let config = Config {
+            strict_declarative_topics: true,
+            ..Config::default()
+        };
+        routes.resolve(&config)
+    }
+
+    #[test]
+    fn strict_mode_refuses_routed_topics_and_dead_letter_targets_without_a_declaration() {
+        let routes = || {
+            crate::routes! {
+                topic "orders" {
+                    consumer: Noop,
+                    config: { partitions: 3 },
+                    dead_letter_queue: { topic: "orders_dlq" },
+                }
+                topic "events" => Noop,
+                pattern(r"logs\..*") => Noop,
+            }
+        };
+        assert!(
+            routes().resolve(&Config::default()).is_ok(),
+            "off by default"
+        );
+        let refused = strict(routes()).unwrap_err();
+        let RoutingError::UndeclaredTopics { topics, .. } = &refused else {
+            panic!("{refused}");
+        };
+        assert_eq!(topics, &["orders_dlq", "events"], "patterns need none");
+        assert!(
+            refused.to_string().contains(
+                "`orders_dlq` (dead-letter topic of `orders`), `events` (routed) not declared"
+            ),
+            "{refused}"
+        );
+        let declared = routes()
+            .declare("orders_dlq", TopicConfig::new())
+            .declare("events", TopicConfig::new().partitions(2));
+        assert!(strict(declared).is_ok());
+        let by_defaults = crate::routes! {
+            defaults { config: { partitions: 2 } }
+            topic "events" => Noop,
+        };
+        assert!(strict(by_defaults).is_ok(), "the defaults' config declares");
+        let opted_out = crate::routes! {
+            topic "events" { consumer: Noop, config: { active: false } }
+        };
+        assert!(strict(opted_out)
+            .unwrap_err()
+            .to_string()
+            .contains("`events` (routed)"));
     }
 
     #[test]

@@ -147,8 +147,8 @@ impl Topic {
     }
 
     /// Whether the topic is consumed (an inactive route is kept but not subscribed). An inactive
-    /// topic needs no consumer: it may be declared only for the `topics` commands, e.g. a
-    /// dead-letter topic.
+    /// topic needs no consumer; a topic nothing consumes is better declared apart with
+    /// [`Routes::declare`](super::Routes::declare).
     pub fn active(mut self, active: bool) -> Self {
         self.active = Some(active);
         self

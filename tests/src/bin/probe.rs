@@ -6,7 +6,8 @@
 //! `PROBE_SECOND_TOPIC` an optional second one, `PROBE_PATTERN` an optional pattern route. `PROBE_LOG` names a file that gets one
 //! `topic partition offset` line per handled message (written before the message is marked), and
 //! `PROBE_SLEEP_MS` an await per message that makes batches slow. `PROBE_VIRTUAL=n` consumes with
-//! `n` virtual partitions by key.
+//! `n` virtual partitions by key. `PROBE_DLQ` names the topic's dead-letter target, and
+//! `PROBE_DECLARE=name:partitions` a topic declared apart from the routes (nothing consumes it).
 //!
 //! Its command line also has karafka-web's `web` and `dlq` commands (`web install`, `dlq list`,
 //! ...), whose `[web]` settings come from `KARAFKA_WEB__*` variables.
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use karafka::middleware::VirtualPartitions;
+use karafka::middleware::{DeadLetterQueue, VirtualPartitions};
 use karafka::routing::{Routes, Topic, TopicConfig};
 use karafka::{async_trait, App, Config, Consumer, Context};
 
@@ -85,7 +86,17 @@ fn app() -> anyhow::Result<App> {
         main =
             main.virtual_partitions(by_key.max_partitions(count.parse().context("PROBE_VIRTUAL")?));
     }
+    if let Some(dead_letter) = var("PROBE_DLQ") {
+        main = main.dead_letter_queue(DeadLetterQueue::new(dead_letter));
+    }
     let mut routes = Routes::new().topic(main);
+    if let Some(declared) = var("PROBE_DECLARE") {
+        let (name, partitions) = declared
+            .split_once(':')
+            .context("PROBE_DECLARE is name:partitions")?;
+        let partitions = partitions.parse().context("PROBE_DECLARE's partitions")?;
+        routes = routes.declare(name, TopicConfig::new().partitions(partitions));
+    }
     if let Some(second) = var("PROBE_SECOND_TOPIC") {
         routes = routes.topic(Topic::new(second).consumer_with(probe.clone()));
     }

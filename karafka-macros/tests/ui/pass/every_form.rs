@@ -103,6 +103,14 @@ fn every_form(prefix: &str, pool: Pool) -> Routes {
             layer: layer_fn(|ctx, next| async move { next.run(ctx).await }),
         }
         topic (format!("{prefix}.payments_dlq")) { active: false, config: { partitions: 1 } }
+        declare "outbox" {
+            partitions: 6,
+            replication_factor: 1,
+            active: true,
+            config: { "retention.ms": 604800000, "cleanup.policy": "delete" },
+        }
+        declare (format!("{prefix}.audit_log"));
+        declare "theirs" { active: false }
         subscription_group (format!("{prefix}.fast")) {
             topic ("inner") => EventsConsumer,
         }
@@ -128,6 +136,7 @@ fn the_builder_api() -> Routes {
         )
         .subscription_group(SubscriptionGroup::new("slow").topic(Topic::new("audit").consumer::<EventsConsumer>()))
         .consumer_group(ConsumerGroup::new("analytics").topic(Topic::pattern(r"logs\..*").consumer::<EventsConsumer>()))
+        .declare("outbox", TopicConfig::new().partitions(6).setting("retention.ms", 604_800_000))
 }
 
 fn main() {

@@ -1,0 +1,5 @@
+fn main() {
+    let _ = karafka::routes! {
+        declare "outbox" { partitions: 6, retention: 1000 }
+    };
+}

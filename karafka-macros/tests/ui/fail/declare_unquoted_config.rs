@@ -1,0 +1,5 @@
+fn main() {
+    let _ = karafka::routes! {
+        declare "outbox" { config: { partitions: 6 } }
+    };
+}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::instrumentation::{Listener, Logger, Metrics, Monitor};
 use crate::plugin::Plugin;
-use crate::producer::Producer;
+use crate::producer::{Producer, ProducerLayer};
 use crate::routing::{DeclaredTopic, RouteDescription, Routes, Subscription};
 use crate::Error;
 
@@ -74,6 +74,7 @@ pub struct AppBuilder {
     routes: Option<Routes>,
     listeners: Vec<Arc<dyn Listener>>,
     plugins: Vec<Arc<dyn Plugin>>,
+    producer_layers: Vec<Arc<dyn ProducerLayer>>,
 }
 
 impl AppBuilder {
@@ -116,6 +117,26 @@ impl AppBuilder {
         self
     }
 
+    /// Sends every record of the app's producer through `layer`: what app code produces with
+    /// [`App::producer`], what consumers produce with [`Context::producer`](crate::Context::producer),
+    /// and dead-letter dispatches, on Kafka and in [`testing`](crate::testing) alike. The last
+    /// layer added sees a record first. A layer's error reaches the caller as
+    /// [`ProduceError::Rejected`](crate::producer::ProduceError::Rejected) (for a dead-letter
+    /// dispatch: the dispatch fails, and the message is retried).
+    ///
+    /// ```
+    /// use karafka::producer::{map_record, Record};
+    /// use karafka::App;
+    ///
+    /// let builder = App::builder()
+    ///     .producer_layer(map_record(|record: Record| Ok(record.header("service", "billing"))));
+    /// # let _ = builder;
+    /// ```
+    pub fn producer_layer(mut self, layer: impl ProducerLayer) -> Self {
+        self.producer_layers.push(Arc::new(layer));
+        self
+    }
+
     /// Validates settings and routes and creates the producer. Connects to nothing.
     ///
     /// # Errors
@@ -131,7 +152,10 @@ impl AppBuilder {
             None => Config::load()?,
         };
         let resolved = self.routes.unwrap_or_default().resolve(&config)?;
-        let producer = Producer::new(&config)?;
+        let producer = self
+            .producer_layers
+            .into_iter()
+            .fold(Producer::new(&config)?, Producer::layer_shared);
         // The logger first: a line is written before any listener of the app's sees its event.
         let mut listeners: Vec<Arc<dyn Listener>> = vec![Arc::new(Logger)];
         listeners.extend(self.listeners);

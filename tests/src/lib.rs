@@ -13,7 +13,7 @@ use karafka::admin::Admin;
 use karafka::instrumentation::{AcknowledgedCommit, COMMITS_TARGET};
 use karafka::routing::Routes;
 use karafka::server::Readiness;
-use karafka::{App, Config, Producer, Record, Shutdown};
+use karafka::{App, Config, Message, Producer, Record, Shutdown};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::oneshot;
@@ -70,6 +70,20 @@ pub async fn create_topic(topic: &str, partitions: i32) {
 /// A producer for the test broker.
 pub fn producer() -> Producer {
     Producer::new(&config("producer")).expect("producer")
+}
+
+/// Everything in `partition` of `topic` up to its end now, read back from the broker.
+pub async fn read_partition(topic: &str, partition: i32) -> Vec<Message> {
+    let admin = Admin::new(&config("reader")).expect("admin client");
+    let (start, end) = admin
+        .watermarks(topic, partition)
+        .await
+        .expect("watermarks");
+    let count = usize::try_from(end - start).expect("watermarks in order");
+    admin
+        .read_topic(topic, partition, start, count)
+        .await
+        .expect("partition read")
 }
 
 /// Produces the JSON `payloads` to `partition` of `topic`, in order.

@@ -1,32 +1,39 @@
 //! Producing from app code and from consumers: [`Producer::produce_sync`],
-//! [`Producer::produce_async`] and [`Producer::produce_many_sync`].
+//! [`Producer::produce_async`], [`Producer::produce_many_sync`] and
+//! [`Producer::produce_many_async`].
 //!
 //! Durable by default (`acks = "all"`, idempotence on); override in `[producer.kafka]`.
+//!
+//! Everything a producer sends can go through tower layers ([`Producer::layer`], or
+//! [`AppBuilder::producer_layer`](crate::AppBuilder::producer_layer) for the app's producer,
+//! which consumers and dead-letter dispatches use too): to add headers, or to refuse records.
 
+mod backend;
 mod delivery;
 mod error;
 pub(crate) mod memory;
+mod middleware;
 mod record;
+mod stack;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+use rdkafka::producer::Producer as _;
 
 pub use delivery::{Delivery, DeliveryHandle};
-pub use error::ProduceError;
+pub use error::{NotEnqueued, ProduceError};
+pub use middleware::{map_record, MapRecord, MapRecordLayer};
 pub use record::Record;
+pub use stack::{ProducerLayer, ProducerStack};
 
 use crate::config::{producer_config, redact_kafka_error, Config};
+use backend::Backend;
+use stack::Layered;
 
-/// How long enqueueing retries while librdkafka's local queue is full.
-const QUEUE_FULL_WAIT: Duration = Duration::from_secs(10);
-/// Pause between those retries; librdkafka drains its queue meanwhile.
-const QUEUE_FULL_RETRY: Duration = Duration::from_millis(10);
 /// How long a metadata request waits for the cluster.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -47,14 +54,8 @@ impl ClientContext for ProducerContext {
 #[derive(Clone)]
 pub struct Producer {
     inner: Backend,
-}
-
-/// Where records go.
-#[derive(Clone)]
-enum Backend {
-    Kafka(Arc<FutureProducer<ProducerContext>>),
-    /// The in-memory cluster of a test ([`crate::testing`]).
-    Memory(Arc<crate::memory::Cluster>),
+    /// The layers records go through; `None` enqueues them directly (no boxing per record).
+    layered: Option<Arc<Layered>>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -78,6 +79,7 @@ impl Producer {
             .map_err(|error| ProduceError::Create(redact_kafka_error(error, &client_config)))?;
         Ok(Self {
             inner: Backend::Kafka(Arc::new(inner)),
+            layered: None,
         })
     }
 
@@ -85,14 +87,51 @@ impl Producer {
     pub(crate) fn in_memory(cluster: Arc<crate::memory::Cluster>) -> Self {
         Self {
             inner: Backend::Memory(cluster),
+            layered: None,
         }
+    }
+
+    /// This producer's layers over `cluster`: what the app's producer does, in a test.
+    pub(crate) fn layers_in_memory(&self, cluster: Arc<crate::memory::Cluster>) -> Self {
+        let mut producer = Self::in_memory(cluster);
+        producer.layered = self
+            .layered
+            .as_ref()
+            .map(|layered| Arc::new(layered.rebuilt(&producer.inner)));
+        producer
+    }
+
+    /// Sends every record through `layer` before it is enqueued; the last layer added sees a
+    /// record first. Clones made before keep their layers.
+    ///
+    /// ```
+    /// use karafka::producer::{map_record, Producer, Record};
+    ///
+    /// # fn build(config: &karafka::Config) -> Result<(), karafka::producer::ProduceError> {
+    /// let producer = Producer::new(config)?
+    ///     .layer(map_record(|record: Record| Ok(record.header("service", "billing"))));
+    /// # let _ = producer; Ok(()) }
+    /// ```
+    pub fn layer(self, layer: impl ProducerLayer) -> Self {
+        self.layer_shared(Arc::new(layer))
+    }
+
+    /// [`Producer::layer`] of a layer the app's builder holds.
+    pub(crate) fn layer_shared(mut self, layer: Arc<dyn ProducerLayer>) -> Self {
+        let layered = match &self.layered {
+            Some(layered) => layered.with(&self.inner, layer),
+            None => Layered::new(&self.inner, vec![layer]),
+        };
+        self.layered = Some(Arc::new(layered));
+        self
     }
 
     /// Produces `record` and waits until the broker acknowledged it.
     ///
     /// # Errors
     /// [`ProduceError::Delivery`] when the broker refused it or it timed out
-    /// (`message.timeout.ms`), [`ProduceError::QueueFull`] when it could not be enqueued.
+    /// (`message.timeout.ms`), [`ProduceError::QueueFull`] when it could not be enqueued,
+    /// [`ProduceError::Rejected`] when a layer refused it.
     pub async fn produce_sync(&self, record: Record) -> Result<Delivery, ProduceError> {
         self.produce_async(record).await?.await
     }
@@ -103,38 +142,14 @@ impl Producer {
     ///
     /// # Errors
     /// [`ProduceError::QueueFull`] when the queue stayed full, [`ProduceError::Delivery`] when
-    /// librdkafka refused the record outright (e.g. unknown partition).
+    /// librdkafka refused the record outright (e.g. too large, unknown partition),
+    /// [`ProduceError::Rejected`] when a layer refused it.
     pub async fn produce_async(&self, record: Record) -> Result<DeliveryHandle, ProduceError> {
         #[cfg(feature = "opentelemetry")]
         let record = record.traced();
-        let inner = match &self.inner {
-            Backend::Kafka(inner) => inner,
-            Backend::Memory(cluster) => {
-                return memory::produce(cluster, record, true).map(DeliveryHandle::delivered)
-            }
-        };
-        let started = Instant::now();
-        loop {
-            match inner.send_result(future_record(&record)) {
-                Ok(future) => return Ok(DeliveryHandle::new(record.topic, future)),
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _))
-                    if started.elapsed() < QUEUE_FULL_WAIT =>
-                {
-                    tokio::time::sleep(QUEUE_FULL_RETRY).await;
-                }
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
-                    return Err(ProduceError::QueueFull {
-                        topic: record.topic,
-                        waited_ms: started.elapsed().as_millis() as u64,
-                    })
-                }
-                Err((error, _)) => {
-                    return Err(ProduceError::Delivery {
-                        topic: record.topic,
-                        error,
-                    })
-                }
-            }
+        match &self.layered {
+            None => self.inner.enqueue(record).await,
+            Some(layered) => layered.enqueue(record).await,
         }
     }
 
@@ -165,6 +180,47 @@ impl Producer {
             Some(error) => Err(error),
             None => Ok(deliveries),
         }
+    }
+
+    /// Enqueues every record, in order, without waiting for acknowledgements, and returns one
+    /// entry per record, at its index: the handle to await its acknowledgement, or why it was
+    /// not enqueued ([`NotEnqueued`] names its index and topic). A record that fails does not
+    /// stop the others.
+    ///
+    /// Records to one partition (the same key, or the same explicit partition) are stored in
+    /// the order given, as with [`Producer::produce_async`] called in a loop: the default
+    /// `enable.idempotence = true` keeps that order across retries. A record that was not
+    /// enqueued leaves a gap there. Each record waits, as [`Producer::produce_async`] does,
+    /// only while librdkafka's local queue is full. Keep the producer (or a clone) until the
+    /// handles resolve: dropping its last clone purges what is still queued.
+    ///
+    /// ```
+    /// use karafka::producer::{Producer, Record};
+    ///
+    /// # async fn run(producer: Producer) {
+    /// let records = (0..3).map(|i| Record::new("events", i.to_string()).key("device-1"));
+    /// for enqueued in producer.produce_many_async(records).await {
+    ///     match enqueued {
+    ///         Ok(handle) => drop(handle), // delivered in the background
+    ///         Err(failed) => eprintln!("record {} for {}: {}", failed.index, failed.topic(), failed.error),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub async fn produce_many_async(
+        &self,
+        records: impl IntoIterator<Item = Record>,
+    ) -> Vec<Result<DeliveryHandle, NotEnqueued>> {
+        let records = records.into_iter();
+        let mut enqueued = Vec::with_capacity(records.size_hint().0);
+        for (index, record) in records.enumerate() {
+            enqueued.push(
+                self.produce_async(record)
+                    .await
+                    .map_err(|error| NotEnqueued { index, error }),
+            );
+        }
+        enqueued
     }
 
     /// The number of partitions of `topic`, from the cluster's metadata.
@@ -213,31 +269,5 @@ impl Producer {
     }
 }
 
-fn future_record(record: &Record) -> FutureRecord<'_, [u8], [u8]> {
-    let mut future = FutureRecord::to(&record.topic);
-    if let Some(payload) = &record.payload {
-        future = future.payload(payload.as_slice());
-    }
-    if let Some(key) = &record.key {
-        future = future.key(key.as_slice());
-    }
-    if let Some(partition) = record.partition {
-        future = future.partition(partition);
-    }
-    if let Some(timestamp) = record.timestamp {
-        future = future.timestamp(timestamp);
-    }
-    if !record.headers.is_empty() {
-        let headers = record.headers.iter().fold(
-            OwnedHeaders::new_with_capacity(record.headers.len()),
-            |headers, (key, value)| {
-                headers.insert(Header {
-                    key,
-                    value: value.as_deref(),
-                })
-            },
-        );
-        future = future.headers(headers);
-    }
-    future
-}
+#[cfg(test)]
+mod tests;

@@ -75,13 +75,15 @@ impl TestRuntime {
             subscriptions,
             declared,
             monitor,
+            producer: app_producer,
             ..
         } = app;
         let cluster = Arc::new(Cluster::new());
         for topic in &declared {
             cluster.create_topic(&topic.name, topic.config.partitions);
         }
-        let producer = Producer::in_memory(Arc::clone(&cluster));
+        // The app's producer layers apply in tests too: the records they change land as changed.
+        let producer = app_producer.layers_in_memory(Arc::clone(&cluster));
         let scheduler = Scheduler::new(config.concurrency, runtime, monitor);
         let changed = Arc::new(Notify::new());
         let groups = subscriptions

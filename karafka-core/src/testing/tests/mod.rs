@@ -7,6 +7,7 @@ mod dead_letter_queue;
 mod events;
 mod holds;
 mod insights;
+mod producer_layers;
 mod quiet;
 mod recorder;
 mod retries;

@@ -40,6 +40,17 @@ pub(super) struct Script {
     pub(super) work: Duration,
 }
 
+impl Script {
+    /// Fails at `offset` on every attempt, marking nothing.
+    pub(super) fn failing_at(offset: i64) -> Self {
+        Self {
+            fail_at: Some(offset),
+            fail_attempts: u32::MAX,
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Clone, Default)]
 pub(super) struct Shared(Arc<Mutex<Log>>);
 

@@ -1,20 +1,14 @@
 #[path = "../consumers.rs"]
 mod consumers;
-
-struct Text;
-
-impl karafka::messages::Deserializer for Text {
-    fn deserialize(&self, _: &[u8], _: karafka::messages::Visit<'_>) -> Result<(), karafka::BoxError> {
-        Ok(())
-    }
-}
+#[path = "../formats.rs"]
+mod formats;
 
 fn main() {
     let _ = karafka::routes! {
         topic "orders" {
             consumer: consumers::OrdersConsumer,
-            deserializers: { key: Text, payload: Text },
-            deserializer: Text,
+            deserializers: { key: formats::Text, payload: formats::Text },
+            deserializer: formats::Text,
         }
     };
 }

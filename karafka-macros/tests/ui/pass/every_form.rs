@@ -2,33 +2,18 @@
 
 #[path = "../consumers.rs"]
 mod consumers;
+#[path = "../formats.rs"]
+mod formats;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use consumers::{EventsConsumer, OrdersConsumer};
-use karafka::messages::{Deserializers, Headers, HeadersDeserializer, Visit};
+use formats::{HeaderNames, Text};
+use karafka::messages::Deserializers;
 use karafka::middleware::{layer_fn, DeadLetterQueue, Verdict, VirtualPartitions};
 use karafka::routes;
 use karafka::routing::{ConsumerGroup, Routes, SubscriptionGroup, Topic, TopicConfig};
-
-struct Text;
-
-impl karafka::messages::Deserializer for Text {
-    fn deserialize(&self, payload: &[u8], visit: karafka::messages::Visit<'_>) -> Result<(), karafka::BoxError> {
-        visit.with(&mut serde_json::Deserializer::from_slice(payload))
-    }
-}
-
-/// Every header's name, as a list.
-struct HeaderNames;
-
-impl HeadersDeserializer for HeaderNames {
-    fn deserialize(&self, headers: &Headers, visit: Visit<'_>) -> Result<(), karafka::BoxError> {
-        let names: Vec<&str> = headers.iter().map(|header| header.key.as_str()).collect();
-        visit.with(serde_json::json!(names))
-    }
-}
 
 /// A handle a consumer needs, such as a database pool.
 #[derive(Clone)]

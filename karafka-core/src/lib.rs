@@ -182,7 +182,8 @@ pub use error::Error;
 /// | `long_running_job` | `bool` | [`.long_running_job(b)`](routing::Topic::long_running_job) |
 /// | `kafka` | `{ "librdkafka.property": value, ... }`, each value `impl ToString` | [`.kafka("librdkafka.property", value)`](routing::Topic::kafka) per entry |
 /// | `subscription_group` | `impl Into<String>` | [`.subscription_group(name)`](routing::Topic::subscription_group) |
-/// | `deserializer` | an [`messages::Deserializer`] | [`.deserializer(d)`](routing::Topic::deserializer) |
+/// | `deserializer` | an [`messages::Deserializer`] for payloads | [`.deserializer(d)`](routing::Topic::deserializer) |
+/// | `deserializers` | `{ payload: D, key: D, headers: H }`, each part optional (`D` a [`messages::Deserializer`], `H` a [`messages::HeadersDeserializer`]), or a [`messages::Deserializers`] | [`.deserializers(Deserializers::new().payload(d).key(d).headers(h))`](routing::Topic::deserializers): parts left out keep the defaults' or the built-in ones (JSON payloads, text keys and headers); `payload` not together with `deserializer` |
 /// | `layer` (repeatable) | a `tower::Layer` over [`middleware::ConsumerStack`], or an async closure made one with [`middleware::layer_fn`] | [`.layer(l)`](routing::Topic::layer) per entry; the last is the outermost |
 /// | `config` | `{ partitions: i32, replication_factor: i32, active: bool, "topic.setting": value, ... }`, or a [`routing::TopicConfig`] | [`.config(TopicConfig::new().partitions(n).setting("topic.setting", value))`](routing::Topic::config): named keys are `TopicConfig` methods, quoted ones `setting`s |
 /// | `dead_letter_queue` | `{ topic: NAME, max_retries: u32, independent: bool, strategy: closure }` (`topic: false` to skip), or a [`middleware::DeadLetterQueue`] | [`.dead_letter_queue(DeadLetterQueue::new(topic).max_retries(n)...)`](routing::Topic::dead_letter_queue), `DeadLetterQueue::skip()` for `false`: keys other than `topic` are `DeadLetterQueue` methods |

@@ -24,6 +24,7 @@ pub(crate) const TOPIC_KEYS: &[&str] = &[
     "kafka",
     "subscription_group",
     "deserializer",
+    "deserializers",
     "layer",
     "config",
     "dead_letter_queue",
@@ -42,6 +43,9 @@ pub(crate) const TOPIC_KEYS: &[&str] = &[
 
 /// Keys a `declare` block accepts: Karafka's declaration settings.
 pub(crate) const DECLARE_KEYS: &[&str] = &["partitions", "replication_factor", "active", "config"];
+
+/// The parts a `deserializers` block names, each a `Deserializers` method.
+const DESERIALIZER_PARTS: &[&str] = &["payload", "key", "headers"];
 
 /// Keys that may appear more than once in a block.
 const REPEATABLE: &[&str] = &["layer"];
@@ -375,7 +379,8 @@ fn parse_settings(input: ParseStream<'_>) -> Result<Settings> {
             "consumer" => Value::Type(Box::new(input.parse()?)),
             "kafka" | "throttle" => Value::Block(parse_block(input, &key)?),
             // These also take the builder's own value, e.g. `VirtualPartitions::by_key()`.
-            "config" | "dead_letter_queue" | "virtual_partitions" | "periodic" | "pause"
+            "config" | "dead_letter_queue" | "virtual_partitions" | "deserializers"
+            | "periodic" | "pause"
                 if input.peek(Brace) =>
             {
                 Value::Block(parse_block(input, &key)?)
@@ -387,7 +392,49 @@ fn parse_settings(input: ParseStream<'_>) -> Result<Settings> {
             input.parse::<Token![,]>()?;
         }
     }
+    check_deserializers(&entries)?;
     Ok(Settings { entries })
+}
+
+/// A `deserializers` block names only the parts a message has, and a payload deserializer is
+/// set once, by `deserializer` or by the block's `payload`.
+fn check_deserializers(entries: &[Setting]) -> Result<()> {
+    let position = |key: &str| entries.iter().position(|entry| entry.key == key);
+    let Some(block) = position("deserializers") else {
+        return Ok(());
+    };
+    let Value::Block(parts) = &entries[block].value else {
+        return Ok(());
+    };
+    for (part, _) in parts {
+        let (name, span) = match part {
+            BlockKey::Ident(ident) => (ident.to_string(), ident.span()),
+            BlockKey::Str(literal) => (literal.value(), literal.span()),
+        };
+        if matches!(part, BlockKey::Str(_)) || !DESERIALIZER_PARTS.contains(&name.as_str()) {
+            return Err(Error::new(
+                span,
+                format!(
+                    "unknown part `{name}` of `deserializers`; expected one of: {}",
+                    DESERIALIZER_PARTS.join(", ")
+                ),
+            ));
+        }
+        if let (true, Some(single)) = (name == "payload", position("deserializer")) {
+            // Reported at whichever of the two comes second.
+            let span = if single > block {
+                entries[single].key.span()
+            } else {
+                span
+            };
+            return Err(Error::new(
+                span,
+                "the payload deserializer is set twice: use either `deserializer` or \
+                 `deserializers: { payload: ... }`",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_block(input: ParseStream<'_>, owner: &Ident) -> Result<Vec<(BlockKey, Expr)>> {

@@ -217,6 +217,10 @@ fn setting_call(setting: &Setting) -> Result<TokenStream> {
             let calls = method_calls(&rest)?;
             quote! { .dead_letter_queue(#start #calls) }
         }
+        ("deserializers", Value::Block(entries)) => {
+            let calls = method_calls(&entries.iter().collect::<Vec<_>>())?;
+            quote! { .deserializers(::karafka::messages::Deserializers::new() #calls) }
+        }
         ("virtual_partitions", Value::Block(entries)) => {
             let (partitioner, rest) = required(entries, "partitioner", key)?;
             let calls = method_calls(&rest)?;

@@ -10,7 +10,7 @@ use super::{Admin, AdminError, REQUEST_TIMEOUT};
 /// The group id of the reading consumer; it is never joined nor committed to.
 const READER_GROUP: &str = "karafka-admin-reader";
 use super::convert::to_message;
-use crate::messages::{Message, Origin, PayloadDecoder};
+use crate::messages::{Deserializers, Message, Origin};
 
 impl Admin {
     /// A consumer with the app's connection settings for reading partitions it is assigned by
@@ -45,7 +45,7 @@ impl Admin {
             list.add_partition_offset(&topic, partition, Offset::Offset(start))
                 .map_err(AdminError::request)?;
             consumer.assign(&list).map_err(AdminError::request)?;
-            let origin = Origin::new(&topic, partition, PayloadDecoder::Json);
+            let origin = Origin::new(&topic, partition, Deserializers::new());
             let mut messages = Vec::new();
             let deadline = Instant::now() + REQUEST_TIMEOUT;
             let mut next = start;

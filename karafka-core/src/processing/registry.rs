@@ -188,8 +188,11 @@ impl<B: Backend> PartitionRegistry<B> {
             let slot = match slots.get_mut(partition) {
                 Some(slot) => slot,
                 None => {
-                    let origin =
-                        Origin::new(&partition.topic, partition.partition, route.decoder.clone());
+                    let origin = Origin::new(
+                        &partition.topic,
+                        partition.partition,
+                        route.deserializers.clone(),
+                    );
                     let Some(source) = backend.source(origin) else {
                         tracing::error!(group = %self.name, %partition, "the connection has no queue for the partition");
                         continue;

@@ -14,7 +14,7 @@ use super::{Backoff, Periodic};
 use super::{ConsumerGroup, DeclaredTopic, Routes, RoutingError, Topic, TopicConfig};
 use crate::config::{Config, InitialOffset, KafkaSettings};
 use crate::consumer::{CriticalTest, Wrap};
-use crate::messages::PayloadDecoder;
+use crate::messages::Deserializers;
 use crate::middleware::dead_letter_queue::Dispatcher;
 use crate::middleware::TopicStack;
 
@@ -31,7 +31,8 @@ pub(crate) struct TopicRoute {
     pub(crate) max_messages: usize,
     pub(crate) max_wait_time: Duration,
     pub(crate) backoff: Backoff,
-    pub(crate) decoder: PayloadDecoder,
+    /// How the topic's payloads, keys and headers are decoded.
+    pub(crate) deserializers: Deserializers,
     /// What runs around the consumer: virtual partitions, dead-letter queue, filters, layers.
     pub(crate) stack: TopicStack,
     /// Jobs may outlive `max.poll.interval.ms`.
@@ -323,6 +324,7 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
     if eofed {
         features.push("eofed".to_owned());
     }
+    features.extend(topic.deserializers.describe());
     Ok(TopicRoute {
         name: topic.name,
         pattern,
@@ -332,7 +334,7 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
         max_messages,
         max_wait_time: topic.max_wait_time.unwrap_or(config.max_wait_time),
         backoff: topic.pausing.unwrap_or_default().backoff(config),
-        decoder: topic.decoder.unwrap_or_default(),
+        deserializers: topic.deserializers,
         stack,
         long_running_job,
         periodic: topic.periodic,
@@ -484,6 +486,46 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec!["a", "b"],
             "patterns declare no topic"
+        );
+    }
+
+    #[test]
+    fn deserializers_fall_back_part_by_part_to_the_defaults() {
+        use crate::messages::test_formats::{BigEndianU64, HeaderNames, JsonThroughVisit};
+        use crate::messages::Deserializers;
+
+        let resolved = crate::routes! {
+            defaults { consumer: Noop, deserializers: { key: BigEndianU64 } }
+            topic "payload" { deserializer: JsonThroughVisit }
+            topic "headers" { deserializers: { headers: HeaderNames } }
+            topic "built_in" => Noop,
+        }
+        .topic(
+            Topic::new("later_call")
+                .deserializer(JsonThroughVisit)
+                .deserializers(Deserializers::new().headers(HeaderNames)),
+        )
+        .resolve(&Config::default())
+        .unwrap();
+        let described: Vec<(&str, Option<String>)> = resolved.subscriptions[0]
+            .topics
+            .iter()
+            .map(|route| (route.name.as_str(), route.deserializers.describe()))
+            .collect();
+        let custom = |parts: &str| Some(format!("custom deserializers: {parts}"));
+        assert_eq!(
+            described,
+            vec![
+                ("payload", custom("payload, key")),
+                ("headers", custom("key, headers")),
+                ("built_in", custom("key")),
+                ("later_call", custom("payload, key, headers")),
+            ]
+        );
+        let features = &resolved.subscriptions[0].topics[2].features;
+        assert!(
+            features.contains(&"custom deserializers: key".to_owned()),
+            "{features:?}"
         );
     }
 

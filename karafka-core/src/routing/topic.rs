@@ -8,7 +8,7 @@ use tower::{Layer, Service};
 use super::{Pausing, Periodic, TopicConfig};
 use crate::config::{InitialOffset, KafkaSettings};
 use crate::consumer::{critical_type, CriticalTest, Wrap};
-use crate::messages::{Deserializer, PayloadDecoder};
+use crate::messages::{Deserializer, Deserializers};
 use crate::middleware::filter::{DelayBy, ExpireIn, Filtering, Predicate, Throttle};
 use crate::middleware::{
     stack_layer, ConsumerStack, DeadLetterQueue, FilterLayer, StackLayer, Verdict,
@@ -34,7 +34,7 @@ pub struct Topic {
     pub(crate) manual_offset_management: Option<bool>,
     pub(crate) kafka: KafkaSettings,
     pub(crate) subscription_group: Option<String>,
-    pub(crate) decoder: Option<PayloadDecoder>,
+    pub(crate) deserializers: Deserializers,
     pub(crate) layers: Vec<StackLayer>,
     pub(crate) filters: Vec<StackLayer>,
     pub(crate) config: Option<TopicConfig>,
@@ -92,7 +92,7 @@ impl Topic {
             subscription_group: self
                 .subscription_group
                 .or_else(|| defaults.subscription_group.clone()),
-            decoder: self.decoder.or_else(|| defaults.decoder.clone()),
+            deserializers: self.deserializers.or(&defaults.deserializers),
             layers,
             filters,
             config: self.config.or_else(|| defaults.config.clone()),
@@ -175,9 +175,19 @@ impl Topic {
         self
     }
 
-    /// Decodes payloads with `deserializer` instead of JSON.
+    /// Decodes payloads with `deserializer` instead of JSON: the payload part of
+    /// [`Topic::deserializers`].
     pub fn deserializer(mut self, deserializer: impl Deserializer) -> Self {
-        self.decoder = Some(PayloadDecoder::Custom(Arc::new(deserializer)));
+        self.deserializers = self.deserializers.payload(deserializer);
+        self
+    }
+
+    /// Decodes this topic's payloads, keys or headers with the [`Deserializers`] given (Karafka's
+    /// `deserializers`). Only the parts `deserializers` sets are changed; a part the topic leaves
+    /// unset takes the routes' defaults, then the built-in one (JSON payloads, text keys, a map of
+    /// text headers).
+    pub fn deserializers(mut self, deserializers: Deserializers) -> Self {
+        self.deserializers = deserializers.or(&self.deserializers);
         self
     }
 

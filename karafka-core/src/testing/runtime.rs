@@ -16,7 +16,7 @@ use super::TestError;
 use crate::config::Config;
 use crate::consumer::PartitionHandle;
 use crate::memory::Cluster;
-use crate::messages::{Message, Origin, PayloadDecoder};
+use crate::messages::{Message, Origin};
 use crate::middleware::SharedConsumer;
 use crate::processing::{Backend as _, PartitionRegistry, Revocation, Scheduler};
 use crate::producer::{Delivery, ProduceError, Producer, Record};
@@ -314,14 +314,21 @@ impl TestRuntime {
     }
 
     /// The records the app produced to `topic` (from consumers, dead-letter dispatches, the
-    /// app's producer), in partition and offset order; not those the test produced.
+    /// app's producer), in partition and offset order; not those the test produced. They decode
+    /// with the deserializers of the route of `topic`, the built-in ones when it is not routed.
     pub fn produced(&self, topic: &str) -> Vec<Message> {
+        let deserializers = self
+            .groups
+            .iter()
+            .find_map(|group| group.subscription.route_for(topic))
+            .map(|route| route.deserializers.clone())
+            .unwrap_or_default();
         self.cluster
             .records(topic)
             .into_iter()
             .filter(|(_, _, record)| record.by_app)
             .map(|(partition, offset, record)| {
-                let origin = Origin::new(topic, partition, PayloadDecoder::Json);
+                let origin = Origin::new(topic, partition, deserializers.clone());
                 record.into_message(origin, offset)
             })
             .collect()

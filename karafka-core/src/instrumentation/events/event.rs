@@ -274,7 +274,7 @@ impl AppState {
 pub enum ErrorKind {
     /// The consumer (or a layer) returned an error.
     Consume,
-    /// A payload did not decode.
+    /// A payload, key or headers did not decode (a `DecodeError`).
     Decode,
     /// The consumer panicked.
     Panic,

@@ -4,6 +4,7 @@
 
 mod batching;
 mod dead_letter_queue;
+mod deserializers;
 mod events;
 mod holds;
 mod insights;

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::consumer::Action;
 use crate::instrumentation::{AppState, Event, Listener, Monitor};
 use crate::memory::Cluster;
-use crate::messages::{Origin, PayloadDecoder};
+use crate::messages::{Deserializers, Origin};
 use crate::processing::{Assignment, Backend, RunningJob, Scheduler};
 use crate::testing::backend::MemoryBackend;
 
@@ -76,7 +76,7 @@ async fn check(steps: Vec<Step>) -> Result<(), TestCaseError> {
         Arc::new(Notify::new()),
     );
     let source = backend
-        .source(Origin::new("orders", 0, PayloadDecoder::Json))
+        .source(Origin::new("orders", 0, Deserializers::new()))
         .ok_or_else(|| TestCaseError::fail("the in-memory backend has every partition"))?;
     let assignment = Arc::new(Assignment::new(Arc::new(source), CancellationToken::new()));
     let (mut running, mut asked, mut reached) = (Vec::new(), false, false);

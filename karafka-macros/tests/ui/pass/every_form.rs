@@ -2,22 +2,18 @@
 
 #[path = "../consumers.rs"]
 mod consumers;
+#[path = "../formats.rs"]
+mod formats;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use consumers::{EventsConsumer, OrdersConsumer};
+use formats::{HeaderNames, Text};
+use karafka::messages::Deserializers;
 use karafka::middleware::{layer_fn, DeadLetterQueue, Verdict, VirtualPartitions};
 use karafka::routes;
 use karafka::routing::{ConsumerGroup, Routes, SubscriptionGroup, Topic, TopicConfig};
-
-struct Text;
-
-impl karafka::messages::Deserializer for Text {
-    fn deserialize(&self, payload: &[u8], visit: karafka::messages::Visit<'_>) -> Result<(), karafka::BoxError> {
-        visit.with(&mut serde_json::Deserializer::from_slice(payload))
-    }
-}
 
 /// Runs every action as it is.
 struct Plain;
@@ -56,6 +52,7 @@ fn every_form(prefix: &str, pool: Pool) -> Routes {
         defaults {
             max_messages: 50,
             kafka: { "fetch.max.bytes": 1048576 },
+            deserializers: { key: Text },
         }
         topic "example" => OrdersConsumer,
         topic "orders" {
@@ -82,6 +79,7 @@ fn every_form(prefix: &str, pool: Pool) -> Routes {
             expire_in: 60000,
             delay_by: Duration::from_secs(5),
             throttle: { limit: 100, interval: 1000 },
+            deserializers: { payload: Text, key: Text, headers: HeaderNames },
             filter: |m: &karafka::Message| if m.key().is_some() { Verdict::Keep } else { Verdict::Drop },
         };
         topic "windows" {
@@ -100,6 +98,7 @@ fn every_form(prefix: &str, pool: Pool) -> Routes {
             consumer_with: move || PooledConsumer { pool: pool.clone() },
             virtual_partitions: VirtualPartitions::by_key().max_partitions(4),
             dead_letter_queue: DeadLetterQueue::new(format!("{prefix}.payments_dlq")),
+            deserializers: Deserializers::new().headers(HeaderNames),
             layer: layer_fn(|ctx, next| async move { next.run(ctx).await }),
         }
         topic (format!("{prefix}.payments_dlq")) { active: false, config: { partitions: 1 } }
@@ -132,7 +131,8 @@ fn the_builder_api() -> Routes {
                 .consumer::<OrdersConsumer>()
                 .config(TopicConfig::new().partitions(6).setting("cleanup.policy", "compact"))
                 .dead_letter_queue(DeadLetterQueue::new("orders_dlq"))
-                .virtual_partitions(VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec))),
+                .virtual_partitions(VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec)))
+                .deserializers(Deserializers::new().payload(Text).key(Text).headers(HeaderNames)),
         )
         .subscription_group(SubscriptionGroup::new("slow").topic(Topic::new("audit").consumer::<EventsConsumer>()))
         .consumer_group(ConsumerGroup::new("analytics").topic(Topic::pattern(r"logs\..*").consumer::<EventsConsumer>()))

@@ -195,6 +195,7 @@ pub use error::Error;
 #[doc(inline)]
 pub use karafka_macros::routes;
 pub use messages::{Message, Messages};
+pub use offsets::SeekTarget;
 pub use processing::RunningJob;
 pub use producer::{Producer, Record};
 pub use server::{Server, Shutdown};

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use futures_util::future::BoxFuture;
-use karafka::admin::SeekTarget;
 use karafka::consumer::{Action, Critical, Wrap};
 use karafka::instrumentation::Event;
 use karafka::routing::{Pausing, Periodic, Routes, Topic};
-use karafka::{async_trait, App, BoxError, Consumer, Context, Message, Shutdown, TopicPartition};
+use karafka::{
+    async_trait, App, BoxError, Consumer, Context, Message, SeekTarget, Shutdown, TopicPartition,
+};
 use karafka_integration_tests::*;
 
 const WAIT: Duration = Duration::from_secs(30);

@@ -20,10 +20,11 @@ use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::KafkaError;
 use rdkafka::ClientConfig;
 
+pub use crate::offsets::SeekTarget;
 pub use cluster::{BrokerInfo, ClusterLayout, PartitionLayout, TopicLayout};
 pub use error::AdminError;
 pub use groups::{CommittedOffsets, GroupListing};
-pub use offsets::{PartitionLag, SeekTarget};
+pub use offsets::PartitionLag;
 pub use plan::{plan, ClusterTopic, TopicChange};
 
 use crate::config::{admin_config, redact_kafka_error, Config};

@@ -1,12 +1,13 @@
 //! Offsets: watermarks, a consumer group's lag, and moving a group's offsets.
 
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use rdkafka::consumer::Consumer as _;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::{Admin, AdminError, CommittedOffsets, REQUEST_TIMEOUT};
+use crate::offsets::SeekTarget;
 
 /// How far a consumer group is behind on one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,20 +22,6 @@ pub struct PartitionLag {
     pub high_watermark: i64,
     /// Messages between the committed offset (or the partition's start) and the end.
     pub lag: i64,
-}
-
-/// Where `seek_consumer_group` moves a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SeekTarget {
-    /// This offset on every partition (clamped to what the partition holds).
-    Offset(i64),
-    /// The first message at or after this time (the end where none is).
-    Time(SystemTime),
-    /// The oldest message still held.
-    Earliest,
-    /// The end: skip everything produced so far.
-    Latest,
 }
 
 impl FromStr for SeekTarget {

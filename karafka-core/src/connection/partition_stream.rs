@@ -16,10 +16,10 @@ use tokio::time::{timeout, timeout_at, Instant};
 
 use super::native::{cached_high_watermark, position, NativeQueue};
 use super::KafkaConsumer;
-use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::{Message, Origin};
 use crate::offsets::ReadPosition;
+use crate::offsets::SeekTarget;
 use crate::processing::{PartitionSource, Retry};
 use crate::TopicPartition;
 

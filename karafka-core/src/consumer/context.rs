@@ -6,10 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use super::runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
 use super::DispatchError;
-use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::instrumentation::{Event, Monitor};
 use crate::messages::{Message, Messages};
+use crate::offsets::SeekTarget;
 use crate::producer::{Delivery, Producer};
 use crate::TopicPartition;
 
@@ -249,7 +249,7 @@ impl Context {
     /// ```
     /// # use std::time::{Duration, SystemTime};
     /// # use karafka::Context;
-    /// use karafka::admin::SeekTarget;
+    /// use karafka::SeekTarget;
     ///
     /// /// Reads the last hour again.
     /// fn replay_last_hour(ctx: &Context) {

@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 use futures_util::future::BoxFuture;
 
 use super::DispatchError;
-use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::Message;
+use crate::offsets::SeekTarget;
 use crate::producer::{Delivery, Producer};
 
 /// What a consumer asked to happen to its partition once its job (or tick) returns.

@@ -13,13 +13,13 @@ use futures_util::future::BoxFuture;
 
 use super::scheduler::CriticalFailure;
 use super::{Assignment, Idle, PartitionSource, Retry, RunningJob, Scheduler, Ticks};
-use crate::admin::SeekTarget;
 use crate::consumer::{
     find_cause, is_critical, Action, Control, DispatchError, Panicked, PartitionHandle,
 };
 use crate::instrumentation::{Batch, ErrorKind, Event, FailedJob};
 use crate::messages::{DecodeError, Message, Messages};
 use crate::middleware::{ConsumerStack, SharedConsumer};
+use crate::offsets::SeekTarget;
 use crate::producer::Producer;
 use crate::routing::TopicRoute;
 use crate::{BoxError, Context, TopicPartition};
@@ -297,13 +297,10 @@ impl<S: PartitionSource> Coordinator<S> {
                 attempt: 1,
             })
         };
-        let Some(running) = permit
+        let running = permit
             .is_some()
             .then(|| self.scheduler.track(running, &self.assignment))
-            .flatten()
-        else {
-            return None;
-        };
+            .flatten()?;
         if !self.assignment.begin_job() {
             return None;
         }

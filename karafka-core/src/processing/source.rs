@@ -10,9 +10,9 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::messages::{Message, Origin};
+use crate::offsets::SeekTarget;
 
 /// One partition's messages and the offset operations on it.
 pub(crate) trait PartitionSource: Send + Sync + 'static {

@@ -11,10 +11,10 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::backend::{lock, SharedOffsets};
-use crate::admin::SeekTarget;
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::memory::Cluster;
 use crate::messages::{Message, Origin};
+use crate::offsets::SeekTarget;
 use crate::processing::{PartitionSource, Retry};
 use crate::TopicPartition;
 

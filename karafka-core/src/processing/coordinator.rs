@@ -221,8 +221,11 @@ impl<S: PartitionSource> Coordinator<S> {
                     () = stop.cancelled() => return Next::Stopped,
                     batch = &mut batch => break batch,
                     () = actors.ticks.due(Idle::Waiting) => {
-                        if let Some(control) = self.tick(actors).await {
-                            return Next::Control(control);
+                        // Nothing is paused, so a resume changes nothing and the batch in hand
+                        // stays; a pause or seek reads it again from where it asks.
+                        match self.tick(actors).await {
+                            None | Some(Control::Resume) => {}
+                            Some(control) => return Next::Control(control),
                         }
                     }
                 }
@@ -530,7 +533,8 @@ impl<S: PartitionSource> Coordinator<S> {
                 messages: rest,
                 attempt: failures + 1,
             }),
-            // A tick during the backoff moved the partition: what it asked replaces the retry.
+            // A tick during the backoff paused or moved the partition: what it asked replaces
+            // the retry.
             Wake::Control(control) => {
                 self.assignment.request(Some(control));
                 None
@@ -630,7 +634,11 @@ impl<S: PartitionSource> Coordinator<S> {
         } else {
             Idle::Paused
         };
-        let wake = self.idle(tokio::time::sleep(duration), idle, actors).await;
+        let wake = match self.idle(tokio::time::sleep(duration), idle, actors).await {
+            // A tick's resume ends the pause early.
+            Wake::Control(Control::Resume) => Wake::Passed,
+            wake => wake,
+        };
         source.resume();
         if !matches!(wake, Wake::Stopped) {
             monitor.emit(|| Event::Resumed {

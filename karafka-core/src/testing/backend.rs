@@ -38,7 +38,9 @@ impl GroupOffsets {
         self.stored.get(partition).copied()
     }
 
-    fn commit_stored(&mut self) {
+    /// Commits everything stored since the last commit, as librdkafka commits a connection's
+    /// stored offsets.
+    pub(crate) fn commit_stored(&mut self) {
         let stored: Vec<(TopicPartition, i64)> = self.stored.drain().collect();
         self.committed.extend(stored);
     }

@@ -192,10 +192,7 @@ impl PartitionSource for MemorySource {
     }
 
     fn commit_stored(&self) -> Result<(), Infallible> {
-        let mut offsets = lock(&self.offsets);
-        if let Some(stored) = offsets.stored(&self.partition) {
-            offsets.commit(self.partition.clone(), stored);
-        }
+        lock(&self.offsets).commit_stored();
         Ok(())
     }
 

@@ -7,6 +7,7 @@ mod dead_letter_queue;
 mod deserializers;
 mod events;
 mod holds;
+mod hooks;
 mod insights;
 mod producer_layers;
 mod quiet;

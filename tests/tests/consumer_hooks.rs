@@ -559,3 +559,73 @@ async fn eofed_runs_each_time_the_partition_was_read_to_its_end() {
     assert_eq!(seen(), vec![0, 3, 5], "once per end, after what reached it");
     assert_eq!(log.len(), 5);
 }
+
+/// Marks each batch's last message with metadata naming it, after reading the partition's
+/// metadata as the assignment found it.
+#[derive(Clone, Default)]
+struct WithMetadata {
+    found: Arc<Mutex<Vec<Option<String>>>>,
+}
+
+#[async_trait]
+impl Consumer for WithMetadata {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        let found = ctx.offset_metadata().await?;
+        self.found
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(found);
+        if let Some(last) = ctx.messages().last() {
+            ctx.mark_as_consumed_with_metadata(last, format!("up to {}", last.offset()));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offset_metadata_is_committed_and_read_back_by_the_next_assignment() {
+    let topic = unique("metadata");
+    let group = unique("metadata");
+    create_topic(&topic, 1).await;
+    produce_to(&topic, 0, &["{}", "{}", "{}"]).await;
+    let run = |consumer: WithMetadata| {
+        RunningServer::start(
+            config(&group),
+            Routes::new().topic(
+                Topic::new(&topic)
+                    .consumer_with(move || consumer.clone())
+                    .manual_offset_management(true),
+            ),
+        )
+    };
+    let first = WithMetadata::default();
+    let server = run(first.clone());
+    wait_for(WAIT, "offset 3 committed", || {
+        committed_offsets(&group, &topic, 1) == vec![Some(3)]
+    })
+    .await;
+    assert!(matches!(server.stop().await, Shutdown::Graceful));
+    let found = first.found.lock().unwrap_or_else(PoisonError::into_inner)[0].clone();
+    assert_eq!(found, None, "a new group has no metadata");
+
+    produce_to(&topic, 0, &["{}"]).await;
+    let second = WithMetadata::default();
+    let server = run(second.clone());
+    let seen = || {
+        second
+            .found
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    };
+    wait_for(WAIT, "a batch of the next assignment", || {
+        !seen().is_empty()
+    })
+    .await;
+    wait_for(WAIT, "offset 4 committed", || {
+        committed_offsets(&group, &topic, 1) == vec![Some(4)]
+    })
+    .await;
+    assert!(matches!(server.stop().await, Shutdown::Graceful));
+    assert_eq!(seen()[0].as_deref(), Some("up to 2"));
+}

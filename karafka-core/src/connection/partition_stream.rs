@@ -26,8 +26,8 @@ use crate::TopicPartition;
 /// librdkafka signals a queue going from empty to non-empty; this bounds the wait should a
 /// signal ever be missed, so a partition can never stall for good.
 const WAKE_FALLBACK: Duration = Duration::from_secs(1);
-/// How long a seek waits for the broker to say where a time or an end is.
-const RESOLVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a seek or a read of the committed metadata waits for the broker.
+const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One partition's message queue and the offset operations on it.
 pub(crate) struct PartitionStream {
@@ -68,6 +68,17 @@ impl PartitionStream {
         };
         self.high_watermark()
             .is_some_and(|high| last.offset() + 1 >= high)
+    }
+
+    /// `offset + 1` of this partition, with `metadata`, as librdkafka's offset calls take it.
+    fn offsets(&self, offset: i64, metadata: Option<&str>) -> KafkaResult<TopicPartitionList> {
+        let mut list = TopicPartitionList::new();
+        let mut element = list.add_partition(&self.origin.topic, self.origin.partition);
+        element.set_offset(Offset::Offset(offset + 1))?;
+        if let Some(metadata) = metadata {
+            element.set_metadata(metadata);
+        }
+        Ok(list)
     }
 
     /// Drains what the queue holds into `batch`. With `idle`, a drain that finds no message
@@ -177,21 +188,33 @@ impl PartitionSource for PartitionStream {
 
     /// Stores `offset + 1` as the next offset to commit. librdkafka refuses it once the partition
     /// is no longer assigned.
-    fn store(&self, offset: i64) -> KafkaResult<()> {
-        self.consumer
-            .store_offset(&self.origin.topic, self.origin.partition, offset)
+    fn store(&self, offset: i64, metadata: Option<&str>) -> KafkaResult<()> {
+        match metadata {
+            // The common case: no list to build.
+            None => self
+                .consumer
+                .store_offset(&self.origin.topic, self.origin.partition, offset),
+            Some(metadata) => self
+                .consumer
+                .store_offsets(&self.offsets(offset, Some(metadata))?),
+        }
     }
 
     /// Commits `offset + 1` and waits for the broker's answer. Blocks: call off the async
     /// threads.
-    fn commit_sync(&self, offset: i64) -> KafkaResult<()> {
+    fn commit_sync(&self, offset: i64, metadata: Option<&str>) -> KafkaResult<()> {
+        super::commit(&self.consumer, Some(&self.offsets(offset, metadata)?))
+    }
+
+    /// Asks the group coordinator for the partition's committed offset and its metadata.
+    fn committed_metadata(&self) -> KafkaResult<Option<String>> {
         let mut list = TopicPartitionList::new();
-        list.add_partition_offset(
-            &self.origin.topic,
-            self.origin.partition,
-            Offset::Offset(offset + 1),
-        )?;
-        super::commit(&self.consumer, Some(&list))
+        list.add_partition(&self.origin.topic, self.origin.partition);
+        let committed = self.consumer.committed_offsets(list, BROKER_TIMEOUT)?;
+        Ok(committed
+            .find_partition(&self.origin.topic, self.origin.partition)
+            .map(|element| element.metadata().to_owned())
+            .filter(|metadata| !metadata.is_empty()))
     }
 
     /// Commits every offset stored on the consumer, in the runtime's one-at-a-time order, so
@@ -207,11 +230,11 @@ impl PartitionSource for PartitionStream {
             SeekTarget::Offset(offset) => Ok(offset),
             SeekTarget::Earliest => Ok(self
                 .consumer
-                .fetch_watermarks(topic, partition, RESOLVE_TIMEOUT)?
+                .fetch_watermarks(topic, partition, BROKER_TIMEOUT)?
                 .0),
             SeekTarget::Latest => Ok(self
                 .consumer
-                .fetch_watermarks(topic, partition, RESOLVE_TIMEOUT)?
+                .fetch_watermarks(topic, partition, BROKER_TIMEOUT)?
                 .1),
             SeekTarget::Time(time) => {
                 let millis = time.duration_since(UNIX_EPOCH).map_or(0, |since| {
@@ -219,7 +242,7 @@ impl PartitionSource for PartitionStream {
                 });
                 let mut list = TopicPartitionList::new();
                 list.add_partition_offset(topic, partition, Offset::Offset(millis))?;
-                let found = self.consumer.offsets_for_times(list, RESOLVE_TIMEOUT)?;
+                let found = self.consumer.offsets_for_times(list, BROKER_TIMEOUT)?;
                 match found
                     .find_partition(topic, partition)
                     .map(|elem| elem.offset())
@@ -228,7 +251,7 @@ impl PartitionSource for PartitionStream {
                     // No message at or after the time: the end.
                     _ => Ok(self
                         .consumer
-                        .fetch_watermarks(topic, partition, RESOLVE_TIMEOUT)?
+                        .fetch_watermarks(topic, partition, BROKER_TIMEOUT)?
                         .1),
                 }
             }

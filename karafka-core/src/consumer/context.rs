@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
-use super::DispatchError;
+use super::{DispatchError, MetadataError};
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::instrumentation::{Event, Monitor};
 use crate::messages::{Message, Messages};
@@ -176,6 +176,42 @@ impl Context {
         }
         self.marked.store(true, Ordering::Relaxed);
         self.mark(message)
+    }
+
+    /// Like [`Context::mark_as_consumed`], storing `metadata` with the offset (Kafka keeps it
+    /// beside the committed offset, e.g. a position in a file the messages were written to).
+    /// Later marks of this assignment carry it too, until another is set. Under virtual
+    /// partitions it goes with the next offset stored, which is only what every virtual
+    /// partition handled.
+    pub fn mark_as_consumed_with_metadata(
+        &self,
+        message: &Message,
+        metadata: impl AsRef<str>,
+    ) -> bool {
+        if !self.owns(message) {
+            return false;
+        }
+        self.partition.set_metadata(metadata.as_ref());
+        self.mark_as_consumed(message)
+    }
+
+    /// The partition's offset metadata: the latest set in this assignment
+    /// ([`Context::mark_as_consumed_with_metadata`]), else what was committed with the offset
+    /// before the partition was assigned here. The committed metadata is asked of the broker
+    /// once per assignment, then kept. `None` when there is none.
+    ///
+    /// # Errors
+    /// [`MetadataError`] when the broker did not answer.
+    pub async fn offset_metadata(&self) -> Result<Option<String>, MetadataError> {
+        let partition = Arc::clone(&self.partition);
+        let answer = tokio::task::spawn_blocking(move || partition.metadata())
+            .await
+            .unwrap_or_else(|error| Err(error.to_string()));
+        answer.map_err(|reason| MetadataError {
+            topic: self.topic().to_owned(),
+            partition: self.partition(),
+            reason,
+        })
     }
 
     fn mark(&self, message: &Message) -> bool {

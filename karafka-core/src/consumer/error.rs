@@ -97,6 +97,19 @@ pub enum DispatchError {
     },
 }
 
+/// Why [`Context::offset_metadata`](super::Context::offset_metadata) could not read the
+/// committed offset metadata.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("reading the committed offset metadata of {topic}/{partition} failed: {reason}")]
+pub struct MetadataError {
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: i32,
+    /// What the broker (or the wait for it) said.
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

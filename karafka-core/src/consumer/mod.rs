@@ -15,7 +15,7 @@ use async_trait::async_trait;
 pub use context::Context;
 pub use critical::Critical;
 pub(crate) use critical::{critical_type, is_critical, CriticalTest};
-pub use error::{find_cause, ConsumeError, DispatchError};
+pub use error::{find_cause, ConsumeError, DispatchError, MetadataError};
 pub use noop::Noop;
 pub use panicked::Panicked;
 pub(crate) use runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};

@@ -52,6 +52,14 @@ pub(crate) trait PartitionHandle: Send + Sync {
     /// commit failed.
     fn commit_stored(&self) -> bool;
 
+    /// Stores `metadata` with this offset and every later one of the assignment.
+    fn set_metadata(&self, metadata: &str);
+
+    /// The offset metadata of the partition: the latest set in this assignment, else what was
+    /// committed before it (asked once, then kept). Blocks: may ask the broker. The error says
+    /// why the broker did not answer.
+    fn metadata(&self) -> Result<Option<String>, String>;
+
     /// Records what the consumer asked for (`None` cancels an earlier request).
     fn request(&self, control: Option<Control>);
 

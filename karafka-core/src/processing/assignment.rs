@@ -30,6 +30,12 @@ struct State {
     job_running: bool,
     /// No new job may start: the partition is being handed over.
     winding_down: bool,
+    /// The offset metadata the consumer set last; stored with every later offset.
+    metadata: Option<Arc<str>>,
+    /// `metadata` changed since the last store.
+    metadata_changed: bool,
+    /// The metadata committed before this assignment, once asked for.
+    committed_metadata: Option<Option<String>>,
 }
 
 /// One partition, owned by this process from an assignment until its revocation.
@@ -94,11 +100,16 @@ impl<S: PartitionSource> Assignment<S> {
             return;
         };
         let next = source.committable(next);
-        if state.stored.is_some_and(|stored| stored >= next) {
+        let unchanged = !state.metadata_changed;
+        if state
+            .stored
+            .is_some_and(|stored| stored > next || (stored == next && unchanged))
+        {
             return;
         }
         state.stored = Some(next);
-        if let Err(error) = source.store(next - 1) {
+        state.metadata_changed = false;
+        if let Err(error) = source.store(next - 1, state.metadata.as_deref()) {
             tracing::warn!(
                 topic = %source.origin().topic,
                 partition = source.origin().partition,
@@ -225,7 +236,8 @@ impl<S: PartitionSource> PartitionHandle for Assignment<S> {
             return false;
         }
         self.store();
-        match self.source.commit_sync(offset) {
+        let metadata = self.state().metadata.clone();
+        match self.source.commit_sync(offset, metadata.as_deref()) {
             Ok(()) => true,
             Err(error) => {
                 tracing::warn!(
@@ -257,6 +269,39 @@ impl<S: PartitionSource> PartitionHandle for Assignment<S> {
                 false
             }
         }
+    }
+
+    fn set_metadata(&self, metadata: &str) {
+        let mut state = self.state();
+        if state.metadata.as_deref() != Some(metadata) {
+            state.metadata = Some(Arc::from(metadata));
+            state.metadata_changed = true;
+        }
+    }
+
+    fn metadata(&self) -> Result<Option<String>, String> {
+        {
+            let state = self.state();
+            if let Some(metadata) = &state.metadata {
+                return Ok(Some(metadata.to_string()));
+            }
+            if let Some(committed) = &state.committed_metadata {
+                return Ok(committed.clone());
+            }
+        }
+        // Asked without the lock: the listener stores through it every poll.
+        let committed = self
+            .source
+            .committed_metadata()
+            .map_err(|error| error.to_string())?;
+        let mut state = self.state();
+        state.committed_metadata = Some(committed.clone());
+        // A metadata set meanwhile is newer than what was committed.
+        Ok(state
+            .metadata
+            .as_ref()
+            .map(|metadata| metadata.to_string())
+            .or(committed))
     }
 
     fn request(&self, control: Option<Control>) {

@@ -44,17 +44,26 @@ pub(crate) trait PartitionSource: Send + Sync + 'static {
     /// consumer never sees (transaction markers) when only those follow.
     fn committable(&self, next_unmarked: i64) -> i64;
 
-    /// Stores `offset + 1` as the next offset to commit.
+    /// Stores `offset + 1` as the next offset to commit, with `metadata` when given (the
+    /// offset metadata Kafka keeps beside a committed offset).
     ///
     /// # Errors
     /// When the partition is no longer assigned.
-    fn store(&self, offset: i64) -> Result<(), Self::Error>;
+    fn store(&self, offset: i64, metadata: Option<&str>) -> Result<(), Self::Error>;
 
-    /// Commits `offset + 1` and waits for the answer. Blocks: call off the async threads.
+    /// Commits `offset + 1` (with `metadata` when given) and waits for the answer. Blocks:
+    /// call off the async threads.
     ///
     /// # Errors
     /// When the commit was refused or timed out.
-    fn commit_sync(&self, offset: i64) -> Result<(), Self::Error>;
+    fn commit_sync(&self, offset: i64, metadata: Option<&str>) -> Result<(), Self::Error>;
+
+    /// The metadata committed with the partition's offset for this consumer group, if any.
+    /// Blocks: asks the broker.
+    ///
+    /// # Errors
+    /// When the broker did not answer.
+    fn committed_metadata(&self) -> Result<Option<String>, Self::Error>;
 
     /// Commits every offset stored on this partition's connection and waits for the answer.
     /// Blocks: call off the async threads.

@@ -13,36 +13,64 @@ use crate::messages::Origin;
 use crate::processing::Backend;
 use crate::TopicPartition;
 
-/// A consumer group's offsets: stored (to be committed) and committed, as next offsets to read.
+/// A consumer group's offsets: stored (to be committed) and committed, as next offsets to read,
+/// each with its metadata.
 #[derive(Debug, Default)]
 pub(crate) struct GroupOffsets {
-    stored: HashMap<TopicPartition, i64>,
-    committed: HashMap<TopicPartition, i64>,
+    stored: HashMap<TopicPartition, Committable>,
+    committed: HashMap<TopicPartition, Committable>,
+}
+
+/// An offset and the metadata stored or committed with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Committable {
+    pub(crate) next: i64,
+    pub(crate) metadata: Option<String>,
 }
 
 impl GroupOffsets {
-    pub(crate) fn store(&mut self, partition: TopicPartition, next: i64) {
-        self.stored.insert(partition, next);
+    pub(crate) fn store(&mut self, partition: TopicPartition, next: i64, metadata: Option<&str>) {
+        self.stored
+            .insert(partition, Committable::new(next, metadata));
     }
 
-    pub(crate) fn commit(&mut self, partition: TopicPartition, next: i64) {
-        self.committed.insert(partition, next);
+    pub(crate) fn commit(&mut self, partition: TopicPartition, next: i64, metadata: Option<&str>) {
+        self.committed
+            .insert(partition, Committable::new(next, metadata));
     }
 
     pub(crate) fn committed(&self, partition: &TopicPartition) -> Option<i64> {
-        self.committed.get(partition).copied()
+        self.committed
+            .get(partition)
+            .map(|committed| committed.next)
+    }
+
+    /// The metadata committed with the partition's offset, if any.
+    pub(crate) fn committed_metadata(&self, partition: &TopicPartition) -> Option<String> {
+        self.committed
+            .get(partition)
+            .and_then(|committed| committed.metadata.clone())
     }
 
     /// What the next commit carries, if anything was stored since the last.
     pub(crate) fn stored(&self, partition: &TopicPartition) -> Option<i64> {
-        self.stored.get(partition).copied()
+        self.stored.get(partition).map(|stored| stored.next)
     }
 
     /// Commits everything stored since the last commit, as librdkafka commits a connection's
     /// stored offsets.
     pub(crate) fn commit_stored(&mut self) {
-        let stored: Vec<(TopicPartition, i64)> = self.stored.drain().collect();
+        let stored: Vec<(TopicPartition, Committable)> = self.stored.drain().collect();
         self.committed.extend(stored);
+    }
+}
+
+impl Committable {
+    fn new(next: i64, metadata: Option<&str>) -> Self {
+        Self {
+            next,
+            metadata: metadata.map(str::to_owned),
+        }
     }
 }
 

@@ -181,14 +181,18 @@ impl PartitionSource for MemorySource {
         next_unmarked
     }
 
-    fn store(&self, offset: i64) -> Result<(), Infallible> {
-        lock(&self.offsets).store(self.partition.clone(), offset + 1);
+    fn store(&self, offset: i64, metadata: Option<&str>) -> Result<(), Infallible> {
+        lock(&self.offsets).store(self.partition.clone(), offset + 1, metadata);
         Ok(())
     }
 
-    fn commit_sync(&self, offset: i64) -> Result<(), Infallible> {
-        lock(&self.offsets).commit(self.partition.clone(), offset + 1);
+    fn commit_sync(&self, offset: i64, metadata: Option<&str>) -> Result<(), Infallible> {
+        lock(&self.offsets).commit(self.partition.clone(), offset + 1, metadata);
         Ok(())
+    }
+
+    fn committed_metadata(&self) -> Result<Option<String>, Infallible> {
+        Ok(lock(&self.offsets).committed_metadata(&self.partition))
     }
 
     fn commit_stored(&self) -> Result<(), Infallible> {

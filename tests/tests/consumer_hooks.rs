@@ -409,9 +409,10 @@ async fn a_pause_until_resumed_lasts_until_a_tick_resumes_it() {
     assert_eq!(offsets, vec![0, 1, 2]);
 }
 
-/// Marks every message and commits at once, then records what the broker holds.
+/// Marks every batch's last message and commits at once: waiting for the broker, or not.
 #[derive(Clone, Default)]
 struct CommitsNow {
+    wait: bool,
     committed: Arc<AtomicUsize>,
 }
 
@@ -421,28 +422,36 @@ impl Consumer for CommitsNow {
         if let Some(last) = ctx.messages().last() {
             ctx.mark_as_consumed(last);
         }
-        if ctx.commit_offsets_sync().await {
+        let committed = if self.wait {
+            ctx.commit_offsets_sync().await
+        } else {
+            ctx.commit_offsets()
+        };
+        if committed {
             self.committed.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn commit_offsets_sync_commits_the_marks_without_waiting_for_the_interval() {
-    let topic = unique("commit-now");
-    let group = unique("commit-now");
+/// Commits offset 3 with `commit_offsets_sync` (`wait`) or `commit_offsets`, while the interval
+/// commit would come only after a minute.
+async fn commit_now(name: &str, wait: bool) {
+    let topic = unique(name);
+    let group = unique(name);
     create_topic(&topic, 1).await;
     produce_to(&topic, 0, &["{}", "{}", "{}"]).await;
-    let consumer = CommitsNow::default();
+    let consumer = CommitsNow {
+        wait,
+        committed: Arc::default(),
+    };
     let committed = Arc::clone(&consumer.committed);
-    // The interval commit would come only after a minute.
     let settings = config(&group).kafka("auto.commit.interval.ms", 60_000);
     let server = RunningServer::start(
         settings,
         Routes::new().topic(Topic::new(&topic).consumer_with(move || consumer.clone())),
     );
-    wait_for(WAIT, "a synchronous commit", || {
+    wait_for(WAIT, "a commit asked for", || {
         committed.load(Ordering::Relaxed) >= 1
     })
     .await;
@@ -453,16 +462,28 @@ async fn commit_offsets_sync_commits_the_marks_without_waiting_for_the_interval(
     assert!(matches!(server.stop().await, Shutdown::Graceful));
 }
 
-/// Seeks once, at the first visit of offset 3, to the time offset 1 was written.
-#[derive(Clone, Default)]
-struct SeeksToTime {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_offsets_sync_commits_the_marks_without_waiting_for_the_interval() {
+    commit_now("commit-sync", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_offsets_commits_the_marks_in_the_background() {
+    commit_now("commit-async", false).await;
+}
+
+/// Seeks once, at the first visit of offset 3, to where `to` says, given the time offset 1 was
+/// written.
+#[derive(Clone)]
+struct SeeksAtThree {
     log: Log,
     sought: Arc<AtomicUsize>,
     written: Arc<Mutex<Option<SystemTime>>>,
+    to: fn(SystemTime) -> SeekTarget,
 }
 
 #[async_trait]
-impl Consumer for SeeksToTime {
+impl Consumer for SeeksAtThree {
     async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
         for message in ctx.messages() {
             if message.offset() == 1 {
@@ -471,7 +492,7 @@ impl Consumer for SeeksToTime {
             if message.offset() == 3 && self.sought.fetch_add(1, Ordering::Relaxed) == 0 {
                 let written = *self.written.lock().unwrap_or_else(PoisonError::into_inner);
                 let at = written.ok_or_else(|| anyhow::anyhow!("offset 1 has no timestamp"))?;
-                ctx.seek_to(SeekTarget::Time(at));
+                ctx.seek_to((self.to)(at));
                 return Ok(());
             }
             self.log.record(message, ctx.attempt());
@@ -481,29 +502,59 @@ impl Consumer for SeeksToTime {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn seek_to_a_time_replays_from_the_first_message_written_then() {
-    let topic = unique("seek-time");
-    let group = unique("seek-time");
+/// Five messages apart in time, a consumer that seeks at offset 3 to where `to` says, and one
+/// more message once the seek was made: what it handled, in order.
+async fn seek_at_three(name: &str, to: fn(SystemTime) -> SeekTarget) -> Vec<i64> {
+    let topic = unique(name);
+    let group = unique(name);
     create_topic(&topic, 1).await;
-    // Apart in time, so each offset has its own timestamp.
     for _ in 0..5 {
         produce_to(&topic, 0, &["{}"]).await;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let consumer = SeeksToTime::default();
+    let consumer = SeeksAtThree {
+        log: Log::default(),
+        sought: Arc::default(),
+        written: Arc::default(),
+        to,
+    };
     let log = consumer.log.clone();
-    let server = RunningServer::start(
-        config(&group),
-        Routes::new().topic(Topic::new(&topic).consumer_with(move || consumer.clone())),
-    );
-    log.wait_until(WAIT, "offset 4", |handled| {
-        handled.iter().any(|h| h.offset == 4)
+    let events = Events::default();
+    let app = App::builder()
+        .config(config(&group))
+        .routes(Routes::new().topic(Topic::new(&topic).consumer_with(move || consumer.clone())))
+        .listener(events.listener())
+        .build()
+        .expect("valid app");
+    let server = RunningServer::start_app(app);
+    wait_for(WAIT, "the seek", || {
+        events
+            .snapshot()
+            .iter()
+            .any(|event| matches!(event, Event::Seek { .. }))
+    })
+    .await;
+    produce_to(&topic, 0, &["{}"]).await;
+    log.wait_until(WAIT, "offset 5", |handled| {
+        handled.iter().any(|h| h.offset == 5)
     })
     .await;
     assert!(matches!(server.stop().await, Shutdown::Graceful));
-    let offsets: Vec<i64> = log.snapshot().iter().map(|h| h.offset).collect();
-    assert_eq!(offsets, vec![0, 1, 2, 1, 2, 3, 4]);
+    log.snapshot().iter().map(|h| h.offset).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seek_to_a_time_replays_from_the_first_message_written_then() {
+    let offsets = seek_at_three("seek-time", SeekTarget::Time).await;
+    assert_eq!(offsets, vec![0, 1, 2, 1, 2, 3, 4, 5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seek_to_earliest_replays_everything_and_to_latest_skips_to_the_end() {
+    let earliest = seek_at_three("seek-earliest", |_| SeekTarget::Earliest).await;
+    assert_eq!(earliest, vec![0, 1, 2, 0, 1, 2, 3, 4, 5]);
+    let latest = seek_at_three("seek-latest", |_| SeekTarget::Latest).await;
+    assert_eq!(latest, vec![0, 1, 2, 5], "offsets 3 and 4 are skipped");
 }
 
 /// Records what it consumed before each time it heard of the partition's end.

@@ -67,6 +67,25 @@ enum Wake {
     Stopped,
 }
 
+/// The hooks of a consumer instance's life, apart from its jobs.
+#[derive(Debug, Clone, Copy)]
+enum Lifecycle {
+    Initialized,
+    Revoked,
+    Shutdown,
+}
+
+impl Lifecycle {
+    /// The hook, as a wrap sees it.
+    fn action(self) -> Action {
+        match self {
+            Self::Initialized => Action::Initialized,
+            Self::Revoked => Action::Revoked,
+            Self::Shutdown => Action::Shutdown,
+        }
+    }
+}
+
 /// This assignment's consumer instances and their tick schedule.
 struct Actors {
     consumers: Vec<SharedConsumer>,
@@ -117,7 +136,7 @@ impl<S: PartitionSource> Coordinator<S> {
             ticks: Ticks::new(self.route.periodic, self.route.long_running_job),
         };
         for consumer in &actors.consumers {
-            if let Err(error) = self.hook(consumer, Action::Initialized).await {
+            if let Err(error) = self.hook(consumer, Lifecycle::Initialized).await {
                 tracing::error!(partition = %self.partition, %error, "initialized hook failed");
             }
         }
@@ -254,20 +273,29 @@ impl<S: PartitionSource> Coordinator<S> {
         })
     }
 
-    /// Runs `action` on `consumer` through the route's wrap.
-    async fn hook(&self, consumer: &SharedConsumer, action: Action) -> Result<(), BoxError> {
+    /// Runs `hook` on `consumer` through the route's wrap.
+    async fn hook(&self, consumer: &SharedConsumer, hook: Lifecycle) -> Result<(), BoxError> {
         let partition = &self.partition;
         let mut consumer = consumer.lock().await;
         let run: BoxFuture<'_, Result<(), BoxError>> = Box::pin(async move {
-            match action {
-                Action::Initialized => consumer.initialized(partition).await,
-                Action::Revoked => consumer.revoked(partition).await,
-                _ => consumer.shutdown(partition).await,
+            match hook {
+                Lifecycle::Initialized => consumer.initialized(partition).await,
+                Lifecycle::Revoked => consumer.revoked(partition).await,
+                Lifecycle::Shutdown => consumer.shutdown(partition).await,
             }
             .map_err(BoxError::from)
         });
+        self.wrapped(hook.action(), run).await
+    }
+
+    /// Runs `run` (`action` on this partition) inside the route's wrap, if it has one.
+    async fn wrapped(
+        &self,
+        action: Action,
+        run: BoxFuture<'_, Result<(), BoxError>>,
+    ) -> Result<(), BoxError> {
         match &self.route.wrap {
-            Some(wrap) => wrap.wrap(action, partition, run).await,
+            Some(wrap) => wrap.wrap(action, &self.partition, run).await,
             None => run.await,
         }
     }
@@ -317,7 +345,6 @@ impl<S: PartitionSource> Coordinator<S> {
                 self.route.stack.dead_letter_sink(),
                 monitor.clone(),
             );
-            let partition = &self.partition;
             let mut instance = consumer.lock().await;
             let run: BoxFuture<'_, Result<(), BoxError>> = Box::pin(async move {
                 let result = if action == Action::Eofed {
@@ -327,10 +354,7 @@ impl<S: PartitionSource> Coordinator<S> {
                 };
                 result.map_err(BoxError::from)
             });
-            let result = match &self.route.wrap {
-                Some(wrap) => wrap.wrap(action, partition, run).await,
-                None => run.await,
-            };
+            let result = self.wrapped(action, run).await;
             if let Err(error) = result {
                 failed = true;
                 tracing::error!(
@@ -428,10 +452,7 @@ impl<S: PartitionSource> Coordinator<S> {
                 Err(error) => Err(error),
             }
         });
-        let result = match &self.route.wrap {
-            Some(wrap) => wrap.wrap(Action::Consume, &self.partition, run).await,
-            None => run.await,
-        };
+        let result = self.wrapped(Action::Consume, run).await;
         let duration = started.elapsed();
         if self.assignment.is_abandoned() {
             tracing::warn!(
@@ -752,9 +773,9 @@ impl<S: PartitionSource> Coordinator<S> {
     async fn finish(&self, consumer: &SharedConsumer) {
         let leaving = self.assignment.is_leaving();
         let hook = if leaving {
-            Action::Revoked
+            Lifecycle::Revoked
         } else {
-            Action::Shutdown
+            Lifecycle::Shutdown
         };
         let result = self.hook(consumer, hook).await;
         match result {
@@ -767,7 +788,12 @@ impl<S: PartitionSource> Coordinator<S> {
                 }
             }),
             Err(error) => {
-                tracing::error!(partition = %self.partition, %error, "{hook} hook failed");
+                tracing::error!(
+                    partition = %self.partition,
+                    %error,
+                    "{} hook failed",
+                    hook.action()
+                );
             }
         }
     }

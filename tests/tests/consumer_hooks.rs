@@ -680,3 +680,46 @@ async fn offset_metadata_is_committed_and_read_back_by_the_next_assignment() {
     assert!(matches!(server.stop().await, Shutdown::Graceful));
     assert_eq!(seen()[0].as_deref(), Some("up to 2"));
 }
+
+/// Calls `resume` in every batch and fails the first attempt of offset 1.
+#[derive(Clone, Default)]
+struct ResumesThenFails {
+    log: Log,
+}
+
+#[async_trait]
+impl Consumer for ResumesThenFails {
+    async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        ctx.resume();
+        for message in ctx.messages() {
+            if message.offset() == 1 && ctx.attempt() == 1 {
+                anyhow::bail!("offset 1 fails once");
+            }
+            self.log.record(message, ctx.attempt());
+            ctx.mark_as_consumed(message);
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_in_a_failing_batch_still_retries_it() {
+    let topic = unique("resume-retry");
+    let group = unique("resume-retry");
+    create_topic(&topic, 1).await;
+    produce_to(&topic, 0, &["{}", "{}", "{}"]).await;
+    let consumer = ResumesThenFails::default();
+    let log = consumer.log.clone();
+    let server = RunningServer::start(
+        config(&group),
+        Routes::new().topic(Topic::new(&topic).consumer_with(move || consumer.clone())),
+    );
+    log.wait_until(WAIT, "offset 2", |handled| {
+        handled.iter().any(|h| h.offset == 2)
+    })
+    .await;
+    assert!(matches!(server.stop().await, Shutdown::Graceful));
+    let offsets: Vec<i64> = log.snapshot().iter().map(|h| h.offset).collect();
+    assert_eq!(offsets, vec![0, 1, 2], "offset 1 is retried, not skipped");
+    assert_eq!(committed_offsets(&group, &topic, 1), vec![Some(3)]);
+}

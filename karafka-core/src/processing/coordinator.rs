@@ -209,10 +209,15 @@ impl<S: PartitionSource> Coordinator<S> {
                     None => {}
                 }
             }
-            if let Some(control) = self.assignment.take_control() {
-                retry = None;
-                if !self.apply(control, &actors).await {
-                    break;
+            match self.assignment.take_control() {
+                // Nothing is paused after a job: a resume changes nothing, and a failed batch
+                // is still retried.
+                None | Some(Control::Resume) => {}
+                Some(control) => {
+                    retry = None;
+                    if !self.apply(control, &actors).await {
+                        break;
+                    }
                 }
             }
         }

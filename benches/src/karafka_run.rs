@@ -1,12 +1,13 @@
 //! The framework side: a karafka server whose consumer counts what it handles.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use karafka::instrumentation::Event;
-use karafka::middleware::VirtualPartitions;
-use karafka::routing::{Routes, Topic};
+use karafka::middleware::{Verdict, VirtualPartitions};
+use karafka::routing::{Multiplexing, Routes, SubscriptionGroup, Topic};
 use karafka::{async_trait, App, Config, Consumer, Context, TopicPartition};
 use tokio::sync::Notify;
 
@@ -76,6 +77,46 @@ impl Consumer for Counting {
     }
 }
 
+/// How long a partition waits before looking at the gate again.
+const GATE_RETRY: Duration = Duration::from_millis(10);
+
+/// Opens once every connection of a multiplexed run holds partitions: the connections join
+/// one after another, each join a rebalance, and the first would otherwise consume alone.
+struct Gate {
+    connections: usize,
+    /// Partitions held per connection, from the rebalance events.
+    held: Mutex<HashMap<String, usize>>,
+    open: Arc<AtomicBool>,
+}
+
+impl Gate {
+    fn new(connections: usize) -> Self {
+        Self {
+            connections,
+            held: Mutex::default(),
+            open: Arc::default(),
+        }
+    }
+
+    fn note(&self, event: &Event) {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        match event {
+            Event::PartitionsAssigned { group, partitions } => {
+                *held.entry(group.clone()).or_default() += partitions.len();
+            }
+            Event::PartitionsRevoked { group, partitions }
+            | Event::PartitionsLost { group, partitions } => {
+                let count = held.entry(group.clone()).or_default();
+                *count = count.saturating_sub(partitions.len());
+            }
+            _ => return,
+        }
+        if held.values().filter(|&&count| count > 0).count() >= self.connections {
+            self.open.store(true, Ordering::Release);
+        }
+    }
+}
+
 pub(crate) async fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
     let mut config = Config::default()
         .kafka("bootstrap.servers", &run.bootstrap)
@@ -124,6 +165,27 @@ pub(crate) async fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
         );
     }
     let mut builder = App::builder();
+    let mut routes = Routes::new();
+    match run.connections {
+        Some(connections) => {
+            let gate = Gate::new(connections);
+            let open = Arc::clone(&gate.open);
+            topic = topic.filter(move |_| {
+                if open.load(Ordering::Acquire) {
+                    Verdict::Keep
+                } else {
+                    Verdict::Pause(GATE_RETRY)
+                }
+            });
+            builder = builder.listener(move |event: &Event| gate.note(event));
+            routes = routes.subscription_group(
+                SubscriptionGroup::new("bench")
+                    .multiplexing(Multiplexing::new().connections(connections))
+                    .topic(topic),
+            );
+        }
+        None => routes = routes.topic(topic),
+    }
     if run.workload == Workload::Observed {
         config.metrics.enabled = true;
         // Any free port: nothing scrapes it, the metrics are kept all the same.
@@ -133,10 +195,7 @@ pub(crate) async fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
             events.fetch_add(1, Ordering::Relaxed);
         });
     }
-    let app = builder
-        .config(config)
-        .routes(Routes::new().topic(topic))
-        .build()?;
+    let app = builder.config(config).routes(routes).build()?;
     let done = Arc::clone(&tally);
     let server = tokio::spawn(
         app.server()

@@ -40,6 +40,10 @@ struct Cli {
     /// Also write the results as Markdown to this file.
     #[arg(long)]
     write: Option<PathBuf>,
+    /// Runs only this scenario (repeatable): 1 (with 2 and 7), 3 (with 6), 4, 5, 8 or 9.
+    /// Every scenario when none is given.
+    #[arg(long = "scenario", value_name = "N")]
+    scenarios: Vec<u32>,
     /// The broker.
     #[arg(
         long,
@@ -47,6 +51,13 @@ struct Cli {
         default_value = "127.0.0.1:9092"
     )]
     bootstrap: String,
+}
+
+impl Cli {
+    /// Whether this invocation runs `scenario`.
+    fn runs(&self, scenario: u32) -> bool {
+        self.scenarios.is_empty() || self.scenarios.contains(&scenario)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,7 +147,14 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         payload: Payload::Filler100,
         keyed: true,
     };
-    for backlog in [small(1), small(6), orders.clone(), keyed.clone()] {
+    let backlogs = [
+        (1, small(1)),
+        (1, small(6)),
+        (3, orders.clone()),
+        (4, keyed.clone()),
+        (9, small(MULTIPLEXED_PARTITIONS)),
+    ];
+    for (_, backlog) in backlogs.iter().filter(|(scenario, _)| cli.runs(*scenario)) {
         backlog.ensure(&config).await?;
     }
 
@@ -147,9 +165,63 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         topic,
         messages,
         bootstrap: cli.bootstrap.clone(),
+        connections: None,
     };
 
-    // 1 and 2: pass-through, automatic marking, then marking every message.
+    if cli.runs(1) {
+        scenario_1(&mut table, repeat, &small, sizes.small, &measure)?;
+    }
+    if cli.runs(3) {
+        scenario_3(&mut table, repeat, &orders, sizes.large, &measure)?;
+    }
+    if cli.runs(4) {
+        scenario_4(&mut table, repeat, &keyed, &sizes, &measure)?;
+    }
+    if cli.runs(5) {
+        scenario_5(&mut table, &config, sizes.latency, &measure).await?;
+    }
+    if cli.runs(8) {
+        // 8: the web UI's pages with 50 processes × 1000 partitions of reports read from Kafka.
+        for page in web::pages(&config, 50, 1_000, repeat.max(3)).await? {
+            table.push(Row::page(
+                format!(
+                    "8. web UI page {}, 50 processes × 1000 partitions",
+                    page.page
+                ),
+                page.small,
+                page.large,
+                web::BUDGET,
+            ));
+        }
+    }
+    if cli.runs(9) {
+        scenario_9(&mut table, repeat, &small(MULTIPLEXED_PARTITIONS), &measure)?;
+    }
+
+    let markdown = table.markdown();
+    println!("\n{markdown}");
+    if let Some(path) = &cli.write {
+        std::fs::File::create(path)?.write_all(markdown.as_bytes())?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Partitions of the multiplexing scenario's backlog.
+const MULTIPLEXED_PARTITIONS: i32 = 12;
+
+/// Builds a run: implementation, workload, topic, messages.
+type Measure<'a> = dyn Fn(Implementation, Workload, String, u64) -> Run + 'a;
+
+/// 1, 2 and 7: pass-through, automatic marking, then marking every message, then observed by
+/// the Prometheus metrics and a user listener.
+fn scenario_1(
+    table: &mut Table,
+    repeat: usize,
+    small: &dyn Fn(i32) -> Backlog,
+    messages: u64,
+    measure: &Measure<'_>,
+) -> anyhow::Result<()> {
     for partitions in [1, 6] {
         let topic = small(partitions).topic();
         let baseline = median(repeat, || {
@@ -157,7 +229,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
                 Implementation::Baseline,
                 Workload::Noop,
                 topic.clone(),
-                sizes.small,
+                messages,
             )
         })?;
         let karafka = median(repeat, || {
@@ -165,7 +237,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
                 Implementation::Karafka,
                 Workload::Noop,
                 topic.clone(),
-                sizes.small,
+                messages,
             )
         })?;
         table.push(Row::throughput(
@@ -181,7 +253,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
                     Implementation::Karafka,
                     Workload::MarkEach,
                     topic.clone(),
-                    sizes.small,
+                    messages,
                 )
             })?;
             table.push(Row::relative(
@@ -193,12 +265,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
             ));
             // A 3 % target is inside one run's noise: the runs alternate, at least 5 of each.
             let (plain, observed) = median_of_pairs(repeat.max(5), |workload| {
-                measure(
-                    Implementation::Karafka,
-                    workload,
-                    topic.clone(),
-                    sizes.small,
-                )
+                measure(Implementation::Karafka, workload, topic.clone(), messages)
             })?;
             table.push(Row::relative(
                 "7. pass-through with Prometheus metrics and a user listener, 1 partition",
@@ -210,31 +277,25 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         }
     }
 
-    // 3: 1 KB JSON decoded into a struct, against the same backlog undecoded.
+    Ok(())
+}
+
+/// 3 and 6: 1 KB JSON decoded into a struct, against the same backlog undecoded; the peak RSS.
+fn scenario_3(
+    table: &mut Table,
+    repeat: usize,
+    orders: &Backlog,
+    messages: u64,
+    measure: &Measure<'_>,
+) -> anyhow::Result<()> {
     let topic = orders.topic();
+    let run = |implementation, workload| measure(implementation, workload, topic.clone(), messages);
     let baseline = median(repeat, || {
-        measure(
-            Implementation::Baseline,
-            Workload::DecodeJson,
-            topic.clone(),
-            sizes.large,
-        )
+        run(Implementation::Baseline, Workload::DecodeJson)
     })?;
-    let raw = median(repeat, || {
-        measure(
-            Implementation::Karafka,
-            Workload::Noop,
-            topic.clone(),
-            sizes.large,
-        )
-    })?;
+    let raw = median(repeat, || run(Implementation::Karafka, Workload::Noop))?;
     let decoded = median(repeat, || {
-        measure(
-            Implementation::Karafka,
-            Workload::DecodeJson,
-            topic.clone(),
-            sizes.large,
-        )
+        run(Implementation::Karafka, Workload::DecodeJson)
     })?;
     table.push(Row::throughput(
         "3. 1 KB JSON decoded into a struct (baseline decodes too)",
@@ -255,8 +316,17 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         &raw,
         256,
     ));
+    Ok(())
+}
 
-    // 4: I/O-bound, 1 ms per message, concurrency 32, without and with virtual partitions.
+/// 4: I/O-bound, 1 ms per message, concurrency 32, without and with virtual partitions.
+fn scenario_4(
+    table: &mut Table,
+    repeat: usize,
+    keyed: &Backlog,
+    sizes: &Sizes,
+    measure: &Measure<'_>,
+) -> anyhow::Result<()> {
     let topic = keyed.topic();
     let io = |virtual_partitions| Workload::Io {
         micros: 1_000,
@@ -308,8 +378,16 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         parallel.rate() / 32_000.0 * 100.0,
         parallel.rate() / sequential.rate()
     ));
+    Ok(())
+}
 
-    // 5: end-to-end latency at a steady 1000 msg/s.
+/// 5: end-to-end latency at a steady 1000 msg/s.
+async fn scenario_5(
+    table: &mut Table,
+    config: &karafka::Config,
+    messages: u64,
+    measure: &Measure<'_>,
+) -> anyhow::Result<()> {
     let settings = [
         ("default settings", 1_000, false),
         ("max_wait_time 0, socket.nagle.disable", 0, true),
@@ -321,23 +399,13 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
             no_delay,
         };
         let baseline = latency_run(
-            &config,
-            measure(
-                Implementation::Baseline,
-                latency,
-                String::new(),
-                sizes.latency,
-            ),
+            config,
+            measure(Implementation::Baseline, latency, String::new(), messages),
         )
         .await?;
         let karafka = latency_run(
-            &config,
-            measure(
-                Implementation::Karafka,
-                latency,
-                String::new(),
-                sizes.latency,
-            ),
+            config,
+            measure(Implementation::Karafka, latency, String::new(), messages),
         )
         .await?;
         table.push(Row::latency(
@@ -346,26 +414,52 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
             &karafka,
         ));
     }
+    Ok(())
+}
 
-    // 8: the web UI's pages with 50 processes × 1000 partitions of reports read from Kafka.
-    for page in web::pages(&config, 50, 1_000, repeat.max(3)).await? {
-        table.push(Row::page(
-            format!(
-                "8. web UI page {}, 50 processes × 1000 partitions",
-                page.page
-            ),
-            page.small,
-            page.large,
-            web::BUDGET,
-        ));
-    }
-
-    let markdown = table.markdown();
-    println!("\n{markdown}");
-    if let Some(path) = &cli.write {
-        std::fs::File::create(path)?.write_all(markdown.as_bytes())?;
-        eprintln!("wrote {}", path.display());
-    }
+/// 9: multiplexing: pass-through on 12 partitions, the subscription group on 1 and on 3
+/// connections; the baseline is one rust-rdkafka consumer.
+fn scenario_9(
+    table: &mut Table,
+    repeat: usize,
+    backlog: &Backlog,
+    measure: &Measure<'_>,
+) -> anyhow::Result<()> {
+    let topic = backlog.topic();
+    let run = |implementation, connections| Run {
+        connections,
+        ..measure(
+            implementation,
+            Workload::Noop,
+            topic.clone(),
+            backlog.messages,
+        )
+    };
+    let baseline = median(repeat, || run(Implementation::Baseline, None))?;
+    let single = median(repeat, || run(Implementation::Karafka, Some(1)))?;
+    let multiplexed = median(repeat, || run(Implementation::Karafka, Some(3)))?;
+    let partitions = backlog.partitions;
+    table.push(Row::throughput(
+        format!("9. pass-through, 100 B, {partitions} partitions, 1 connection"),
+        &baseline,
+        &single,
+        "report",
+        0.0,
+    ));
+    table.push(Row::throughput(
+        format!("9. pass-through, 100 B, {partitions} partitions, 3 connections (multiplexing)"),
+        &baseline,
+        &multiplexed,
+        "report",
+        0.0,
+    ));
+    table.note(format!(
+        "Multiplexing: 3 connections handle {:.0} msg/s, {:.2} × the {:.0} msg/s of 1 connection \
+         ({partitions} partitions; counted once every connection holds its partitions).",
+        multiplexed.rate(),
+        multiplexed.rate() / single.rate().max(f64::EPSILON),
+        single.rate()
+    ));
     Ok(())
 }
 

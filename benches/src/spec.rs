@@ -53,6 +53,11 @@ pub(crate) struct Run {
     pub(crate) topic: String,
     pub(crate) messages: u64,
     pub(crate) bootstrap: String,
+    /// karafka only: the topic's subscription group runs on this many connections
+    /// (multiplexing), and nothing is handled until every connection holds its partitions, so
+    /// the joins' rebalances are not measured. `None`: a plain route.
+    #[serde(default)]
+    pub(crate) connections: Option<usize>,
 }
 
 /// What a run measured.

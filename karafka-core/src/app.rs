@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
-use crate::config::Config;
+use crate::config::{Cluster, Config};
 use crate::instrumentation::{Listener, Logger, Metrics, Monitor};
+use crate::jobs::{JobIndex, Jobs};
 use crate::plugin::Plugin;
-use crate::producer::{Producer, ProducerLayer};
+use crate::producer::{ClusterProducers, Producer, ProducerLayer};
+use crate::recurring_tasks::Schedule;
 use crate::routing::{DeclaredTopic, RouteDescription, Routes, Subscription};
 use crate::Error;
 
@@ -16,13 +18,18 @@ pub struct App {
     pub(crate) declared: Vec<DeclaredTopic>,
     /// `(consumer group, topic)` of the topics routed with `active: false`.
     pub(crate) inactive: Vec<(String, String)>,
-    pub(crate) producer: Producer,
+    /// The app's producer, and one for each other cluster the routes consume from.
+    pub(crate) producers: ClusterProducers,
     /// The listeners of the runtime's events.
     pub(crate) monitor: Monitor,
     /// The Prometheus metrics, one of the listeners, when `metrics.enabled`.
     pub(crate) metrics: Option<Arc<Metrics>>,
     /// What runs beside the server's consumers.
     pub(crate) plugins: Vec<Arc<dyn Plugin>>,
+    /// The topic of each job type the routes register.
+    pub(crate) jobs: Arc<JobIndex>,
+    /// The recurring tasks, when the routes have them.
+    pub(crate) recurring_tasks: Option<Arc<Schedule>>,
 }
 
 impl App {
@@ -36,9 +43,43 @@ impl App {
         &self.config
     }
 
-    /// The app's producer (clone it to keep it beyond the app).
+    /// The app's producer (clone it to keep it beyond the app), of the cluster of `[kafka]`.
     pub fn producer(&self) -> &Producer {
-        &self.producer
+        self.producers.main()
+    }
+
+    /// The producer of the cluster `topic` is consumed from: the one its consumers and its
+    /// dead-letter queue use (the app's producer unless the route's `kafka` settings name
+    /// another cluster, or when no active route consumes `topic`).
+    pub fn producer_for(&self, topic: &str) -> &Producer {
+        self.producers.of(&self.cluster_of(topic))
+    }
+
+    /// The cluster `topic` is consumed from (by name or by a pattern route): the route's
+    /// connection settings laid over `[kafka]` (the first route's, when routes on several
+    /// clusters consume topics of that name), or the cluster of `[kafka]` when no active route
+    /// consumes it. Give it to [`Admin::for_cluster`](crate::admin::Admin::for_cluster) to
+    /// administer the topic where it lives.
+    pub fn cluster_of(&self, topic: &str) -> Cluster {
+        self.subscriptions
+            .iter()
+            .find(|subscription| subscription.route_for(topic).is_some())
+            .map_or_else(
+                || self.config.cluster(),
+                |subscription| subscription.cluster.clone(),
+            )
+    }
+
+    /// Enqueues background jobs with the app's producer, each to the topic its jobs route
+    /// gives its type ([`karafka::jobs`](crate::jobs)).
+    pub fn jobs(&self) -> Jobs {
+        Jobs::new(Arc::clone(&self.jobs), self.producer().clone())
+    }
+
+    /// The recurring tasks of the routes, to send them commands with the app's producer:
+    /// `app.recurring_tasks()?.trigger(app.producer(), "cleanup")`.
+    pub fn recurring_tasks(&self) -> Option<Arc<Schedule>> {
+        self.recurring_tasks.clone()
     }
 
     /// The routed topics, as tools show them.
@@ -49,6 +90,7 @@ impl App {
                 subscription.topics.iter().map(|route| RouteDescription {
                     consumer_group: subscription.group_id.clone(),
                     subscription_group: subscription.subscription_group.clone(),
+                    connections: subscription.connections,
                     topic: route.name.clone(),
                     pattern: route.pattern.is_some(),
                     consumer: route.consumer_name.to_owned(),
@@ -137,7 +179,8 @@ impl AppBuilder {
         self
     }
 
-    /// Validates settings and routes and creates the producer. Connects to nothing.
+    /// Validates settings and routes and creates the producers: the app's, and one for each
+    /// other cluster the routes consume from. Connects to nothing.
     ///
     /// # Errors
     /// [`Error::Config`] or [`Error::Routing`] naming what is wrong (with
@@ -151,11 +194,26 @@ impl AppBuilder {
             }
             None => Config::load()?,
         };
-        let resolved = self.routes.unwrap_or_default().resolve(&config)?;
-        let producer = self
-            .producer_layers
-            .into_iter()
-            .fold(Producer::new(&config)?, Producer::layer_shared);
+        let routes = self.routes.unwrap_or_default();
+        let schedules = routes.schedules_topic().map(str::to_owned);
+        // Every producer of the app gets its scheduled-messages topic and its layers.
+        let finish = |mut producer: Producer| {
+            if let Some(topic) = &schedules {
+                producer = producer.scheduled_messages_topic(topic);
+            }
+            self.producer_layers
+                .iter()
+                .cloned()
+                .fold(producer, Producer::layer_shared)
+        };
+        let mut producers =
+            ClusterProducers::new(config.cluster(), finish(Producer::new(&config)?));
+        let resolved = routes.resolve(&config)?;
+        for subscription in &resolved.subscriptions {
+            producers.add(&subscription.cluster, || {
+                Producer::for_cluster(&config, &subscription.cluster).map(&finish)
+            })?;
+        }
         // The logger first: a line is written before any listener of the app's sees its event.
         let mut listeners: Vec<Arc<dyn Listener>> = vec![Arc::new(Logger)];
         listeners.extend(self.listeners);
@@ -169,10 +227,12 @@ impl AppBuilder {
             subscriptions: resolved.subscriptions,
             declared: resolved.declared,
             inactive: resolved.inactive,
-            producer,
+            producers,
             monitor: Monitor::new(listeners),
             metrics,
             plugins: self.plugins,
+            jobs: resolved.jobs,
+            recurring_tasks: resolved.recurring_tasks,
         })
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use rdkafka::error::KafkaError;
 
 use crate::admin::AdminError;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Refusal};
 use crate::producer::ProduceError;
 use crate::routing::RoutingError;
 use crate::TopicPartition;
@@ -48,6 +48,18 @@ pub enum Error {
         waited: Duration,
         /// The `bootstrap.servers` it tried.
         servers: String,
+    },
+    /// The brokers refused a subscription group's consumer at start: its credentials, its SASL
+    /// mechanism or the TLS handshake. librdkafka would retry for ever; the server stops at
+    /// once instead.
+    #[error("subscription group `{group}` could not connect to {servers}: {refusal}")]
+    Refused {
+        /// The subscription group.
+        group: String,
+        /// The `bootstrap.servers` it tried.
+        servers: String,
+        /// What the brokers refused.
+        refusal: Refusal,
     },
 
     /// A consumer failed with a critical error ([`Critical`](crate::consumer::Critical), or a

@@ -51,6 +51,7 @@ mod connection;
 pub mod consumer;
 mod error;
 pub mod instrumentation;
+pub mod jobs;
 mod memory;
 pub mod messages;
 pub mod middleware;
@@ -58,10 +59,14 @@ mod offsets;
 pub mod plugin;
 mod processing;
 pub mod producer;
+pub mod recurring_tasks;
 pub mod routing;
+pub mod scheduled_messages;
 pub mod server;
+mod swarm;
 pub mod testing;
 mod topic_partition;
+mod type_name;
 
 pub use app::{App, AppBuilder};
 pub use async_trait::async_trait;
@@ -123,10 +128,20 @@ pub use error::Error;
 ///             replication_factor: 1,
 ///             config: { "retention.ms": 604800000 },
 ///         }
+///         // Each occurrence runs on one process of the app's processes.
+///         recurring_tasks {
+///             interval: 5000,
+///             task "cleanup" { cron: "*/5 * * * *", run: |_run| async { Ok(()) } }
+///         }
 ///         topic "audit" {
 ///             consumer: EventsConsumer,
 ///             filter: |m| if m.key().is_some() { Verdict::Keep } else { Verdict::Drop },
 ///             throttle: { limit: 100, interval: 1000 },
+///         }
+///         // Three connections (librdkafka consumers) share the partitions of "clicks".
+///         subscription_group "fast" {
+///             multiplexing: { connections: 3 },
+///             topic "clicks" => EventsConsumer,
 ///         }
 ///         consumer_group "analytics" {
 ///             subscription_group "slow" { topic "events" => EventsConsumer }
@@ -148,10 +163,15 @@ pub use error::Error;
 /// | `defaults { KEY: VALUE, ... }` | top level | [`Routes::defaults`](routing::Routes::defaults)`(\|topic\| topic.KEY(VALUE)...)`: settings every topic takes unless it sets its own; a later `defaults` replaces an earlier one |
 /// | `topic NAME => Type` | anywhere | [`.topic`](routing::Routes::topic)`(`[`Topic::new`](routing::Topic::new)`(NAME).consumer::<Type>())` |
 /// | `topic NAME { KEY: VALUE, ... }` | anywhere | `.topic(Topic::new(NAME).KEY(VALUE)...)` |
+/// | `jobs NAME => [JobA, JobB]` | anywhere | `.topic(Topic::new(NAME)`[`.job::<JobA>()`](routing::Topic::job)`.job::<JobB>())`: a topic of background [`jobs`], performed by the built-in job consumer |
+/// | `jobs NAME { jobs: [JobA, ...], KEY: VALUE, ... }` | anywhere | the same with the topic's other keys, e.g. `dead_letter_queue`, `virtual_partitions` |
 /// | `pattern(REGEX) => Type`, `pattern(REGEX) { ... }` | anywhere | `.topic(`[`Topic::pattern`](routing::Topic::pattern)`(REGEX)...)`; `REGEX` is a literal or an expression |
 /// | `subscription_group NAME { topics, patterns }` | top level, in a `consumer_group` | [`.subscription_group`](routing::Routes::subscription_group)`(`[`SubscriptionGroup::new`](routing::SubscriptionGroup::new)`(NAME).topic(...)...)` |
+/// | `multiplexing: { connections: N }`, or `multiplexing: Multiplexing` | in a `subscription_group`, once | [`.multiplexing`](routing::SubscriptionGroup::multiplexing)`(`[`Multiplexing::new`](routing::Multiplexing::new)`().connections(N))`: N connections (librdkafka consumers) run the subscription group in this process (Karafka's `multiplexing(max: N)`, static); a literal N below 1 is refused at compile time, an expression when the app is built |
 /// | `consumer_group NAME { topics, patterns, subscription groups }` | top level | [`.consumer_group`](routing::Routes::consumer_group)`(`[`ConsumerGroup::new`](routing::ConsumerGroup::new)`(NAME).topic(...)...)` |
 /// | `declare NAME`, `declare NAME { partitions: i32, replication_factor: i32, active: bool, config: { "topic.setting": value, ... } }` | top level | [`.declare`](routing::Routes::declare)`(NAME, `[`TopicConfig::new`](routing::TopicConfig::new)`().partitions(n).setting("topic.setting", value)...)`: a topic declared apart from the routes (Karafka's `declaratives.draw`), e.g. one the app only produces to; a literal name is declared once |
+/// | `scheduled_messages NAME`, `scheduled_messages NAME { group_id: impl Into<String>, interval: milliseconds or Duration, config: TopicConfig }` | top level | [`.scheduled_messages`](routing::Routes::scheduled_messages)`(`[`ScheduledMessages::new`](routing::ScheduledMessages::new)`(NAME).group_id(g)...)`: a schedules topic, declared compacted and consumed by the built-in consumer in a group of its own ([`scheduled_messages`]); the app's producer schedules onto the first |
+/// | `recurring_tasks { group_id: NAME, topic: NAME, logs_topic: NAME, interval: ms or Duration, version: "1.0.0", task NAME { cron: "*/5 * * * *", run: \|run\| async { ... }, enabled: bool, previous_time: SystemTime }, ... }` | top level, once | [`.recurring_tasks`](routing::Routes::recurring_tasks)`(`[`RecurringTasks::new`](recurring_tasks::RecurringTasks::new)`().interval(..).task(`[`Task::new`](recurring_tasks::Task::new)`(NAME).cron(..).run(..))...)`: cron-scheduled tasks, each occurrence run by one process of the group; `cron` is required, a literal task name is declared once |
 ///
 /// Topics outside a `consumer_group` are in the default one, the `group_id` setting.
 ///
@@ -174,6 +194,7 @@ pub use error::Error;
 /// |---|---|---|
 /// | `consumer` | a type implementing [`Consumer`] and `Default` | [`.consumer::<Type>()`](routing::Topic::consumer): one `Type::default()` per partition |
 /// | `consumer_with` | a closure building a [`Consumer`], `Fn() -> C + Send + Sync + 'static`, e.g. `move \|\| Orders { pool: pool.clone() }` | [`.consumer_with(closure)`](routing::Topic::consumer_with): one call per partition; for consumers with dependencies. Not together with `consumer` |
+/// | `jobs` | a list of types implementing [`jobs::Job`], `[SendEmail, ResizeImage]` | [`.job::<SendEmail>().job::<ResizeImage>()`](routing::Topic::job): the topic performs these jobs with the built-in job consumer. Not together with `consumer` or `consumer_with`, not in `defaults` |
 /// | `max_messages` | `usize` | [`.max_messages(n)`](routing::Topic::max_messages) |
 /// | `max_wait_time` | an integer literal (milliseconds) or a `Duration` | [`.max_wait_time(Duration::from_millis(n))`](routing::Topic::max_wait_time) |
 /// | `initial_offset` | `earliest` or `latest` (bare or quoted) | [`.initial_offset(InitialOffset::Earliest)`](routing::Topic::initial_offset) |

@@ -8,9 +8,12 @@ use std::collections::HashSet;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::token::{Brace, Paren};
-use syn::{braced, parenthesized, Error, Expr, ExprLit, Ident, Lit, LitStr, Result, Token, Type};
+use syn::{
+    braced, bracketed, parenthesized, Error, Expr, ExprLit, Ident, Lit, LitStr, Result, Token, Type,
+};
 
 /// Keys a topic block accepts.
 pub(crate) const TOPIC_KEYS: &[&str] = &[
@@ -39,10 +42,24 @@ pub(crate) const TOPIC_KEYS: &[&str] = &[
     "pause",
     "wrap",
     "critical_errors",
+    "jobs",
 ];
+
+/// Settings a `subscription_group` block accepts besides its topics.
+pub(crate) const SUBSCRIPTION_GROUP_KEYS: &[&str] = &["multiplexing"];
 
 /// Keys a `declare` block accepts: Karafka's declaration settings.
 pub(crate) const DECLARE_KEYS: &[&str] = &["partitions", "replication_factor", "active", "config"];
+
+/// Keys a `recurring_tasks` block accepts besides its `task` items: `RecurringTasks` methods.
+pub(crate) const RECURRING_TASKS_KEYS: &[&str] =
+    &["group_id", "topic", "logs_topic", "interval", "version"];
+
+/// Keys a recurring `task` block accepts: `Task` methods.
+pub(crate) const TASK_KEYS: &[&str] = &["cron", "run", "body", "enabled", "previous_time"];
+
+/// Keys a `scheduled_messages` block accepts: `ScheduledMessages` methods.
+pub(crate) const SCHEDULED_MESSAGES_KEYS: &[&str] = &["group_id", "interval", "config"];
 
 /// The parts a `deserializers` block names, each a `Deserializers` method.
 const DESERIALIZER_PARTS: &[&str] = &["payload", "key", "headers"];
@@ -52,7 +69,12 @@ const REPEATABLE: &[&str] = &["layer"];
 
 /// Whether `key` gives a topic its consumer; a block sets at most one such key.
 fn is_consumer_key(key: &Ident) -> bool {
-    key == "consumer" || key == "consumer_with"
+    key == "consumer" || key == "consumer_with" || is_jobs_key(key)
+}
+
+/// Whether `key` lists the job types of a jobs topic (whose consumer is the built-in one).
+fn is_jobs_key(key: &Ident) -> bool {
+    key == "jobs"
 }
 
 /// The whole `routes! { ... }` input.
@@ -66,14 +88,29 @@ pub(crate) enum Item {
     /// `declare NAME { partitions: 6, config: { "retention.ms": 1000 } }`: a topic declared
     /// apart from the routes.
     Declare(Declaration),
+    /// `scheduled_messages NAME { group_id: "g", interval: 250 }`: a schedules topic with the
+    /// built-in consumer.
+    ScheduledMessages(ScheduledMessages),
+    /// `recurring_tasks { interval: 1000, task "cleanup" { cron: "*/5 * * * *", run: ... } }`.
+    RecurringTasks(RecurringTasks),
     ConsumerGroup {
         name: Name,
         items: Vec<Item>,
     },
     SubscriptionGroup {
         name: Name,
+        /// `multiplexing: { connections: 3 }`, when given.
+        multiplexing: Option<Multiplexing>,
         routes: Vec<Route>,
     },
+}
+
+/// A subscription group's `multiplexing` setting.
+pub(crate) enum Multiplexing {
+    /// `{ connections: N }`: `Multiplexing::new().connections(N)`.
+    Connections(Box<Expr>),
+    /// Any expression of type `Multiplexing`.
+    Expr(Box<Expr>),
 }
 
 /// `topic "name" ...` or `pattern(r"regex") ...`.
@@ -90,6 +127,26 @@ pub(crate) struct Declaration {
     pub(crate) settings: Vec<(Ident, Expr)>,
     /// The `config` block: topic-level settings.
     pub(crate) config: Vec<(LitStr, Expr)>,
+}
+
+/// A `recurring_tasks` block: its settings and tasks, in order.
+pub(crate) struct RecurringTasks {
+    /// `group_id`, `topic`, `logs_topic`, `interval`, `version`: `RecurringTasks` methods.
+    pub(crate) settings: Vec<(Ident, Expr)>,
+    pub(crate) tasks: Vec<RecurringTask>,
+}
+
+/// `task NAME { cron: ..., run: ... }` in a `recurring_tasks` block.
+pub(crate) struct RecurringTask {
+    pub(crate) name: Name,
+    /// `cron`, `run`, `body`, `enabled`, `previous_time`: `Task` methods.
+    pub(crate) settings: Vec<(Ident, Expr)>,
+}
+
+/// `scheduled_messages NAME` with its optional block of `ScheduledMessages` settings.
+pub(crate) struct ScheduledMessages {
+    pub(crate) name: Name,
+    pub(crate) settings: Vec<(Ident, Expr)>,
 }
 
 /// The name of a topic, pattern or group: a string literal, or a parenthesized expression whose
@@ -175,6 +232,8 @@ pub(crate) enum Value {
     Block(Vec<(BlockKey, Expr)>),
     /// Any expression.
     Expr(Box<Expr>),
+    /// `jobs: [SendEmail, ResizeImage]`: job types.
+    Types(Vec<Type>),
 }
 
 pub(crate) enum BlockKey {
@@ -187,6 +246,7 @@ impl Parse for Routes {
         let items = parse_items(input, Scope::Routes)?;
         check_duplicates(&items)?;
         check_declared_once(&items)?;
+        check_recurring_tasks_once(&items)?;
         check_consumers(&items, None)?;
         Ok(Self { items })
     }
@@ -202,64 +262,176 @@ enum Scope {
 fn parse_items(input: ParseStream<'_>, scope: Scope) -> Result<Vec<Item>> {
     let mut items = Vec::new();
     while !input.is_empty() {
-        let keyword: Ident = input.parse()?;
-        let item =
-            match keyword.to_string().as_str() {
-                "topic" => Item::Route(parse_route(input, RouteKind::Topic)?),
-                "pattern" => Item::Route(parse_route(input, RouteKind::Pattern)?),
-                "declare" if scope == Scope::Routes => Item::Declare(parse_declaration(input)?),
-                "declare" => return Err(Error::new(
-                    keyword.span(),
-                    "`declare` is a top-level item: a declared topic belongs to no consumer group",
-                )),
-                "defaults" if scope == Scope::Routes => {
-                    let content;
-                    braced!(content in input);
-                    Item::Defaults(parse_settings(&content)?)
-                }
-                "consumer_group" if scope == Scope::Routes => {
-                    let name = Name::parse_any(input)?;
-                    let content;
-                    braced!(content in input);
-                    Item::ConsumerGroup {
-                        name,
-                        items: parse_items(&content, Scope::ConsumerGroup)?,
-                    }
-                }
-                "subscription_group" if scope != Scope::SubscriptionGroup => {
-                    let name = Name::parse_any(input)?;
-                    let content;
-                    braced!(content in input);
-                    let routes = parse_items(&content, Scope::SubscriptionGroup)?
-                        .into_iter()
-                        .filter_map(|item| match item {
-                            Item::Route(route) => Some(route),
-                            _ => None,
-                        })
-                        .collect();
-                    Item::SubscriptionGroup { name, routes }
-                }
-                other => {
-                    let expected = match scope {
-                    Scope::Routes => {
-                        "`topic`, `pattern`, `declare`, `consumer_group`, `subscription_group` or \
-                         `defaults`"
-                    }
-                    Scope::ConsumerGroup => "`topic`, `pattern` or `subscription_group`",
-                    Scope::SubscriptionGroup => "`topic` or `pattern`",
-                };
-                    return Err(Error::new(
-                        keyword.span(),
-                        format!("unexpected `{other}`: expected {expected}"),
-                    ));
-                }
-            };
-        items.push(item);
-        if !input.is_empty() && (input.peek(Token![,]) || input.peek(Token![;])) {
-            let _: proc_macro2::TokenTree = input.parse()?;
-        }
+        items.push(parse_item(input, scope)?);
+        skip_separator(input)?;
     }
     Ok(items)
+}
+
+/// Items may be separated by `,` or `;`.
+fn skip_separator(input: ParseStream<'_>) -> Result<()> {
+    if !input.is_empty() && (input.peek(Token![,]) || input.peek(Token![;])) {
+        let _: proc_macro2::TokenTree = input.parse()?;
+    }
+    Ok(())
+}
+
+fn parse_item(input: ParseStream<'_>, scope: Scope) -> Result<Item> {
+    let keyword: Ident = input.parse()?;
+    let item = match keyword.to_string().as_str() {
+        "topic" => Item::Route(parse_route(input, RouteKind::Topic)?),
+        "jobs" => Item::Route(parse_jobs_route(input, &keyword)?),
+        "pattern" => Item::Route(parse_route(input, RouteKind::Pattern)?),
+        "declare" if scope == Scope::Routes => Item::Declare(parse_declaration(input)?),
+        "scheduled_messages" if scope == Scope::Routes => {
+            Item::ScheduledMessages(parse_scheduled_messages(input)?)
+        }
+        "scheduled_messages" => {
+            return Err(Error::new(
+                keyword.span(),
+                "`scheduled_messages` is a top-level item: the schedules topic has a \
+                     consumer group of its own",
+            ))
+        }
+        "recurring_tasks" if scope == Scope::Routes => {
+            Item::RecurringTasks(parse_recurring_tasks(input)?)
+        }
+        "recurring_tasks" => {
+            return Err(Error::new(
+                keyword.span(),
+                "`recurring_tasks` is a top-level item: the tasks have a consumer group of \
+                     their own",
+            ))
+        }
+        "declare" => {
+            return Err(Error::new(
+                keyword.span(),
+                "`declare` is a top-level item: a declared topic belongs to no consumer group",
+            ))
+        }
+        "defaults" if scope == Scope::Routes => {
+            let content;
+            braced!(content in input);
+            Item::Defaults(parse_defaults(&content)?)
+        }
+        "consumer_group" if scope == Scope::Routes => {
+            let name = Name::parse_any(input)?;
+            let content;
+            braced!(content in input);
+            Item::ConsumerGroup {
+                name,
+                items: parse_items(&content, Scope::ConsumerGroup)?,
+            }
+        }
+        "subscription_group" if scope != Scope::SubscriptionGroup => {
+            parse_subscription_group(input)?
+        }
+        "multiplexing" => {
+            return Err(Error::new(
+                keyword.span(),
+                "`multiplexing` is a setting of a subscription group: \
+                     `subscription_group \"name\" { multiplexing: { connections: 3 }, topic ... }`",
+            ))
+        }
+        other => {
+            let expected = match scope {
+                Scope::Routes => {
+                    "`topic`, `jobs`, `pattern`, `declare`, `scheduled_messages`, \
+                         `recurring_tasks`, `consumer_group`, `subscription_group` or `defaults`"
+                }
+                Scope::ConsumerGroup => "`topic`, `jobs`, `pattern` or `subscription_group`",
+                Scope::SubscriptionGroup => "`topic`, `jobs` or `pattern`",
+            };
+            return Err(Error::new(
+                keyword.span(),
+                format!("unexpected `{other}`: expected {expected}"),
+            ));
+        }
+    };
+    Ok(item)
+}
+
+/// `subscription_group NAME { multiplexing: ..., topics and patterns }`, the setting anywhere
+/// in the block.
+fn parse_subscription_group(input: ParseStream<'_>) -> Result<Item> {
+    let name = Name::parse_any(input)?;
+    let content;
+    braced!(content in input);
+    let mut multiplexing = None;
+    let mut routes = Vec::new();
+    while !content.is_empty() {
+        if content.peek(Ident) && content.peek2(Token![:]) {
+            let (key, text) = parse_key(&content, SUBSCRIPTION_GROUP_KEYS, "subscription group")?;
+            if multiplexing.is_some() {
+                return Err(Error::new(key.span(), format!("`{text}` is set twice")));
+            }
+            content.parse::<Token![:]>()?;
+            multiplexing = Some(parse_multiplexing(&content, &key)?);
+        } else if let Item::Route(route) = parse_item(&content, Scope::SubscriptionGroup)? {
+            routes.push(route);
+        }
+        skip_separator(&content)?;
+    }
+    Ok(Item::SubscriptionGroup {
+        name,
+        multiplexing,
+        routes,
+    })
+}
+
+/// `multiplexing: { connections: N }` or an expression of type `Multiplexing`. A literal count
+/// below 1, and Karafka's dynamic settings, are refused here.
+fn parse_multiplexing(input: ParseStream<'_>, key: &Ident) -> Result<Multiplexing> {
+    if !input.peek(Brace) {
+        return Ok(Multiplexing::Expr(Box::new(input.parse()?)));
+    }
+    let mut connections = None;
+    for (setting, value) in parse_block(input, key)? {
+        match &setting {
+            BlockKey::Ident(ident) if ident == "connections" => {
+                if let Expr::Lit(ExprLit {
+                    lit: Lit::Int(count),
+                    ..
+                }) = &value
+                {
+                    if count.base10_parse::<u64>()? == 0 {
+                        return Err(Error::new(count.span(), "`connections` must be at least 1"));
+                    }
+                }
+                connections = Some(value);
+            }
+            BlockKey::Ident(ident) if ident == "max" => {
+                return Err(Error::new(
+                    ident.span(),
+                    "Karafka's `max` is `connections` here: the number of connections is static",
+                ))
+            }
+            BlockKey::Ident(ident) if ident == "min" || ident == "boot" => {
+                return Err(Error::new(
+                    ident.span(),
+                    format!(
+                    "`{ident}` belongs to Karafka's dynamic multiplexing, which is not offered: \
+                         set the static number with `connections`"
+                ),
+                ))
+            }
+            other => {
+                let span = match other {
+                    BlockKey::Ident(ident) => ident.span(),
+                    BlockKey::Str(text) => text.span(),
+                };
+                return Err(Error::new(span, "`multiplexing` takes `connections`"));
+            }
+        }
+    }
+    connections
+        .map(|count| Multiplexing::Connections(Box::new(count)))
+        .ok_or_else(|| {
+            Error::new(
+                key.span(),
+                "`multiplexing` needs `connections`, e.g. `{ connections: 3 }`",
+            )
+        })
 }
 
 fn parse_route(input: ParseStream<'_>, kind: RouteKind) -> Result<Route> {
@@ -295,6 +467,72 @@ fn parse_route(input: ParseStream<'_>, kind: RouteKind) -> Result<Route> {
     })
 }
 
+/// `jobs NAME => [JobA, JobB]` or `jobs NAME { jobs: [JobA, JobB], key: value, ... }`: a topic
+/// whose consumer is the built-in job consumer, performing the job types listed.
+fn parse_jobs_route(input: ParseStream<'_>, keyword: &Ident) -> Result<Route> {
+    let name = Name::parse_any(input)?;
+    if name.literal().is_some_and(|name| name.is_empty()) {
+        return Err(Error::new(name.span(), "a topic name must not be empty"));
+    }
+    let settings = if input.peek(Token![=>]) {
+        let arrow: Token![=>] = input.parse()?;
+        Settings {
+            entries: vec![Setting {
+                key: Ident::new("jobs", arrow.spans[0]),
+                value: Value::Types(parse_job_types(input)?),
+            }],
+        }
+    } else {
+        let content;
+        braced!(content in input);
+        parse_settings(&content)?
+    };
+    if !settings.entries.iter().any(|entry| is_jobs_key(&entry.key)) {
+        return Err(Error::new(
+            keyword.span(),
+            "a `jobs` route lists its job types: `jobs: [SendEmail, ...]`",
+        ));
+    }
+    Ok(Route {
+        kind: RouteKind::Topic,
+        name,
+        settings,
+    })
+}
+
+/// `[JobA, JobB]`: at least one job type.
+fn parse_job_types(input: ParseStream<'_>) -> Result<Vec<Type>> {
+    let content;
+    let brackets = bracketed!(content in input);
+    let types: Vec<Type> = Punctuated::<Type, Token![,]>::parse_terminated(&content)?
+        .into_iter()
+        .collect();
+    if types.is_empty() {
+        return Err(Error::new(
+            brackets.span.join(),
+            "list at least one job type, e.g. `[SendEmail]`",
+        ));
+    }
+    Ok(types)
+}
+
+/// A `defaults` block: topic settings, except the job types (those are a topic's own).
+fn parse_defaults(input: ParseStream<'_>) -> Result<Settings> {
+    let settings = parse_settings(input)?;
+    if let Some(jobs) = settings
+        .entries
+        .iter()
+        .find(|entry| is_jobs_key(&entry.key))
+    {
+        return Err(Error::new(
+            jobs.key.span(),
+            "`jobs` is not a default: list job types on their own topic, e.g. \
+             `jobs \"default\" => [SendEmail]`",
+        ));
+    }
+    Ok(settings)
+}
+
 fn parse_declaration(input: ParseStream<'_>) -> Result<Declaration> {
     let name = Name::parse_any(input)?;
     if name.literal().is_some_and(|name| name.is_empty()) {
@@ -327,6 +565,111 @@ fn parse_declaration(input: ParseStream<'_>) -> Result<Declaration> {
         settings,
         config: config.unwrap_or_default(),
     })
+}
+
+/// A `recurring_tasks { ... }` block: settings and `task NAME { ... }` items, in any order.
+fn parse_recurring_tasks(input: ParseStream<'_>) -> Result<RecurringTasks> {
+    let content;
+    braced!(content in input);
+    let mut settings: Vec<(Ident, Expr)> = Vec::new();
+    let mut tasks: Vec<RecurringTask> = Vec::new();
+    while !content.is_empty() {
+        if content.peek(Ident) && content.peek2(Token![:]) {
+            parse_setting(
+                &content,
+                &mut settings,
+                RECURRING_TASKS_KEYS,
+                "recurring_tasks",
+            )?;
+        } else {
+            let keyword: Ident = content.parse()?;
+            if keyword != "task" {
+                return Err(Error::new(
+                    keyword.span(),
+                    format!(
+                        "unexpected `{keyword}`: expected `task \"name\" {{ ... }}` or one of: {}",
+                        RECURRING_TASKS_KEYS.join(", ")
+                    ),
+                ));
+            }
+            tasks.push(parse_recurring_task(&content)?);
+        }
+        if !content.is_empty() && (content.peek(Token![,]) || content.peek(Token![;])) {
+            let _: proc_macro2::TokenTree = content.parse()?;
+        }
+    }
+    let names = tasks.iter().map(|task| &task.name);
+    if let Some((name, literal)) = repeated(names) {
+        return Err(Error::new(
+            name.span(),
+            format!("recurring task `{literal}` is declared twice"),
+        ));
+    }
+    Ok(RecurringTasks { settings, tasks })
+}
+
+/// `task NAME { cron: ..., run: ... }`; `cron` is required.
+fn parse_recurring_task(input: ParseStream<'_>) -> Result<RecurringTask> {
+    let name = Name::parse_any(input)?;
+    let content;
+    braced!(content in input);
+    let settings = parse_settings_list(&content, TASK_KEYS, "task")?;
+    if !settings.iter().any(|(key, _)| key == "cron") {
+        let described = name
+            .literal()
+            .map_or_else(|| "this task".to_owned(), |name| format!("task `{name}`"));
+        return Err(Error::new(
+            name.span(),
+            format!("{described} has no schedule: add `cron: \"*/5 * * * *\"`"),
+        ));
+    }
+    Ok(RecurringTask { name, settings })
+}
+
+fn parse_scheduled_messages(input: ParseStream<'_>) -> Result<ScheduledMessages> {
+    let name = Name::parse_any(input)?;
+    if name.literal().is_some_and(|name| name.is_empty()) {
+        return Err(Error::new(name.span(), "a topic name must not be empty"));
+    }
+    let mut settings = Vec::new();
+    if input.peek(Brace) {
+        let content;
+        braced!(content in input);
+        settings = parse_settings_list(&content, SCHEDULED_MESSAGES_KEYS, "scheduled_messages")?;
+    }
+    Ok(ScheduledMessages { name, settings })
+}
+
+/// `key: value, ...` to the end of `content`, each key one of `keys` and given once.
+fn parse_settings_list(
+    content: ParseStream<'_>,
+    keys: &[&str],
+    what: &str,
+) -> Result<Vec<(Ident, Expr)>> {
+    let mut settings = Vec::new();
+    while !content.is_empty() {
+        parse_setting(content, &mut settings, keys, what)?;
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(settings)
+}
+
+/// One `key: value` (a key of `keys`) into `settings`, refusing a key given before.
+fn parse_setting(
+    content: ParseStream<'_>,
+    settings: &mut Vec<(Ident, Expr)>,
+    keys: &[&str],
+    what: &str,
+) -> Result<()> {
+    let (key, text) = parse_key(content, keys, what)?;
+    if settings.iter().any(|(known, _)| *known == key) {
+        return Err(Error::new(key.span(), format!("`{text}` is set twice")));
+    }
+    content.parse::<Token![:]>()?;
+    settings.push((key, content.parse()?));
+    Ok(())
 }
 
 /// A declaration's `config` block: topic-level settings, each a quoted name.
@@ -368,15 +711,22 @@ fn parse_settings(input: ParseStream<'_>) -> Result<Settings> {
         if !REPEATABLE.contains(&name.as_str()) && entries.iter().any(|entry| entry.key == key) {
             return Err(Error::new(key.span(), format!("`{name}` is set twice")));
         }
-        if is_consumer_key(&key) && entries.iter().any(|entry| is_consumer_key(&entry.key)) {
-            return Err(Error::new(
-                key.span(),
-                "a topic has one consumer: set either `consumer` or `consumer_with`",
-            ));
+        if let Some(other) = entries
+            .iter()
+            .find(|entry| is_consumer_key(&key) && is_consumer_key(&entry.key))
+        {
+            let message = if is_jobs_key(&key) || is_jobs_key(&other.key) {
+                "a jobs topic's consumer is the built-in job consumer: set either `jobs` or a \
+                 consumer"
+            } else {
+                "a topic has one consumer: set either `consumer` or `consumer_with`"
+            };
+            return Err(Error::new(key.span(), message));
         }
         input.parse::<Token![:]>()?;
         let value = match name.as_str() {
             "consumer" => Value::Type(Box::new(input.parse()?)),
+            "jobs" => Value::Types(parse_job_types(input)?),
             "kafka" | "throttle" => Value::Block(parse_block(input, &key)?),
             // These also take the builder's own value, e.g. `VirtualPartitions::by_key()`.
             "config" | "dead_letter_queue" | "virtual_partitions" | "deserializers"
@@ -477,9 +827,11 @@ fn routes_of(items: &[Item]) -> impl Iterator<Item = &Route> {
             match item {
                 Item::Route(route) => Box::new(std::iter::once(route)),
                 Item::SubscriptionGroup { routes, .. } => Box::new(routes.iter()),
-                Item::Defaults(_) | Item::ConsumerGroup { .. } | Item::Declare(_) => {
-                    Box::new(std::iter::empty())
-                }
+                Item::Defaults(_)
+                | Item::ConsumerGroup { .. }
+                | Item::Declare(_)
+                | Item::ScheduledMessages(_)
+                | Item::RecurringTasks(_) => Box::new(std::iter::empty()),
             }
         })
 }
@@ -584,5 +936,23 @@ impl Settings {
                     )
                 )
             })
+    }
+}
+
+/// A second `recurring_tasks` block: an app has one schedule.
+fn check_recurring_tasks_once(items: &[Item]) -> Result<()> {
+    let mut blocks = items.iter().filter_map(|item| match item {
+        Item::RecurringTasks(block) => Some(block),
+        _ => None,
+    });
+    match (blocks.next(), blocks.next()) {
+        (Some(_), Some(second)) => Err(Error::new(
+            second
+                .tasks
+                .first()
+                .map_or_else(Span::call_site, |task| task.name.span()),
+            "`recurring_tasks` is given twice: an app has one schedule; put every task in one block",
+        )),
+        _ => Ok(()),
     }
 }

@@ -8,7 +8,8 @@ use syn::spanned::Spanned;
 use syn::{Error, Expr, ExprLit, Lit, Result};
 
 use crate::ast::{
-    BlockKey, Declaration, Item, Name, Route, RouteKind, Routes, Setting, Settings, Value,
+    BlockKey, Declaration, Item, Multiplexing, Name, RecurringTasks, Route, RouteKind, Routes,
+    ScheduledMessages, Setting, Settings, Value,
 };
 
 pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
@@ -26,8 +27,14 @@ pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
                     quote! { .topic(#route) }
                 }
                 Item::Declare(declaration) => declare_call(declaration),
-                Item::SubscriptionGroup { name, routes } => {
-                    let group = subscription_group(name, routes)?;
+                Item::ScheduledMessages(scheduled) => scheduled_messages_call(scheduled),
+                Item::RecurringTasks(block) => recurring_tasks_call(block),
+                Item::SubscriptionGroup {
+                    name,
+                    multiplexing,
+                    routes,
+                } => {
+                    let group = subscription_group(name, multiplexing.as_ref(), routes)?;
                     quote! { .subscription_group(#group) }
                 }
                 Item::ConsumerGroup { name, items } => {
@@ -35,12 +42,15 @@ pub(crate) fn routes(routes: &Routes) -> Result<TokenStream> {
                         .iter()
                         .map(|item| match item {
                             Item::Route(route) => route_expr(route).map(|route| quote! { .topic(#route) }),
-                            Item::SubscriptionGroup { name, routes } => {
-                                subscription_group(name, routes).map(|group| quote! { .subscription_group(#group) })
+                            Item::SubscriptionGroup { name, multiplexing, routes } => {
+                                subscription_group(name, multiplexing.as_ref(), routes)
+                                    .map(|group| quote! { .subscription_group(#group) })
                             }
-                            Item::Defaults(_) | Item::ConsumerGroup { .. } | Item::Declare(_) => {
-                                Ok(TokenStream::new())
-                            }
+                            Item::Defaults(_)
+                            | Item::ConsumerGroup { .. }
+                            | Item::Declare(_)
+                            | Item::ScheduledMessages(_)
+                            | Item::RecurringTasks(_) => Ok(TokenStream::new()),
                         })
                         .collect::<Result<TokenStream>>()?;
                     quote! { .consumer_group(::karafka::routing::ConsumerGroup::new(#name) #members) }
@@ -66,12 +76,66 @@ fn declare_call(declaration: &Declaration) -> TokenStream {
     quote! { .declare(#name, ::karafka::routing::TopicConfig::new() #(#methods)* #(#settings)*) }
 }
 
-fn subscription_group(name: &Name, routes: &[Route]) -> Result<TokenStream> {
+/// `scheduled_messages NAME { group_id: g, interval: 250 }` as
+/// `recurring_tasks { interval: 1000, task "a" { cron: "...", run: ... } }` as
+/// `.recurring_tasks(RecurringTasks::new().interval(..).task(Task::new("a").cron(..).run(..)))`;
+/// an integer `interval` is milliseconds.
+fn recurring_tasks_call(block: &RecurringTasks) -> TokenStream {
+    let settings = block.settings.iter().map(|(key, value)| {
+        let value = if key == "interval" {
+            millis(value)
+        } else {
+            quote! { #value }
+        };
+        quote_spanned! {key.span()=> .#key(#value) }
+    });
+    let tasks = block.tasks.iter().map(|task| {
+        let name = &task.name;
+        let methods = task
+            .settings
+            .iter()
+            .map(|(key, value)| quote_spanned! {value.span()=> .#key(#value) });
+        quote! { .task(::karafka::recurring_tasks::Task::new(#name) #(#methods)*) }
+    });
+    quote! {
+        .recurring_tasks(::karafka::recurring_tasks::RecurringTasks::new() #(#settings)* #(#tasks)*)
+    }
+}
+
+/// `.scheduled_messages(ScheduledMessages::new(NAME).group_id(g).interval(250 ms))`.
+fn scheduled_messages_call(scheduled: &ScheduledMessages) -> TokenStream {
+    let name = &scheduled.name;
+    let methods = scheduled.settings.iter().map(|(key, value)| {
+        let value = if key == "interval" {
+            millis(value)
+        } else {
+            quote! { #value }
+        };
+        quote_spanned! {value.span()=> .#key(#value) }
+    });
+    quote! {
+        .scheduled_messages(::karafka::routing::ScheduledMessages::new(#name) #(#methods)*)
+    }
+}
+
+/// `SubscriptionGroup::new(NAME).multiplexing(...).topic(...)...`; the connections' count is
+/// spanned at its token, so a value of the wrong type is reported there.
+fn subscription_group(
+    name: &Name,
+    multiplexing: Option<&Multiplexing>,
+    routes: &[Route],
+) -> Result<TokenStream> {
+    let multiplexing = multiplexing.map(|multiplexing| match multiplexing {
+        Multiplexing::Connections(count) => quote_spanned! {count.span()=>
+            .multiplexing(::karafka::routing::Multiplexing::new().connections(#count))
+        },
+        Multiplexing::Expr(expr) => quote_spanned! {expr.span()=> .multiplexing(#expr) },
+    });
     let topics = routes
         .iter()
         .map(|route| route_expr(route).map(|route| quote! { .topic(#route) }))
         .collect::<Result<TokenStream>>()?;
-    Ok(quote! { ::karafka::routing::SubscriptionGroup::new(#name) #topics })
+    Ok(quote! { ::karafka::routing::SubscriptionGroup::new(#name) #multiplexing #topics })
 }
 
 fn route_expr(route: &Route) -> Result<TokenStream> {
@@ -92,6 +156,7 @@ fn setting_call(setting: &Setting) -> Result<TokenStream> {
     let name = key.to_string();
     Ok(match (name.as_str(), &setting.value) {
         ("consumer", Value::Type(ty)) => quote_spanned! {ty.span()=> .consumer::<#ty>() },
+        ("jobs", Value::Types(types)) => job_calls(types),
         ("max_wait_time" | "expire_in" | "delay_by", Value::Expr(expr)) => {
             let duration = millis(expr);
             quote_spanned! {expr.span()=> .#key(#duration) }
@@ -234,6 +299,15 @@ fn setting_call(setting: &Setting) -> Result<TokenStream> {
             ))
         }
     })
+}
+
+/// `jobs: [JobA, JobB]` as `.job::<JobA>().job::<JobB>()`, each spanned at its type, so a type
+/// that is not a `Job` is reported there.
+fn job_calls(types: &[syn::Type]) -> TokenStream {
+    types
+        .iter()
+        .map(|ty| quote_spanned! {ty.span()=> .job::<#ty>() })
+        .collect()
 }
 
 /// Splits out the block's `name` entry, which the feature's constructor takes.

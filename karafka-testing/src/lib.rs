@@ -50,6 +50,7 @@
 
 mod produce;
 
+use karafka::jobs::Jobs;
 use karafka::messages::Message;
 use karafka::producer::Producer;
 use karafka::testing::TestRuntime;
@@ -169,6 +170,42 @@ impl TestApp {
     /// `true` when every job finished within `shutdown_timeout`.
     pub async fn shutdown(&self) -> bool {
         self.runtime.shutdown().await
+    }
+
+    /// Enqueues background jobs ([`karafka::jobs`]) to the in-memory topics, as
+    /// [`App::jobs`] does on Kafka; [`TestApp::consume`] of the jobs topic performs them.
+    ///
+    /// ```
+    /// # use karafka::jobs::{Job, JobContext};
+    /// # use karafka::{async_trait, routes, App, Config};
+    /// # use karafka_testing::TestApp;
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct SendEmail {
+    ///     to: String,
+    /// }
+    ///
+    /// #[async_trait]
+    /// impl Job for SendEmail {
+    ///     async fn perform(&self, _: &mut JobContext<'_>) -> anyhow::Result<()> {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # async fn sends() -> anyhow::Result<()> {
+    /// # let app = App::builder()
+    /// #     .config(Config::default().kafka("bootstrap.servers", "127.0.0.1:9092"))
+    /// #     .routes(routes! { jobs "mailers" => [SendEmail] })
+    /// #     .build()?;
+    /// let app = TestApp::new(app);
+    /// app.jobs().enqueue(&SendEmail { to: "ada@example.com".into() }).await?;
+    /// app.consume("mailers").await?;
+    /// assert_eq!(app.committed("mailers", 0), Some(1));
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build()
+    /// #     .unwrap().block_on(sends()).unwrap();
+    /// ```
+    pub fn jobs(&self) -> Jobs {
+        self.runtime.jobs()
     }
 
     /// The app's producer, writing to the in-memory topics (hand it to code under test).

@@ -63,6 +63,17 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// A record of the output topic of an exactly-once run, as a `read_committed` reader sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Output {
+    /// The output partition it was read from.
+    pub partition: i32,
+    /// The input message it was made of: its partition.
+    pub source_partition: i32,
+    /// And its offset.
+    pub source_offset: i64,
+}
+
 /// A committed offset: read back from the broker, or acknowledged by it to a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommitSample {
@@ -83,6 +94,9 @@ pub struct Expectations {
     pub killed: HashSet<u32>,
     /// Subjects that left their group for an overdue job: the same holds for them.
     pub evicted: HashSet<u32>,
+    /// The subjects transform in transactions: the output topic is audited instead of the
+    /// handling logs (an aborted transaction's handling is redone by design).
+    pub exactly_once: bool,
 }
 
 /// Everything a run left behind.
@@ -104,6 +118,8 @@ pub struct History {
     pub final_commits: Vec<Option<i64>>,
     /// The end offset of every partition.
     pub ends: Vec<i64>,
+    /// The output topic of an exactly-once run, partition by partition, in offset order.
+    pub outputs: Vec<Output>,
 }
 
 /// A subject's log line could not be read.

@@ -2,4 +2,5 @@
 //! injects faults and samples committed offsets, and an auditor that checks the run's history.
 
 pub mod audit;
+pub mod exactly_once;
 pub mod history;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use karafka::admin::Admin;
+use karafka::config::Cluster;
 use karafka::instrumentation::{AcknowledgedCommit, COMMITS_TARGET};
 use karafka::routing::Routes;
 use karafka::server::Readiness;
@@ -23,11 +24,32 @@ use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt as
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 pub mod browser;
+pub mod secure;
 pub mod web;
 
 /// The broker the tests use: `KAFKA_BOOTSTRAP_SERVERS`, or the one `scripts/kafka up` starts.
 pub fn bootstrap_servers() -> String {
     std::env::var("KAFKA_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9092".into())
+}
+
+/// The second cluster of the several-cluster tests: `KAFKA_SECOND_BOOTSTRAP_SERVERS`, or the
+/// broker `scripts/kafka second up` starts.
+pub fn second_bootstrap_servers() -> String {
+    std::env::var("KAFKA_SECOND_BOOTSTRAP_SERVERS").unwrap_or_else(|_| "127.0.0.1:9392".into())
+}
+
+/// The second cluster, as routes on it name it.
+pub fn second_cluster() -> Cluster {
+    Cluster::of(
+        &[("bootstrap.servers", second_bootstrap_servers())]
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// An admin client of the second cluster.
+pub fn second_admin() -> Admin {
+    Admin::for_cluster(&config("admin"), &second_cluster()).expect("admin client")
 }
 
 /// A name no other test (or earlier run) uses.
@@ -65,6 +87,27 @@ pub async fn create_topic(topic: &str, partitions: i32) {
         .create_topic(topic, partitions, 1)
         .await
         .expect("topic created");
+}
+
+/// A source topic (one partition), its dead-letter topic (`dlq_partitions` partitions), both
+/// created, and a consumer group, named after `name` for one test.
+pub async fn topics_with_dlq(name: &str, dlq_partitions: i32) -> (String, String, String) {
+    let (source, dlq, group) = (
+        unique(name),
+        unique(&format!("{name}-dlq")),
+        unique(&format!("{name}-group")),
+    );
+    create_topic(&source, 1).await;
+    create_topic(&dlq, dlq_partitions).await;
+    (source, dlq, group)
+}
+
+/// A topic of `partitions` partitions, created, and a consumer group, named after `name` for
+/// one test.
+pub async fn topic_and_group(name: &str, partitions: i32) -> (String, String) {
+    let (topic, group) = (unique(name), unique(&format!("{name}-group")));
+    create_topic(&topic, partitions).await;
+    (topic, group)
 }
 
 /// A producer for the test broker.
@@ -539,6 +582,11 @@ impl Probe {
         }
     }
 
+    /// The process's id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends `signal` (e.g. `"TERM"`, `"KILL"`) to the process.
     pub fn signal(&self, signal: &str) {
         send_signal(self.child.id(), signal);
@@ -582,6 +630,34 @@ impl Probe {
     fn stderr_text(&self) -> String {
         read_text(&self.stderr)
     }
+}
+
+/// The running (not zombie) children of process `pid`, e.g. the nodes of a swarm: Linux lists a
+/// process's children per thread that started them.
+pub fn child_pids(pid: u32) -> Vec<u32> {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let mut children: Vec<u32> = threads
+        .filter_map(|thread| std::fs::read_to_string(thread.ok()?.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .filter(|child| running(*child))
+        .collect();
+    children.sort_unstable();
+    children
+}
+
+/// Whether process `pid` exists and is not a zombie (ended, not yet reaped).
+pub fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 /// Sends `signal` (e.g. `"TERM"`, `"TSTP"`) to process `pid`.

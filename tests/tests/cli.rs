@@ -237,6 +237,7 @@ async fn every_command_has_help_and_errors_are_one_line() {
         vec!["consumer-groups", "seek", "--help"],
         vec!["consumer-groups", "copy", "--help"],
         vec!["cluster", "--help"],
+        vec!["tasks", "trigger", "--help"],
     ] {
         let (code, out, err) = cli(&args, "help-topic", &[]).await;
         assert_eq!(code, Some(0), "{args:?}: {err}");

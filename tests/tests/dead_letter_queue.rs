@@ -133,14 +133,7 @@ async fn dead_letters(topic: &str) -> Vec<(Value, BTreeMap<String, String>, Opti
 
 /// Topics and a group for one test; the dead-letter topic has two partitions.
 async fn setup(name: &str) -> (String, String, String) {
-    let (source, dlq, group) = (
-        unique(name),
-        unique(&format!("{name}-dlq")),
-        unique(&format!("{name}-group")),
-    );
-    create_topic(&source, 1).await;
-    create_topic(&dlq, 2).await;
-    (source, dlq, group)
+    topics_with_dlq(name, 2).await
 }
 
 fn handled_numbers(log: &Log) -> Vec<i64> {

@@ -1,9 +1,11 @@
 //! No output of an app shows the value of a secret setting, whatever goes wrong: a setting this
 //! build does not support, a value of the wrong type, a value librdkafka refuses, an unreachable
-//! broker, a broker that refuses the SASL handshake, and `info`.
+//! broker, a broker that refuses the SASL handshake, and `info`; nor does a whole run over
+//! SASL_SSL with the broker's real password, logged at debug level.
 
 use std::time::Duration;
 
+use karafka_integration_tests::secure::{Secured, SCRAM_PASSWORD};
 use karafka_integration_tests::*;
 
 const PROBE: &str = env!("CARGO_BIN_EXE_probe");
@@ -101,4 +103,42 @@ async fn connection_failures_never_show_a_secret() {
     failing_server("an unreachable broker", &unreachable).await;
     // The test broker speaks PLAINTEXT only: the SASL handshake is refused.
     failing_server("a refused SASL handshake", &sasl).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_run_over_sasl_never_shows_the_password() {
+    let (topic, group) = topic_and_group("secrets-sasl", 1).await;
+    produce_to(&topic, 0, &["{}"; 3]).await;
+    let mut env = Secured::SaslSsl.env();
+    // Everything the app and librdkafka say about security, at debug level.
+    env.push(("KARAFKA_KAFKA__DEBUG".into(), "security,broker".into()));
+    env.push(("RUST_LOG".into(), "debug".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let hidden = |case: &str, stdout: &str, stderr: &str| {
+        assert!(
+            !stdout.contains(SCRAM_PASSWORD) && !stderr.contains(SCRAM_PASSWORD),
+            "{case} printed the password:\nstdout: {stdout}\nstderr: {stderr}"
+        );
+    };
+
+    let mut server = Probe::spawn(PROBE, &topic, &group, &env);
+    server.wait_handled(3, Duration::from_secs(60)).await;
+    server.signal("TERM");
+    let (code, err) = server.wait(Duration::from_secs(60)).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("SASL"),
+        "librdkafka's security lines are in the log: {err}"
+    );
+    hidden("the server", &server.stdout_text(), &err);
+
+    for command in [
+        &["info"][..],
+        &["consumer-groups", "lag", "--group", &group],
+        &["topics", "plan"],
+    ] {
+        let (code, out, err) = Probe::output(PROBE, command, &topic, &env).await;
+        assert_eq!(code, Some(0), "{command:?}: {out}{err}");
+        hidden(&format!("{command:?}"), &out, &err);
+    }
 }

@@ -10,6 +10,9 @@ pub enum AdminError {
     /// The admin clients could not be created.
     #[error("the admin client could not be created: {0}")]
     Create(String),
+    /// The OAuth token provider failed, or librdkafka refused its token.
+    #[error("no OAuth token for the admin client: {0}")]
+    OAuth(String),
     /// The brokers did not answer.
     #[error("cannot reach the brokers at {servers}: {error}")]
     Unreachable {

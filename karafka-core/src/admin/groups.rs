@@ -102,7 +102,8 @@ impl Admin {
     pub async fn delete_consumer_group(&self, group: &str) -> Result<(), AdminError> {
         self.refuse_active(group).await?;
         let outcome = self
-            .admin
+            .client()
+            .await?
             .delete_groups(&[group], &Self::options())
             .await
             .map_err(AdminError::request)?;

@@ -6,6 +6,7 @@ mod cluster;
 mod convert;
 mod error;
 mod groups;
+mod oauth;
 mod offsets;
 mod plan;
 mod read;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::BaseConsumer;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::error::KafkaError;
 use rdkafka::ClientConfig;
 
@@ -27,12 +28,14 @@ pub use groups::{CommittedOffsets, GroupListing};
 pub use offsets::PartitionLag;
 pub use plan::{plan, ClusterTopic, TopicChange};
 
-use crate::config::{admin_config, redact_kafka_error, Config};
+use crate::config::{admin_config, redact_kafka_error, Cluster, Config, KafkaSettings, OAuthHook};
+use oauth::AdminOAuth;
 
 /// How long an admin request waits for the cluster.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Runs admin requests against the cluster of a [`Config`]. Cheap to clone.
+/// Runs admin requests against one cluster: the one of a [`Config`]'s `[kafka]`, or a route's
+/// ([`Admin::for_cluster`]). Cheap to clone.
 #[derive(Clone)]
 pub struct Admin {
     admin: Arc<AdminClient<DefaultClientContext>>,
@@ -41,6 +44,8 @@ pub struct Admin {
     metadata: Arc<BaseConsumer>,
     base: ClientConfig,
     servers: String,
+    /// With an OAuth token provider: the tokens this admin hands its clients.
+    oauth: Option<Arc<AdminOAuth>>,
 }
 
 /// `base` for a consumer that reads only committed records, as the runtime's consumers do:
@@ -58,16 +63,55 @@ impl Admin {
     /// # Errors
     /// [`AdminError::Create`] when the settings are refused.
     pub fn new(config: &Config) -> Result<Self, AdminError> {
-        let base = admin_config(&config.kafka, &config.client_id)
+        Self::with_settings(config, &config.kafka)
+    }
+
+    /// Admin clients for `cluster` (e.g. [`App::cluster_of`](crate::App::cluster_of) a topic
+    /// whose route consumes from another cluster): the settings of `config` with their connection
+    /// settings replaced by the cluster's. Connects lazily.
+    ///
+    /// # Errors
+    /// [`AdminError::Create`] when the settings are refused.
+    pub fn for_cluster(config: &Config, cluster: &Cluster) -> Result<Self, AdminError> {
+        Self::with_settings(config, &cluster.client_settings(&config.kafka))
+    }
+
+    /// Admin clients with `kafka` for settings, and `config`'s client id and OAuth provider.
+    fn with_settings(config: &Config, kafka: &KafkaSettings) -> Result<Self, AdminError> {
+        let base = admin_config(kafka, &config.client_id)
             .map_err(|error| AdminError::Create(error.to_string()))?;
         let create =
             |error: KafkaError| AdminError::Create(redact_kafka_error(error, &base).to_string());
+        let oauth = AdminOAuth::new(OAuthHook::new(&config.oauth), &base).map(Arc::new);
+        let admin = Arc::new(base.create().map_err(create)?);
+        let metadata = Arc::new(read_committed(&base).create().map_err(create)?);
+        if let Some(oauth) = &oauth {
+            oauth.keep_fresh(&admin, &metadata);
+        }
         Ok(Self {
-            admin: Arc::new(base.create().map_err(create)?),
-            metadata: Arc::new(read_committed(&base).create().map_err(create)?),
+            admin,
+            metadata,
             servers: base.get("bootstrap.servers").unwrap_or_default().to_owned(),
             base,
+            oauth,
         })
+    }
+
+    /// The admin client, holding a fresh OAUTHBEARER token when there is a provider.
+    async fn client(&self) -> Result<&AdminClient<DefaultClientContext>, AdminError> {
+        self.authorize().await?;
+        Ok(&self.admin)
+    }
+
+    /// With an OAuth token provider, makes sure the admin and metadata clients hold a token
+    /// that is not due for a refresh.
+    async fn authorize(&self) -> Result<(), AdminError> {
+        if let Some(oauth) = &self.oauth {
+            oauth.fresh().await?;
+            oauth.authorize(self.admin.inner())?;
+            oauth.authorize(self.metadata.client())?;
+        }
+        Ok(())
     }
 
     fn options() -> AdminOptions {
@@ -82,9 +126,13 @@ impl Admin {
         config
             .set("group.id", group)
             .set("enable.auto.commit", "false");
-        config
+        let consumer: BaseConsumer = config
             .create()
-            .map_err(|error| AdminError::Create(redact_kafka_error(error, &config).to_string()))
+            .map_err(|error| AdminError::Create(redact_kafka_error(error, &config).to_string()))?;
+        if let Some(oauth) = &self.oauth {
+            oauth.authorize(consumer.client())?;
+        }
+        Ok(consumer)
     }
 
     /// Runs a blocking librdkafka call off the async threads.
@@ -92,6 +140,7 @@ impl Admin {
         &self,
         call: impl FnOnce(&Admin) -> Result<T, AdminError> + Send + 'static,
     ) -> Result<T, AdminError> {
+        self.authorize().await?;
         let admin = self.clone();
         // The task only fails if the call panicked; report it as a cancelled request.
         tokio::task::spawn_blocking(move || call(&admin))

@@ -57,11 +57,30 @@ impl Admin {
                         messages.push(message);
                     }
                     Some(Err(error)) => return Err(AdminError::request(error)),
-                    None => {}
+                    // Transaction markers and aborted records are never returned: the read
+                    // position tells when only those were left.
+                    None => {
+                        next = next.max(read_position(&consumer, &topic, partition));
+                    }
                 }
             }
             Ok(messages)
         })
         .await
     }
+}
+
+/// Where `consumer` reads `partition` of `topic` next, as far as it fetched; `-1` when unknown.
+fn read_position(consumer: &BaseConsumer, topic: &str, partition: i32) -> i64 {
+    consumer
+        .position()
+        .ok()
+        .and_then(|list| {
+            list.find_partition(topic, partition)
+                .and_then(|element| match element.offset() {
+                    Offset::Offset(offset) => Some(offset),
+                    _ => None,
+                })
+        })
+        .unwrap_or(-1)
 }

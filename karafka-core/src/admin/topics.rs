@@ -54,7 +54,8 @@ impl Admin {
             |new_topic, (key, value)| new_topic.set(key, value),
         );
         let outcome = self
-            .admin
+            .client()
+            .await?
             .create_topics([&new_topic], &Self::options())
             .await
             .map_err(AdminError::request)?;
@@ -67,7 +68,8 @@ impl Admin {
     /// [`AdminError::Topic`] with the broker's reason (e.g. no such topic).
     pub async fn delete_topic(&self, topic: &str) -> Result<(), AdminError> {
         let outcome = self
-            .admin
+            .client()
+            .await?
             .delete_topics(&[topic], &Self::options())
             .await
             .map_err(AdminError::request)?;
@@ -81,7 +83,8 @@ impl Admin {
     pub async fn create_partitions(&self, topic: &str, partitions: i32) -> Result<(), AdminError> {
         let count = usize::try_from(partitions).unwrap_or_default();
         let outcome = self
-            .admin
+            .client()
+            .await?
             .create_partitions([&NewPartitions::new(topic, count)], &Self::options())
             .await
             .map_err(AdminError::request)?;
@@ -120,7 +123,8 @@ impl Admin {
     ) -> Result<BTreeMap<String, String>, AdminError> {
         let specifier = ResourceSpecifier::Topic(topic);
         let described = self
-            .admin
+            .client()
+            .await?
             .describe_configs([&specifier], &Self::options())
             .await
             .map_err(AdminError::request)?;
@@ -159,7 +163,8 @@ impl Admin {
             |alter, (key, value)| alter.set(key, value),
         );
         let outcome = self
-            .admin
+            .client()
+            .await?
             .alter_configs([&alter], &Self::options())
             .await
             .map_err(AdminError::request)?;

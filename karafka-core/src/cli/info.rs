@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::config::{shown, KafkaSettings};
+use crate::config::{shown, Cluster, KafkaSettings};
 use crate::App;
 
 pub(super) fn run(app: &App) -> anyhow::Result<u8> {
@@ -32,17 +32,35 @@ fn render(app: &App) -> anyhow::Result<String> {
     writeln!(out, "\nConfiguration:\n")?;
     out.push_str(&toml::to_string(&config)?);
     writeln!(out, "\nRoutes:")?;
+    let main = app.config().cluster();
+    // Only routes and topics of another cluster than `[kafka]`'s name theirs.
+    let elsewhere = |cluster: &Cluster| {
+        if *cluster == main {
+            String::new()
+        } else {
+            format!(" on cluster {cluster}")
+        }
+    };
     let mut group = "";
     for subscription in &app.subscriptions {
         if subscription.group_id != group {
             group = &subscription.group_id;
             writeln!(out, "  consumer group {group}")?;
         }
-        writeln!(
+        write!(
             out,
-            "    subscription group {}",
-            subscription.subscription_group
+            "    subscription group {}{}",
+            subscription.subscription_group,
+            elsewhere(&subscription.cluster)
         )?;
+        if subscription.connections > 1 {
+            write!(
+                out,
+                " (multiplexing: {} connections)",
+                subscription.connections
+            )?;
+        }
+        writeln!(out)?;
         for route in &subscription.topics {
             let kind = if route.pattern.is_some() {
                 "pattern"
@@ -75,7 +93,10 @@ fn render(app: &App) -> anyhow::Result<String> {
     }
     writeln!(out, "\nDeclared topics (managed by `topics`):")?;
     for declared in &app.declared {
-        writeln!(out, "  {}: {}", declared.name, declared.config)?;
+        for cluster in &declared.clusters {
+            let on = elsewhere(cluster);
+            writeln!(out, "  {}: {}{on}", declared.name, declared.config)?;
+        }
     }
     Ok(out)
 }
@@ -91,7 +112,7 @@ mod tests {
         use std::time::Duration;
 
         use crate::middleware::{DeadLetterQueue, VirtualPartitions};
-        use crate::routing::{Routes, Topic, TopicConfig};
+        use crate::routing::{Multiplexing, Routes, SubscriptionGroup, Topic, TopicConfig};
 
         let routes = Routes::new()
             .topic(
@@ -108,6 +129,11 @@ mod tests {
                     .long_running_job(true),
             )
             .topic(Topic::new("orders_dlq").active(false))
+            .subscription_group(
+                SubscriptionGroup::new("fast")
+                    .multiplexing(Multiplexing::new().connections(3))
+                    .topic(Topic::new("clicks").consumer::<Noop>()),
+            )
             .declare(
                 "outbox",
                 TopicConfig::new()
@@ -123,6 +149,8 @@ mod tests {
         for line in [
             "dead-letter queue `orders_dlq` after 2 retries; 1 filter(s); 1 layer(s)",
             "up to 5 virtual partitions; long-running job",
+            "    subscription group default\n",
+            "    subscription group fast (multiplexing: 3 connections)\n      topic clicks -> Noop",
             "inactive (declared, not consumed)",
             "topic orders_dlq (consumer group app)",
             "Declared topics (managed by `topics`):\n  outbox: 6 partition(s), replication factor 1, \

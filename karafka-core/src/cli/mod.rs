@@ -1,4 +1,5 @@
-//! The app's command line: `server`, `info`, `topics ...`, `consumer-groups ...` and `cluster`.
+//! The app's command line: `server`, `swarm`, `info`, `topics ...`, `consumer-groups ...`,
+//! `cluster` and `tasks ...`.
 //!
 //! An app's `main` hands its app-building function to [`run`]:
 //!
@@ -13,6 +14,8 @@ mod cluster;
 mod consumer_groups;
 mod info;
 mod server;
+mod swarm;
+mod tasks;
 mod topics;
 
 use std::process::ExitCode;
@@ -33,6 +36,9 @@ struct Cli {
 enum Command {
     /// Consume the routed topics until SIGINT or SIGTERM.
     Server(server::ServerArgs),
+    /// Run the server in several node processes (`--nodes`, with `server`'s filters) under a
+    /// supervisor that replaces dead or silent nodes and hands signals on to them.
+    Swarm(swarm::SwarmArgs),
     /// Print the framework and librdkafka versions, the settings (secrets redacted) and the routes.
     Info,
     /// Make the cluster's topics match the routes' declared topics.
@@ -43,11 +49,15 @@ enum Command {
     /// Print the brokers, and each topic's partitions with their leader, replicas and in-sync
     /// replicas (under-replicated ones flagged).
     Cluster(cluster::ClusterArgs),
+    /// List the recurring tasks, or enable, disable or trigger one through the process that
+    /// runs them.
+    #[command(subcommand)]
+    Tasks(tasks::TasksCommand),
 }
 
 /// Parses the command line, builds the app with `app` and runs the command. Returns the process's
 /// exit code: 0 on success, 1 on an error (printed as one line), 2 when a server's shutdown timed
-/// out or `--detailed-exitcode` reports changes.
+/// out or `--detailed-exitcode` reports changes; `swarm` exits with its worst node's code.
 ///
 /// `--version` names the binary and karafka's version; [`run!`](crate::run) also gives the app's
 /// own version.
@@ -97,7 +107,7 @@ pub fn run_versioned(
     };
     // The server reports as it goes; one-shot commands print their result and errors only.
     let log_level = match cli.command {
-        Command::Server(_) => "info",
+        Command::Server(_) | Command::Swarm(_) => "info",
         _ => "error",
     };
     crate::instrumentation::init_logging(log_level);
@@ -119,10 +129,12 @@ fn execute(command: Command, app: impl FnOnce() -> anyhow::Result<App>) -> anyho
     block_on(app, |app| async move {
         match command {
             Command::Server(args) => server::run(app, &args).await,
+            Command::Swarm(args) => swarm::run(app, &args).await,
             Command::Info => info::run(&app),
             Command::Topics(args) => topics::run(&app, &args).await,
             Command::ConsumerGroups(command) => consumer_groups::run(&app, &command).await,
             Command::Cluster(args) => cluster::run(&app, &args).await,
+            Command::Tasks(command) => tasks::run(&app, &command).await,
         }
     })
 }

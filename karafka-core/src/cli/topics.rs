@@ -1,5 +1,5 @@
 //! `topics create | delete | reset | repartition | plan | align | migrate`: the routes' declared
-//! topics, applied to the cluster.
+//! topics, applied to the cluster of each (a route's own, or the app's).
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Write as _};
@@ -7,7 +7,8 @@ use std::io::{IsTerminal as _, Write as _};
 use clap::{Args, Subcommand};
 
 use crate::admin::{plan, Admin, TopicChange};
-use crate::routing::TopicConfig;
+use crate::config::Cluster;
+use crate::routing::{DeclaredTopic, TopicConfig};
 use crate::App;
 
 #[derive(Debug, Args)]
@@ -53,8 +54,7 @@ impl TopicsAction {
 }
 
 /// Asks on the terminal whether to delete the declared topics; `true` on yes.
-fn confirm_deletion(declared: &[(&str, &TopicConfig)]) -> anyhow::Result<bool> {
-    let names: Vec<&str> = declared.iter().map(|(name, _)| *name).collect();
+fn confirm_deletion(names: &[&str]) -> anyhow::Result<bool> {
     eprint!(
         "Delete the topics {} and every message in them? [y/N] ",
         names.join(", ")
@@ -71,22 +71,61 @@ fn is_yes(answer: &str) -> bool {
 }
 
 pub(super) async fn run(app: &App, args: &TopicsArgs) -> anyhow::Result<u8> {
-    let admin = Admin::new(app.config())?;
-    let declared: Vec<(&str, &TopicConfig)> = app
-        .declared
-        .iter()
-        .map(|topic| (topic.name.as_str(), &topic.config))
-        .collect();
     let deletes = matches!(args.action, TopicsAction::Delete | TopicsAction::Reset);
-    if deletes && !args.yes && std::io::stdin().is_terminal() && !confirm_deletion(&declared)? {
-        anyhow::bail!("nothing deleted: not confirmed (pass --yes to skip the question)");
+    if deletes && !args.yes && std::io::stdin().is_terminal() {
+        let names: Vec<&str> = app.declared.iter().map(|t| t.name.as_str()).collect();
+        if !confirm_deletion(&names)? {
+            anyhow::bail!("nothing deleted: not confirmed (pass --yes to skip the question)");
+        }
     }
-    let changed = match args.action {
-        TopicsAction::Delete => delete(&admin, &declared).await?,
+    let clusters = by_cluster(&app.declared);
+    let mut changed = false;
+    for (cluster, declared) in &clusters {
+        // One cluster prints as before; several name the cluster each change is made on.
+        if clusters.len() > 1 {
+            println!("# cluster {cluster}");
+        }
+        let admin = Admin::for_cluster(app.config(), cluster)?;
+        changed |= run_on(&admin, args.action, declared).await?;
+    }
+    if !changed {
+        println!("No changes.");
+    }
+    Ok(if args.detailed_exitcode && changed {
+        2
+    } else {
+        0
+    })
+}
+
+/// The declared topics of each cluster, the clusters in the order first named.
+fn by_cluster(declared: &[DeclaredTopic]) -> Vec<(&Cluster, Vec<(&str, &TopicConfig)>)> {
+    let mut clusters: Vec<(&Cluster, Vec<(&str, &TopicConfig)>)> = Vec::new();
+    for topic in declared {
+        for cluster in &topic.clusters {
+            let entry = (topic.name.as_str(), &topic.config);
+            match clusters.iter_mut().find(|(known, _)| *known == cluster) {
+                Some((_, topics)) => topics.push(entry),
+                None => clusters.push((cluster, vec![entry])),
+            }
+        }
+    }
+    clusters
+}
+
+/// Carries out `action` for the `declared` topics of one cluster; `true` when something changed
+/// (or, for `plan`, would).
+async fn run_on(
+    admin: &Admin,
+    action: TopicsAction,
+    declared: &[(&str, &TopicConfig)],
+) -> anyhow::Result<bool> {
+    Ok(match action {
+        TopicsAction::Delete => delete(admin, declared).await?,
         TopicsAction::Reset => {
-            delete(&admin, &declared).await?;
-            for (topic, config) in &declared {
-                apply(&admin, &[create(topic, config)]).await?;
+            delete(admin, declared).await?;
+            for (topic, config) in declared {
+                apply(admin, &[create(topic, config)]).await?;
             }
             !declared.is_empty()
         }
@@ -97,20 +136,12 @@ pub(super) async fn run(app: &App, args: &TopicsArgs) -> anyhow::Result<u8> {
                 .filter(|change| action.takes(change))
                 .collect();
             if action != TopicsAction::Plan {
-                apply(&admin, &changes).await?;
+                apply(admin, &changes).await?;
             } else {
                 changes.iter().for_each(|change| println!("{change}"));
             }
             !changes.is_empty()
         }
-    };
-    if !changed {
-        println!("No changes.");
-    }
-    Ok(if args.detailed_exitcode && changed {
-        2
-    } else {
-        0
     })
 }
 

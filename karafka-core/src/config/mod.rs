@@ -13,13 +13,17 @@
 //! ```
 
 mod address;
+mod cluster;
 mod error;
 mod kafka;
 mod load;
 mod metrics;
 pub(crate) mod millis;
+mod oauth;
+mod refusal;
 mod secret;
 mod secrets;
+mod swarm;
 mod validate;
 mod web;
 
@@ -27,15 +31,20 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use cluster::Cluster;
 pub use error::ConfigError;
 pub use kafka::KafkaSettings;
 pub(crate) use kafka::{admin_config, check_with_librdkafka, consumer_config, producer_config};
 use load::ENV_PREFIX;
 pub use metrics::MetricsConfig;
+pub use oauth::{OAuthConfig, OAuthToken, OAuthTokenProvider};
+pub(crate) use oauth::{OAuthHook, TokenResult};
+pub use refusal::Refusal;
 pub use secret::Secret;
 #[cfg(test)]
 pub(crate) use secrets::REDACTED;
-pub(crate) use secrets::{redact_kafka_error, shown};
+pub(crate) use secrets::{redact_kafka_error, redact_text, shown};
+pub use swarm::SwarmConfig;
 pub use web::WebConfig;
 
 /// Where a consumer group starts reading a partition that has no committed offset.
@@ -127,6 +136,12 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// The web UI: reporting into Kafka, the UI's address, who may send commands.
     pub web: WebConfig,
+    /// SASL/OAUTHBEARER tokens from code: set with [`Config::oauth_token_provider`]; not read
+    /// from `karafka.toml`.
+    #[serde(skip)]
+    pub oauth: OAuthConfig,
+    /// `swarm`: how many node processes, and how their supervisor watches them.
+    pub swarm: SwarmConfig,
 }
 
 /// Settings of the producer.
@@ -159,6 +174,8 @@ impl Default for Config {
             producer: ProducerConfig::default(),
             metrics: MetricsConfig::default(),
             web: WebConfig::default(),
+            oauth: OAuthConfig::default(),
+            swarm: SwarmConfig::default(),
         }
     }
 }
@@ -168,6 +185,19 @@ impl Config {
     pub fn kafka(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         self.kafka.set(key, value);
         self
+    }
+
+    /// Gets every client's SASL/OAUTHBEARER tokens from `provider` (with
+    /// `kafka."sasl.mechanism" = "OAUTHBEARER"`).
+    pub fn oauth_token_provider(mut self, provider: impl OAuthTokenProvider) -> Self {
+        self.oauth.token_provider_listener = Some(std::sync::Arc::new(provider));
+        self
+    }
+
+    /// The cluster of `[kafka]`: where routes without their own connection settings consume,
+    /// and where the app's producer and [`Admin::new`](crate::admin::Admin::new) connect.
+    pub fn cluster(&self) -> Cluster {
+        Cluster::of(&self.kafka)
     }
 
     /// Sets the default consumer group.

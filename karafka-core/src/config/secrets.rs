@@ -54,16 +54,26 @@ fn scrub(text: &str, secrets: &[&str]) -> String {
     text
 }
 
-/// `error` without the value of any secret property of `config`, nor of the property it names
-/// when that is a secret.
-pub(crate) fn redact_kafka_error(error: KafkaError, config: &ClientConfig) -> KafkaError {
+/// `text` without the value of any secret property of `config`.
+pub(crate) fn redact_text(text: &str, config: &ClientConfig) -> String {
+    scrub(text, &secret_values(config))
+}
+
+/// The values of the secret properties of `config`.
+fn secret_values(config: &ClientConfig) -> Vec<&str> {
     // `config_map` masks some secrets itself, so read each value with `get`.
-    let mut secrets: Vec<&str> = config
+    config
         .config_map()
         .into_keys()
         .filter(|key| is_secret(key))
         .filter_map(|key| config.get(key))
-        .collect();
+        .collect()
+}
+
+/// `error` without the value of any secret property of `config`, nor of the property it names
+/// when that is a secret.
+pub(crate) fn redact_kafka_error(error: KafkaError, config: &ClientConfig) -> KafkaError {
+    let mut secrets = secret_values(config);
     match error {
         KafkaError::ClientConfig(code, description, key, value) => {
             if is_secret(&key) {

@@ -47,6 +47,7 @@ impl Config {
         }
         self.metrics.validate()?;
         self.web.validate()?;
+        self.swarm.validate()?;
         let consumer = consumer_config(
             &self.kafka,
             &self.group_id,

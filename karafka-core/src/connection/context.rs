@@ -10,6 +10,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::TopicPartitionList;
 
 use super::{CommitTurn, KafkaConsumer, Pulse};
+use crate::config::{OAuthHook, Refusal, TokenResult};
 use crate::instrumentation::statistics::Statistics;
 use crate::instrumentation::{recovers_by_itself, ErrorKind, Event};
 use crate::processing::{PartitionRegistry, Revocation};
@@ -25,6 +26,9 @@ pub(crate) struct ListenerContext {
     /// librdkafka's latest statistics, for [`Context::insights`](crate::Context::insights).
     statistics: Mutex<Option<Arc<Statistics>>>,
     pulse: Arc<Pulse>,
+    /// The first refusal of the brokers (credentials, mechanism, TLS) librdkafka reported.
+    refusal: OnceLock<Refusal>,
+    oauth: OAuthHook,
 }
 
 impl ListenerContext {
@@ -32,6 +36,7 @@ impl ListenerContext {
         name: String,
         registry: Arc<PartitionRegistry<KafkaConsumer>>,
         pulse: Arc<Pulse>,
+        oauth: OAuthHook,
     ) -> Self {
         Self {
             name,
@@ -40,7 +45,14 @@ impl ListenerContext {
             commit_turn: CommitTurn::default(),
             statistics: Mutex::new(None),
             pulse,
+            refusal: OnceLock::new(),
+            oauth,
         }
+    }
+
+    /// The first refusal of the brokers librdkafka reported, if any.
+    pub(crate) fn refusal(&self) -> Option<&Refusal> {
+        self.refusal.get()
     }
 
     /// The subscription group's name.
@@ -96,12 +108,22 @@ fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
 }
 
 impl ClientContext for ListenerContext {
+    const ENABLE_REFRESH_OAUTH_TOKEN: bool = true;
+
+    fn generate_oauth_token(&self, _config: Option<&str>) -> TokenResult {
+        self.oauth.generate()
+    }
+
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
         crate::instrumentation::librdkafka_log(&self.name, level, facility, message);
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         crate::instrumentation::librdkafka_error(&self.name, &error, reason);
+        if let Some(refusal) = Refusal::of(&error, reason) {
+            // Only the first counts: the listener gives up on it.
+            let _ = self.refusal.set(refusal);
+        }
         if !recovers_by_itself(&error) {
             self.registry.monitor().emit(|| Event::ErrorOccurred {
                 kind: ErrorKind::Librdkafka,

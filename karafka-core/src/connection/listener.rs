@@ -17,8 +17,10 @@ use rdkafka::{ClientConfig, Message as _};
 
 use super::commit::{commit, CommitInterval};
 use super::native::member_id;
-use super::{GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined, Pulse};
-use crate::config::redact_kafka_error;
+use super::{
+    GiveUp, GroupTimeouts, KafkaConsumer, ListenerContext, NotJoined, Pulse, Reason, Refused,
+};
+use crate::config::{redact_kafka_error, OAuthHook, Refusal};
 use crate::instrumentation::{left_out, recovers_by_itself, repeated, ErrorKind, Event};
 use crate::processing::PartitionRegistry;
 use crate::TopicPartition;
@@ -38,8 +40,9 @@ pub(crate) struct Listener {
 
 impl Listener {
     /// Creates the consumer, subscribes it to `topics` and starts polling on a new thread.
-    /// With `join_timeout`, the listener raises `give_up` when the consumer has not joined its
-    /// group that long after start.
+    /// The listener raises `give_up` when the brokers refuse the consumer before it joined its
+    /// group (credentials, SASL mechanism, TLS), and, with `join_timeout`, when it has not
+    /// joined that long after start. `oauth` answers librdkafka's OAUTHBEARER token refreshes.
     pub(crate) fn start(
         name: String,
         config: &ClientConfig,
@@ -47,9 +50,10 @@ impl Listener {
         registry: Arc<PartitionRegistry<KafkaConsumer>>,
         join_timeout: Option<Duration>,
         give_up: Arc<GiveUp>,
+        oauth: OAuthHook,
     ) -> Result<Self, KafkaError> {
         let pulse = Arc::new(Pulse::new(Instant::now()));
-        let context = ListenerContext::new(name.clone(), registry, Arc::clone(&pulse));
+        let context = ListenerContext::new(name.clone(), registry, Arc::clone(&pulse), oauth);
         let consumer: Arc<KafkaConsumer> = Arc::new(
             config
                 .create_with_context(context)
@@ -77,13 +81,14 @@ impl Listener {
                     classic,
                     pulse: Arc::clone(&pulse),
                 };
-                let joining = join_timeout.map(|limit| Joining {
-                    limit,
+                let joining = Some(Joining {
+                    limit: join_timeout,
                     started: Instant::now(),
                     servers: config
                         .get("bootstrap.servers")
                         .unwrap_or_default()
                         .to_owned(),
+                    config: config.clone(),
                     give_up,
                 });
                 move || polling.run(consumer, &stop, joining)
@@ -130,24 +135,41 @@ struct Polling {
     pulse: Arc<Pulse>,
 }
 
-/// Watches that a consumer joins its group within `join_timeout` of its start; the listener
-/// drops it once the consumer joined.
+/// Watches that a consumer joins its group: the brokers must not refuse it, and with
+/// `join_timeout` it must join within that long of its start; the listener drops it once the
+/// consumer joined.
 struct Joining {
-    limit: Duration,
+    limit: Option<Duration>,
     started: Instant,
     servers: String,
+    /// The consumer's settings, whose secret values a refusal's text must not show.
+    config: ClientConfig,
     give_up: Arc<GiveUp>,
 }
 
 impl Joining {
     /// `true` once there is nothing more to watch: the consumer `joined`, or the listener gave
-    /// up.
-    fn settled(&self, name: &str, joined: bool) -> bool {
+    /// up (the brokers refused it, or `join_timeout` passed).
+    fn settled(&self, name: &str, joined: bool, refusal: Option<&Refusal>) -> bool {
         if joined {
             return true;
         }
+        if let Some(refusal) = refusal {
+            let refusal = refusal.redacted(&self.config);
+            tracing::error!(
+                group = name,
+                servers = %self.servers,
+                "The brokers refused the consumer: {refusal}; giving up"
+            );
+            self.give_up.raise(Reason::Refused(Refused {
+                group: name.to_owned(),
+                servers: self.servers.clone(),
+                refusal,
+            }));
+            return true;
+        }
         let waited = self.started.elapsed();
-        if waited < self.limit {
+        if self.limit.is_none_or(|limit| waited < limit) {
             return false;
         }
         tracing::error!(
@@ -157,11 +179,11 @@ impl Joining {
             "Not in the consumer group {} ms after start (join_timeout): giving up",
             waited.as_millis()
         );
-        self.give_up.raise(NotJoined {
+        self.give_up.raise(Reason::NotJoined(NotJoined {
             group: name.to_owned(),
             waited,
             servers: self.servers.clone(),
-        });
+        }));
         true
     }
 }
@@ -194,7 +216,7 @@ impl Polling {
             let joined = self.note_membership(&consumer);
             if joining
                 .as_ref()
-                .is_some_and(|joining| joining.settled(name, joined))
+                .is_some_and(|joining| joining.settled(name, joined, consumer.context().refusal()))
             {
                 joining = None;
             }

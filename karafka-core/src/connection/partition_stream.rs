@@ -9,7 +9,7 @@ use std::ffi::CString;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, UNIX_EPOCH};
 
-use rdkafka::consumer::Consumer as _;
+use rdkafka::consumer::{Consumer as _, ConsumerGroupMetadata};
 use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::{Offset, TopicPartitionList};
 use tokio::time::{timeout, timeout_at, Instant};
@@ -215,6 +215,23 @@ impl PartitionSource for PartitionStream {
             .find_partition(&self.origin.topic, self.origin.partition)
             .map(|element| element.metadata().to_owned())
             .filter(|metadata| !metadata.is_empty()))
+    }
+
+    /// Asks the group coordinator for the partition's committed offset.
+    fn committed_offset(&self) -> KafkaResult<Option<i64>> {
+        let mut list = TopicPartitionList::new();
+        list.add_partition(&self.origin.topic, self.origin.partition);
+        let committed = self.consumer.committed_offsets(list, BROKER_TIMEOUT)?;
+        Ok(committed
+            .find_partition(&self.origin.topic, self.origin.partition)
+            .and_then(|element| match element.offset() {
+                Offset::Offset(offset) => Some(offset),
+                _ => None,
+            }))
+    }
+
+    fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
+        self.consumer.group_metadata()
     }
 
     /// Commits every offset stored on the consumer, in the runtime's one-at-a-time order, so

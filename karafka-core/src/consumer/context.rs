@@ -1,5 +1,6 @@
 //! The batch a consumer handles and what it may do with its partition.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -10,7 +11,7 @@ use crate::instrumentation::statistics::PartitionStatistics;
 use crate::instrumentation::{Event, Monitor};
 use crate::messages::{Message, Messages};
 use crate::offsets::SeekTarget;
-use crate::producer::{Delivery, Producer};
+use crate::producer::{Bound, Delivery, Outcome, Producer, Transaction, TransactionError};
 use crate::TopicPartition;
 
 /// The reason a dead letter dispatched by the consumer itself carries.
@@ -240,6 +241,120 @@ impl Context {
             .unwrap_or(false)
     }
 
+    /// Runs `body` in a transaction of [`Context::producer`] (which needs a `transactional.id`)
+    /// that also commits the offsets of the messages it marks ([`Transaction::mark_as_consumed`]):
+    /// what it produced becomes visible to `read_committed` consumers exactly when its marks are
+    /// committed, so each message's output is there once, even across crashes and rebalances.
+    /// The offsets go with the consumer group's metadata, so the broker refuses the commit of a
+    /// member that lost the partition. Commits when `body` returns `Ok`, aborts when it returns
+    /// `Err` or panics; records produced by `ctx.producer()` in the body join the transaction.
+    ///
+    /// ```
+    /// # use karafka::{Context, producer::Record};
+    /// # async fn consume(ctx: &mut Context) -> anyhow::Result<()> {
+    /// let messages = ctx.messages().clone();
+    /// ctx.transaction(|tx| async move {
+    ///     for message in messages.iter() {
+    ///         tx.produce(Record::raw("totals", message.raw_payload().map(<[u8]>::to_vec))).await?;
+    ///     }
+    ///     if let Some(last) = messages.last() {
+    ///         tx.mark_as_consumed(last);
+    ///     }
+    ///     Ok::<_, anyhow::Error>(())
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The body's error, after the abort; else, through `E: From`, a [`TransactionError`]:
+    /// `Revoked` when the partition was taken away (checked before the transaction and before
+    /// its commit), `VirtualPartitions` when it marked under virtual partitions, and those of
+    /// [`Producer::transaction`]. When a commit timed out, the producer is rebuilt at once,
+    /// which settles the transaction, and the committed offset tells whether it went through:
+    /// then this returns `Ok`.
+    pub async fn transaction<T, E, F, Fut>(&self, body: F) -> Result<T, E>
+    where
+        F: FnOnce(Transaction) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<TransactionError>,
+    {
+        let revoked = || TransactionError::Revoked {
+            topic: self.topic().to_owned(),
+            partition: self.partition(),
+        };
+        if self.partition.is_revoked() {
+            return Err(revoked().into());
+        }
+        let partition = Arc::clone(&self.partition);
+        let bound = Bound {
+            topic: self.topic().to_owned(),
+            partition: self.partition(),
+            group: self.partition.group_metadata().map(Arc::new),
+            virtual_partitions: self.marks.is_some(),
+            revoked: Box::new(move || partition.is_revoked()),
+        };
+        match self.producer.run_transaction(Some(bound), body).await {
+            Outcome::Committed {
+                value,
+                marked,
+                offsets_sent,
+            } => {
+                if let Some(offset) = marked {
+                    self.marked.store(true, Ordering::Relaxed);
+                    let owned = if offsets_sent {
+                        self.partition.mark_committed(offset)
+                    } else {
+                        self.partition.mark(offset)
+                    };
+                    if !owned {
+                        return Err(revoked().into());
+                    }
+                }
+                Ok(value)
+            }
+            Outcome::Failed(error) => Err(error),
+            Outcome::Unknown {
+                value,
+                marked,
+                error,
+            } => match marked {
+                Some(offset) if self.settled_as_committed(offset).await => {
+                    self.marked.store(true, Ordering::Relaxed);
+                    self.partition.mark_committed(offset);
+                    Ok(value)
+                }
+                _ => Err(error.into()),
+            },
+        }
+    }
+
+    /// After a commit of unknown outcome that carried `offset`: rebuilds the producer, which
+    /// settles the transaction, then asks the broker whether the partition's committed offset
+    /// is past `offset`.
+    async fn settled_as_committed(&self, offset: i64) -> bool {
+        if let Err(error) = self.producer.settle().await {
+            tracing::warn!(%error, "the transactional producer could not be rebuilt");
+            return false;
+        }
+        let partition = Arc::clone(&self.partition);
+        let committed = tokio::task::spawn_blocking(move || partition.committed_offset())
+            .await
+            .unwrap_or_else(|error| Err(error.to_string()));
+        match committed {
+            Ok(committed) => committed.is_some_and(|next| next > offset),
+            Err(error) => {
+                tracing::warn!(
+                    topic = self.topic(),
+                    partition = self.partition(),
+                    %error,
+                    "the committed offset could not be read after a transaction of unknown outcome"
+                );
+                false
+            }
+        }
+    }
+
     /// Whether this job runs collapsed: a virtual partitions topic retrying after a failure, with
     /// one consumer in partition order.
     pub fn collapsed(&self) -> bool {
@@ -348,7 +463,10 @@ impl Context {
         self.attempt
     }
 
-    /// The app's producer.
+    /// The producer of the route's cluster: the app's producer, unless the route's `kafka`
+    /// settings name another cluster (then that cluster's, which the route's dead-letter queue
+    /// and transactions use too). To produce to the app's cluster from such a route, give the
+    /// consumer a clone of [`App::producer`](crate::App::producer).
     pub fn producer(&self) -> &Producer {
         &self.producer
     }
@@ -382,6 +500,11 @@ impl Context {
                 offset: message.offset(),
             })
         }
+    }
+
+    /// Whether this context is one virtual partition's share of a job.
+    pub(crate) fn in_virtual_partition(&self) -> bool {
+        self.marks.is_some()
     }
 
     /// Whether this job asked for a pause or seek, which replaces automatic marking.

@@ -6,6 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use futures_util::future::BoxFuture;
+use rdkafka::consumer::ConsumerGroupMetadata;
 
 use super::DispatchError;
 use crate::instrumentation::statistics::PartitionStatistics;
@@ -59,6 +60,18 @@ pub(crate) trait PartitionHandle: Send + Sync {
     /// committed before it (asked once, then kept). Blocks: may ask the broker. The error says
     /// why the broker did not answer.
     fn metadata(&self) -> Result<Option<String>, String>;
+
+    /// Marks everything up to `offset` as handled, the offset being committed already (by a
+    /// transaction): the consumer never commits it itself, so an interval commit in flight
+    /// cannot take the group back behind it. `false` once the partition is no longer owned.
+    fn mark_committed(&self, offset: i64) -> bool;
+
+    /// The offset committed for the partition (the next to consume), if any. Blocks: asks the
+    /// broker. The error says why it did not answer.
+    fn committed_offset(&self) -> Result<Option<i64>, String>;
+
+    /// The consumer group's metadata a transaction sends offsets with; `None` in memory.
+    fn group_metadata(&self) -> Option<ConsumerGroupMetadata>;
 
     /// Records what the consumer asked for (`None` cancels an earlier request).
     fn request(&self, control: Option<Control>);

@@ -14,7 +14,7 @@ mod stack;
 pub mod virtual_partitions;
 
 pub use dead_letter_queue::{
-    DeadLetterQueue, DeadLetterQueueLayer, Decision, DispatchError, Fatal,
+    DeadLetterQueue, DeadLetterQueueLayer, Decision, DispatchError, Fatal, NotRetryable,
 };
 pub use filter::{FilterLayer, Verdict};
 pub use layer_fn::{layer_fn, FnLayer, Next};

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
+use rdkafka::consumer::ConsumerGroupMetadata;
 use tokio_util::sync::CancellationToken;
 
 use super::{Hold, PartitionSource};
@@ -225,6 +226,30 @@ impl<S: PartitionSource> PartitionHandle for Assignment<S> {
 
     fn next_unmarked(&self) -> Option<i64> {
         self.state().offsets.next_unmarked()
+    }
+
+    fn mark_committed(&self, offset: i64) -> bool {
+        let mut state = self.state();
+        if state.revoked {
+            return false;
+        }
+        state.offsets.mark(offset);
+        // Taken as stored: `store_locked` then stores only what moves past it.
+        let next = offset + 1;
+        if state.stored.is_none_or(|stored| stored < next) {
+            state.stored = Some(next);
+        }
+        true
+    }
+
+    fn committed_offset(&self) -> Result<Option<i64>, String> {
+        self.source
+            .committed_offset()
+            .map_err(|error| error.to_string())
+    }
+
+    fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
+        self.source.group_metadata()
     }
 
     fn is_revoked(&self) -> bool {

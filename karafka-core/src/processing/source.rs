@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use rdkafka::consumer::ConsumerGroupMetadata;
 use tokio::time::Instant;
 
 use crate::instrumentation::statistics::PartitionStatistics;
@@ -64,6 +65,19 @@ pub(crate) trait PartitionSource: Send + Sync + 'static {
     /// # Errors
     /// When the broker did not answer.
     fn committed_metadata(&self) -> Result<Option<String>, Self::Error>;
+
+    /// The offset committed for the partition in this consumer group (the next to consume), if
+    /// any. Blocks: asks the broker.
+    ///
+    /// # Errors
+    /// When the broker did not answer.
+    fn committed_offset(&self) -> Result<Option<i64>, Self::Error>;
+
+    /// The consumer group's metadata (member, generation) a transaction sends its offsets with,
+    /// so the broker fences a member that lost the partition; `None` in memory.
+    fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
+        None
+    }
 
     /// Commits every offset stored on this partition's connection and waits for the answer.
     /// Blocks: call off the async threads.

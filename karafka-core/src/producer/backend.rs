@@ -7,6 +7,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 
+use super::transaction::Transactional;
 use super::{memory, DeliveryHandle, ProduceError, ProducerContext, Record};
 
 /// How long enqueueing retries while librdkafka's local queue is full.
@@ -18,15 +19,27 @@ const QUEUE_FULL_RETRY: Duration = Duration::from_millis(10);
 #[derive(Clone)]
 pub(crate) enum Backend {
     Kafka(Arc<FutureProducer<ProducerContext>>),
+    /// A producer with a `transactional.id`, whose librdkafka producer a rebuild may replace.
+    Transactional(Arc<Transactional>),
     /// The in-memory cluster of a test ([`crate::testing`]).
     Memory(Arc<crate::memory::Cluster>),
 }
 
 impl Backend {
+    /// The librdkafka producer records go to now; `None` in memory.
+    pub(crate) fn kafka(&self) -> Option<Arc<FutureProducer<ProducerContext>>> {
+        match self {
+            Self::Kafka(inner) => Some(Arc::clone(inner)),
+            Self::Transactional(state) => Some(state.current()),
+            Self::Memory(_) => None,
+        }
+    }
+
     /// Enqueues `record`, waiting only while librdkafka's local queue is full.
     pub(crate) async fn enqueue(&self, record: Record) -> Result<DeliveryHandle, ProduceError> {
         let inner = match self {
-            Self::Kafka(inner) => inner,
+            Self::Kafka(inner) => Arc::clone(inner),
+            Self::Transactional(state) => state.current(),
             Self::Memory(cluster) => {
                 return memory::produce(cluster, record, true).map(DeliveryHandle::delivered)
             }

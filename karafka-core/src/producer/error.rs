@@ -2,6 +2,7 @@
 
 use rdkafka::error::KafkaError;
 
+use super::TransactionError;
 use crate::config::ConfigError;
 use crate::BoxError;
 
@@ -56,6 +57,15 @@ pub enum ProduceError {
         /// The layer's error.
         error: BoxError,
     },
+    /// The transaction a record of a transactional producer was produced in did not commit.
+    #[error("the transaction producing to `{topic}` did not commit: {error}")]
+    Transaction {
+        /// The record's topic.
+        topic: String,
+        /// Why (boxed: it is rare, and would make every `ProduceError` larger).
+        #[source]
+        error: Box<TransactionError>,
+    },
 }
 
 impl ProduceError {
@@ -67,7 +77,8 @@ impl ProduceError {
             | Self::Delivery { topic, .. }
             | Self::QueueFull { topic, .. }
             | Self::Canceled { topic }
-            | Self::Rejected { topic, .. } => Some(topic),
+            | Self::Rejected { topic, .. }
+            | Self::Transaction { topic, .. } => Some(topic),
             Self::Config(_) | Self::Create(_) | Self::Flush(_) => None,
         }
     }

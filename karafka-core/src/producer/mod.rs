@@ -9,12 +9,15 @@
 //! which consumers and dead-letter dispatches use too): to add headers, or to refuse records.
 
 mod backend;
+mod clusters;
 mod delivery;
 mod error;
 pub(crate) mod memory;
 mod middleware;
 mod record;
+mod schedule;
 mod stack;
+mod transaction;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,23 +27,41 @@ use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::Producer as _;
 
+pub(crate) use clusters::ClusterProducers;
 pub use delivery::{Delivery, DeliveryHandle};
 pub use error::{NotEnqueued, ProduceError};
 pub use middleware::{map_record, MapRecord, MapRecordLayer};
 pub use record::Record;
+pub(crate) use schedule::envelope;
+pub use schedule::{ScheduleError, ScheduleId, PAST_TOLERANCE};
 pub use stack::{ProducerLayer, ProducerStack};
+pub(crate) use transaction::{Bound, Outcome};
+pub use transaction::{Transaction, TransactionError};
 
-use crate::config::{producer_config, redact_kafka_error, Config};
+use crate::config::{
+    producer_config, redact_kafka_error, Cluster, Config, KafkaSettings, OAuthHook, TokenResult,
+};
 use backend::Backend;
 use stack::Layered;
+use transaction::Transactional;
 
 /// How long a metadata request waits for the cluster.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Routes the producer's librdkafka logs into `tracing`.
-pub(crate) struct ProducerContext;
+/// Routes the producer's librdkafka logs into `tracing`, and answers its OAUTHBEARER token
+/// refreshes (its polling thread asks).
+#[derive(Clone)]
+pub(crate) struct ProducerContext {
+    oauth: OAuthHook,
+}
 
 impl ClientContext for ProducerContext {
+    const ENABLE_REFRESH_OAUTH_TOKEN: bool = true;
+
+    fn generate_oauth_token(&self, _config: Option<&str>) -> TokenResult {
+        self.oauth.generate()
+    }
+
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
         crate::instrumentation::librdkafka_log("producer", level, facility, message);
     }
@@ -56,6 +77,8 @@ pub struct Producer {
     inner: Backend,
     /// The layers records go through; `None` enqueues them directly (no boxing per record).
     layered: Option<Arc<Layered>>,
+    /// Where [`Producer::schedule`] writes envelopes (`schedule/`).
+    schedules: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -66,20 +89,59 @@ impl std::fmt::Debug for Producer {
 
 impl Producer {
     /// A producer with the settings of `config` (the shared `kafka` map without consumer-only
-    /// properties, then `[producer.kafka]`).
+    /// properties, then `[producer.kafka]`). With a `transactional.id` it is transactional (see
+    /// [`Producer::transaction`]).
     ///
     /// # Errors
     /// [`ProduceError::Config`] for invalid settings, [`ProduceError::Create`] when librdkafka
     /// refuses to create the client.
     pub fn new(config: &Config) -> Result<Self, ProduceError> {
-        let client_config =
-            producer_config(&config.kafka, &config.producer.kafka, &config.client_id)?;
-        let inner = client_config
-            .create_with_context(ProducerContext)
-            .map_err(|error| ProduceError::Create(redact_kafka_error(error, &client_config)))?;
+        Self::with_settings(config, &config.kafka, &config.producer.kafka)
+    }
+
+    /// A producer of `cluster`: the settings of `config` (the shared `kafka` map and
+    /// `[producer.kafka]`) with their connection settings replaced by the cluster's. The app
+    /// builds one per cluster its routes consume from; a consumer's
+    /// [`Context::producer`](crate::Context::producer) and dead-letter dispatches use the one of
+    /// its route's cluster.
+    ///
+    /// # Errors
+    /// As [`Producer::new`].
+    pub fn for_cluster(config: &Config, cluster: &Cluster) -> Result<Self, ProduceError> {
+        Self::with_settings(
+            config,
+            &cluster.client_settings(&config.kafka),
+            &cluster.client_settings(&config.producer.kafka),
+        )
+    }
+
+    /// A producer with `kafka` then `overrides` for settings, and `config`'s client id and OAuth
+    /// provider.
+    fn with_settings(
+        config: &Config,
+        kafka: &KafkaSettings,
+        overrides: &KafkaSettings,
+    ) -> Result<Self, ProduceError> {
+        let client_config = producer_config(kafka, overrides, &config.client_id)?;
+        let created = |error| ProduceError::Create(redact_kafka_error(error, &client_config));
+        let context = ProducerContext {
+            oauth: OAuthHook::new(&config.oauth),
+        };
+        let inner = match client_config.get("transactional.id") {
+            Some(id) => Backend::Transactional(Arc::new(
+                Transactional::new(client_config.clone(), id.to_owned(), context)
+                    .map_err(created)?,
+            )),
+            None => Backend::Kafka(Arc::new(
+                client_config
+                    .create_with_context(context)
+                    .map_err(created)?,
+            )),
+        };
         Ok(Self {
-            inner: Backend::Kafka(Arc::new(inner)),
+            inner,
             layered: None,
+            schedules: None,
         })
     }
 
@@ -88,6 +150,7 @@ impl Producer {
         Self {
             inner: Backend::Memory(cluster),
             layered: None,
+            schedules: None,
         }
     }
 
@@ -98,6 +161,7 @@ impl Producer {
             .layered
             .as_ref()
             .map(|layered| Arc::new(layered.rebuilt(&producer.inner)));
+        producer.schedules = self.schedules.clone();
         producer
     }
 
@@ -144,12 +208,55 @@ impl Producer {
     /// [`ProduceError::QueueFull`] when the queue stayed full, [`ProduceError::Delivery`] when
     /// librdkafka refused the record outright (e.g. too large, unknown partition),
     /// [`ProduceError::Rejected`] when a layer refused it.
+    ///
+    /// On a transactional producer the record joins the transaction the current task runs in;
+    /// outside one it is produced in a transaction of its own, and the handle is resolved once
+    /// that committed.
     pub async fn produce_async(&self, record: Record) -> Result<DeliveryHandle, ProduceError> {
+        if self.is_transactional() && !self.joins_open_transaction() {
+            return self.produce_alone(record).await;
+        }
+        self.enqueue(record).await
+    }
+
+    /// Enqueues `record` through the layers, into the backend.
+    pub(crate) async fn enqueue(&self, record: Record) -> Result<DeliveryHandle, ProduceError> {
         #[cfg(feature = "opentelemetry")]
         let record = record.traced();
         match &self.layered {
             None => self.inner.enqueue(record).await,
             Some(layered) => layered.enqueue(record).await,
+        }
+    }
+
+    /// Produces `record` in a transaction of its own.
+    async fn produce_alone(&self, record: Record) -> Result<DeliveryHandle, ProduceError> {
+        /// Either failure of a record produced alone.
+        enum Alone {
+            Produce(ProduceError),
+            Transaction(TransactionError),
+        }
+        impl From<TransactionError> for Alone {
+            fn from(error: TransactionError) -> Self {
+                Self::Transaction(error)
+            }
+        }
+        let topic = record.topic.clone();
+        let delivery = self
+            .transaction(|tx| async move {
+                match tx.produce(record).await {
+                    Ok(handle) => handle.await.map_err(Alone::Produce),
+                    Err(error) => Err(Alone::Produce(error)),
+                }
+            })
+            .await;
+        match delivery {
+            Ok(delivery) => Ok(DeliveryHandle::delivered(delivery)),
+            Err(Alone::Produce(error)) => Err(error),
+            Err(Alone::Transaction(error)) => Err(ProduceError::Transaction {
+                topic,
+                error: Box::new(error),
+            }),
         }
     }
 
@@ -230,6 +337,7 @@ impl Producer {
     pub async fn partition_count(&self, topic: &str) -> Result<i32, ProduceError> {
         let inner = match &self.inner {
             Backend::Kafka(inner) => Arc::clone(inner),
+            Backend::Transactional(state) => state.current(),
             Backend::Memory(cluster) => return Ok(cluster.partition_count(topic)),
         };
         let name = topic.to_owned();
@@ -258,9 +366,8 @@ impl Producer {
     /// # Errors
     /// [`ProduceError::Flush`] when records remain after `timeout`.
     pub async fn flush(&self, timeout: Duration) -> Result<(), ProduceError> {
-        let inner = match &self.inner {
-            Backend::Kafka(inner) => Arc::clone(inner),
-            Backend::Memory(_) => return Ok(()),
+        let Some(inner) = self.inner.kafka() else {
+            return Ok(());
         };
         tokio::task::spawn_blocking(move || inner.flush(timeout))
             .await

@@ -25,7 +25,7 @@ impl ConsumerGroup {
 
     /// Routes the topics of a named subscription group in this group.
     pub fn subscription_group(mut self, group: SubscriptionGroup) -> Self {
-        self.topics.extend(group.topics);
+        self.topics.extend(group.into_topics());
         self
     }
 }

@@ -1,14 +1,19 @@
 //! Declarative topics (Karafka's `Declaratives`): how each topic the app uses should exist in the
 //! cluster, gathered from `declare` items, routes' `config`, routed topics and dead-letter
-//! targets, one declaration per name. Pure: the `topics` commands apply the result.
+//! targets, one declaration per name, each on the clusters of the routes that use it. Pure: the
+//! `topics` commands apply the result.
 
 use super::{RoutingError, TopicConfig};
+use crate::config::Cluster;
 
 /// A topic the `topics` commands manage, with the declaration that won.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DeclaredTopic {
     pub(crate) name: String,
     pub(crate) config: TopicConfig,
+    /// Where it exists: the clusters of the routes consuming it or dead-lettering to it, or
+    /// the app's cluster when no route uses it (a `declare` item alone).
+    pub(crate) clusters: Vec<Cluster>,
 }
 
 /// Where a declaration comes from, which decides the one that wins.
@@ -75,7 +80,15 @@ impl Declaratives {
             .find(|(declared, _)| declared.name == name)
         else {
             let name = name.to_owned();
-            self.topics.push((DeclaredTopic { name, config }, source));
+            let clusters = Vec::new();
+            self.topics.push((
+                DeclaredTopic {
+                    name,
+                    config,
+                    clusters,
+                },
+                source,
+            ));
             return Ok(());
         };
         match (*known, source) {
@@ -90,6 +103,15 @@ impl Declaratives {
                 Ok(())
             }
             _ => Ok(()),
+        }
+    }
+
+    /// Notes that a route on `cluster` uses the declared topic `name`.
+    pub(crate) fn used_on(&mut self, name: &str, cluster: &Cluster) {
+        if let Some((declared, _)) = self.topics.iter_mut().find(|(d, _)| d.name == name) {
+            if !declared.clusters.contains(cluster) {
+                declared.clusters.push(cluster.clone());
+            }
         }
     }
 
@@ -124,11 +146,17 @@ impl Declaratives {
     }
 
     /// The topics the `topics` commands manage: every declaration but those with
-    /// `active: false`.
-    pub(crate) fn managed(self) -> Vec<DeclaredTopic> {
+    /// `active: false`, each on the clusters of the routes using it, or on `main` (the app's
+    /// cluster) when no route uses it.
+    pub(crate) fn managed(self, main: &Cluster) -> Vec<DeclaredTopic> {
         self.topics
             .into_iter()
-            .map(|(declared, _)| declared)
+            .map(|(mut declared, _)| {
+                if declared.clusters.is_empty() {
+                    declared.clusters.push(main.clone());
+                }
+                declared
+            })
             .filter(|declared| declared.config.is_active())
             .collect()
     }
@@ -168,7 +196,7 @@ mod tests {
                 .add(NAMES[name], config, source)
                 .expect("explicit declarations agree");
         }
-        let managed = declaratives.managed();
+        let managed = declaratives.managed(&Cluster::of(&Default::default()));
         let merged: BTreeMap<String, TopicConfig> = managed
             .iter()
             .map(|declared| (declared.name.clone(), declared.config.clone()))
@@ -218,6 +246,36 @@ mod tests {
     }
 
     #[test]
+    fn a_topic_lives_on_the_clusters_of_its_routes_or_on_the_apps() {
+        let cluster =
+            |servers: &str| Cluster::of(&[("bootstrap.servers", servers)].into_iter().collect());
+        let (main, second) = (cluster("main:9092"), cluster("second:9392"));
+        let mut declaratives = Declaratives::default();
+        for name in ["alone", "both", "second"] {
+            declaratives
+                .add(name, TopicConfig::default(), Source::Implicit)
+                .unwrap();
+        }
+        declaratives.used_on("both", &main);
+        declaratives.used_on("both", &second);
+        declaratives.used_on("both", &second);
+        declaratives.used_on("second", &second);
+        let placed: Vec<(String, Vec<Cluster>)> = declaratives
+            .managed(&main)
+            .into_iter()
+            .map(|declared| (declared.name, declared.clusters))
+            .collect();
+        assert_eq!(
+            placed,
+            vec![
+                ("alone".to_owned(), vec![main.clone()]),
+                ("both".to_owned(), vec![main, second.clone()]),
+                ("second".to_owned(), vec![second]),
+            ]
+        );
+    }
+
+    #[test]
     fn inactive_declarations_are_not_managed() {
         let mut declaratives = Declaratives::default();
         let off = TopicConfig::new().active(false);
@@ -229,7 +287,7 @@ mod tests {
             .add("ours", TopicConfig::default(), Source::Implicit)
             .unwrap();
         let names: Vec<String> = declaratives
-            .managed()
+            .managed(&Cluster::of(&Default::default()))
             .into_iter()
             .map(|declared| declared.name)
             .collect();

@@ -8,6 +8,8 @@ pub struct RouteDescription {
     pub consumer_group: String,
     /// The subscription group within it.
     pub subscription_group: String,
+    /// How many connections run the subscription group (more than 1 when multiplexed).
+    pub connections: usize,
     /// The topic, or a pattern's source.
     pub topic: String,
     /// Whether `topic` is a pattern.

@@ -75,6 +75,41 @@ pub enum RoutingError {
         /// What is allowed.
         expected: &'static str,
     },
+    /// A subscription group's setting out of range.
+    #[error(
+        "subscription group `{subscription_group}` of consumer group `{group}`: `{key}` = \
+         {value}: {expected}"
+    )]
+    InvalidGroupSetting {
+        /// The consumer group.
+        group: String,
+        /// The subscription group.
+        subscription_group: String,
+        /// The setting, e.g. `multiplexing.connections`.
+        key: &'static str,
+        /// The value given.
+        value: String,
+        /// What is allowed.
+        expected: &'static str,
+    },
+    /// One subscription group is given two different multiplexings.
+    #[error(
+        "subscription group `{subscription_group}` of consumer group `{group}` is given \
+         multiplexing with {first} and with {second} connections; set it once"
+    )]
+    ConflictingMultiplexing {
+        /// The consumer group.
+        group: String,
+        /// The subscription group.
+        subscription_group: String,
+        /// The connections given first.
+        first: usize,
+        /// The connections given later.
+        second: usize,
+    },
+    /// A recurring task that cannot be scheduled.
+    #[error(transparent)]
+    RecurringTasks(#[from] crate::recurring_tasks::TaskError),
     /// A server filter names a consumer group, subscription group or topic no route has.
     #[error("--{option} names `{name}`, which no route has (routed: {known})")]
     UnknownSelected {
@@ -84,5 +119,40 @@ pub enum RoutingError {
         name: String,
         /// The names the routes have, comma-separated.
         known: String,
+    },
+    /// A jobs topic also names a consumer.
+    #[error(
+        "topic `{topic}` performs jobs and also has the consumer `{consumer}`: a jobs topic's \
+         consumer is the built-in job consumer; route the consumer on a topic of its own"
+    )]
+    JobsWithConsumer {
+        /// The topic.
+        topic: String,
+        /// The consumer's type name.
+        consumer: &'static str,
+    },
+    /// Two job types of one topic have the same name, so an envelope could not tell them apart.
+    #[error(
+        "topic `{topic}` registers two job types named `{job}`: give one another name with \
+         `fn name()` in its `impl Job`"
+    )]
+    DuplicateJobName {
+        /// The topic.
+        topic: String,
+        /// The name.
+        job: String,
+    },
+    /// One job type is registered on two topics, so enqueueing could not choose one.
+    #[error(
+        "job type `{job}` is registered on topics `{first}` and `{second}`: register it on one \
+         topic (consumer groups may share that topic)"
+    )]
+    JobRoutedTwice {
+        /// The job type's name.
+        job: String,
+        /// The topic registering it first.
+        first: String,
+        /// The other topic.
+        second: String,
     },
 }

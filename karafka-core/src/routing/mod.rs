@@ -21,26 +21,32 @@ mod consumer_group;
 mod declaratives;
 mod described;
 mod error;
+mod multiplexing;
 mod pausing;
 mod periodic;
 mod resolve;
+mod scheduled_messages;
 mod subscription_group;
 mod topic;
 mod topic_config;
 
+use crate::recurring_tasks::RecurringTasks;
+
 pub use consumer_group::ConsumerGroup;
 pub use described::RouteDescription;
 pub use error::RoutingError;
+pub use multiplexing::Multiplexing;
 pub use pausing::Pausing;
 pub use periodic::Periodic;
+pub use scheduled_messages::ScheduledMessages;
 pub use subscription_group::SubscriptionGroup;
 pub use topic::Topic;
 pub use topic_config::TopicConfig;
 
+pub(crate) use crate::type_name::short_type_name;
 pub(crate) use backoff::Backoff;
 pub(crate) use declaratives::DeclaredTopic;
 pub(crate) use resolve::{Subscription, TopicRoute};
-pub(crate) use topic::short_type_name;
 
 /// Every route of the app.
 #[derive(Default)]
@@ -49,6 +55,9 @@ pub struct Routes {
     default_topics: Vec<Topic>,
     defaults: Topic,
     declared: Vec<(String, TopicConfig)>,
+    /// The first topic routed with [`Routes::scheduled_messages`], for the app's producer.
+    schedules_topic: Option<String>,
+    recurring_tasks: Option<RecurringTasks>,
 }
 
 impl Routes {
@@ -77,7 +86,7 @@ impl Routes {
 
     /// Routes the topics of a named subscription group in the default consumer group.
     pub fn subscription_group(mut self, group: SubscriptionGroup) -> Self {
-        self.default_topics.extend(group.topics);
+        self.default_topics.extend(group.into_topics());
         self
     }
 
@@ -94,6 +103,26 @@ impl Routes {
     /// ```
     pub fn declare(mut self, name: impl Into<String>, config: TopicConfig) -> Self {
         self.declared.push((name.into(), config));
+        self
+    }
+
+    /// Runs recurring tasks (Karafka Pro's Recurring Tasks): adds their consumer group, which
+    /// consumes the schedules topic, and declares that topic (one partition, compacted) for
+    /// `topics migrate`. The tasks' cron expressions are checked when the app is built. A later
+    /// call replaces an earlier one.
+    ///
+    /// ```
+    /// use karafka::recurring_tasks::{RecurringTasks, Task};
+    /// use karafka::routing::Routes;
+    ///
+    /// let routes = Routes::new().recurring_tasks(
+    ///     RecurringTasks::new()
+    ///         .task(Task::new("report").cron("0 6 * * *").run(|_| async { Ok(()) })),
+    /// );
+    /// # let _ = routes;
+    /// ```
+    pub fn recurring_tasks(mut self, tasks: RecurringTasks) -> Self {
+        self.recurring_tasks = Some(tasks);
         self
     }
 

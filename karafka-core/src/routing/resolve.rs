@@ -9,14 +9,17 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::declaratives::{Declaratives, Required, Source};
+use super::multiplexing::connections_by_name;
 use super::topic::ConsumerFactory;
 use super::{Backoff, Periodic};
 use super::{ConsumerGroup, DeclaredTopic, Routes, RoutingError, Topic, TopicConfig};
-use crate::config::{Config, InitialOffset, KafkaSettings};
+use crate::config::{Cluster, Config, InitialOffset, KafkaSettings};
 use crate::consumer::{CriticalTest, Wrap};
+use crate::jobs::{JobConsumer, JobIndex, JobRegistry};
 use crate::messages::Deserializers;
 use crate::middleware::dead_letter_queue::Dispatcher;
 use crate::middleware::TopicStack;
+use crate::recurring_tasks::Schedule;
 
 /// One routed topic (or pattern of topics) with every setting decided.
 #[derive(Clone)]
@@ -83,7 +86,8 @@ impl fmt::Debug for TopicRoute {
     }
 }
 
-/// Topics of one consumer group that share a connection (one librdkafka consumer).
+/// Topics of one consumer group that share a connection (one librdkafka consumer), or
+/// `connections` of them when the subscription group is multiplexed.
 #[derive(Debug, Clone)]
 pub(crate) struct Subscription {
     /// The consumer group.
@@ -91,14 +95,26 @@ pub(crate) struct Subscription {
     /// The subscription group's name within its consumer group.
     pub(crate) subscription_group: String,
     pub(crate) kafka: KafkaSettings,
+    /// The cluster `kafka` connects to: its producer and admin client serve these topics.
+    pub(crate) cluster: Cluster,
     pub(crate) initial_offset: InitialOffset,
     pub(crate) topics: Vec<Arc<TopicRoute>>,
+    /// How many connections run the subscription group (its multiplexing; 1 without).
+    pub(crate) connections: usize,
+    /// Which of them this is, from 0; see [`Subscription::split`].
+    pub(crate) connection: usize,
 }
 
 impl Subscription {
-    /// `<consumer group>/<subscription group>`, for logs and thread names.
+    /// `<consumer group>/<subscription group>`, for logs, events, metrics and thread names;
+    /// `#<n>` (from 1) follows when the group is multiplexed, so each connection has its own.
     pub(crate) fn name(&self) -> String {
-        format!("{}/{}", self.group_id, self.subscription_group)
+        let name = format!("{}/{}", self.group_id, self.subscription_group);
+        if self.connections > 1 {
+            format!("{name}#{}", self.connection + 1)
+        } else {
+            name
+        }
     }
 
     /// The route of `topic`: its own, or the first pattern matching it.
@@ -127,6 +143,11 @@ pub(crate) struct Resolved {
     /// `(consumer group, topic)` of the topics routed with `active: false`: declared, not
     /// consumed.
     pub(crate) inactive: Vec<(String, String)>,
+    /// The topic of each job type the routes register (inactive topics' too: an app may enqueue
+    /// jobs another app performs).
+    pub(crate) jobs: Arc<JobIndex>,
+    /// The recurring tasks, when the routes have them.
+    pub(crate) recurring_tasks: Option<Arc<Schedule>>,
 }
 
 impl Routes {
@@ -142,6 +163,14 @@ impl Routes {
             });
         }
         groups.extend(self.groups);
+        let recurring_tasks = match self.recurring_tasks {
+            Some(tasks) => {
+                let schedule = Arc::new(tasks.build()?);
+                groups.push(recurring_tasks_group(&schedule));
+                Some(schedule)
+            }
+            None => None,
+        };
 
         let mut subscriptions = Vec::new();
         let mut declared = Declaratives::default();
@@ -152,13 +181,18 @@ impl Routes {
         }
         let mut required = Vec::new();
         let mut inactive = Vec::new();
-        for group in merge_same_name(groups) {
+        let groups = merge_same_name(groups);
+        // Complete before any topic resolves: a job may enqueue jobs of any topic.
+        let jobs = Arc::new(index_jobs(&groups)?);
+        for group in groups {
             check_name(&group.name)?;
+            let multiplexed = connections_by_name(&group)?;
             let mut seen = HashSet::new();
             let mut buckets: Vec<(SubscriptionKey, Subscription)> = Vec::new();
             for topic in group.topics {
                 let topic = topic.with_defaults(&self.defaults);
-                declare(&topic, &mut declared, &mut required)?;
+                let cluster = Cluster::of(&config.kafka.merged(&topic.kafka));
+                declare(&topic, &cluster, &mut declared, &mut required)?;
                 if !seen.insert(topic.name.clone()) {
                     return Err(RoutingError::DuplicateTopic {
                         topic: topic.name,
@@ -174,19 +208,27 @@ impl Routes {
                     kafka: topic.kafka.clone(),
                     initial_offset: topic.initial_offset,
                 };
-                let route = Arc::new(resolve_topic(topic, &group.name, config)?);
+                let route = Arc::new(resolve_topic(topic, &group.name, config, &jobs)?);
                 match buckets.iter_mut().find(|(existing, _)| *existing == key) {
                     Some((_, subscription)) => subscription.topics.push(route),
                     None => {
                         let name = key.unique_name(
                             buckets.iter().map(|(_, s)| s.subscription_group.as_str()),
                         );
+                        let kafka = config.kafka.merged(&key.kafka);
                         let subscription = Subscription {
                             group_id: group.name.clone(),
                             subscription_group: name,
-                            kafka: config.kafka.merged(&key.kafka),
+                            cluster: Cluster::of(&kafka),
+                            kafka,
                             initial_offset: key.initial_offset.unwrap_or(config.initial_offset),
                             topics: vec![route],
+                            connections: key
+                                .name
+                                .as_ref()
+                                .and_then(|name| multiplexed.get(name).copied())
+                                .unwrap_or(1),
+                            connection: 0,
                         };
                         buckets.push((key, subscription));
                     }
@@ -204,10 +246,45 @@ impl Routes {
         }
         Ok(Resolved {
             subscriptions,
-            declared: declared.managed(),
+            declared: declared.managed(&config.cluster()),
             inactive,
+            jobs,
+            recurring_tasks,
         })
     }
+}
+
+/// The consumer group of the recurring tasks: the schedules topic (one partition, compacted, so
+/// the latest state and commands stay), read from its start, its offsets marked by the consumer
+/// alone, ticking every `interval`; and the logs topic, declared only.
+fn recurring_tasks_group(schedule: &Arc<Schedule>) -> ConsumerGroup {
+    let consumer = Arc::clone(schedule);
+    let topic = Topic::new(schedule.topic())
+        .consumer_with(move || consumer.consumer())
+        .config(
+            TopicConfig::new()
+                .partitions(1)
+                .setting("cleanup.policy", "compact"),
+        )
+        .initial_offset(InitialOffset::Earliest)
+        .manual_offset_management(true)
+        .eofed(true)
+        .periodic(
+            Periodic::new()
+                .interval(schedule.interval)
+                .during_pause(false)
+                .during_retry(false),
+        );
+    // Karafka's logs topic: declared for `topics migrate`, not consumed.
+    let logs = Topic::new(schedule.logs_topic()).active(false).config(
+        TopicConfig::new()
+            .partitions(1)
+            .setting("cleanup.policy", "delete")
+            .setting("retention.ms", 604_800_000),
+    );
+    ConsumerGroup::new(schedule.group_id())
+        .topic(topic)
+        .topic(logs)
 }
 
 /// What puts two topics of a consumer group on one connection: the same subscription group name
@@ -239,9 +316,10 @@ impl SubscriptionKey {
 
 /// Declares what `topic` uses: the topic itself unless it is a pattern (its `config`, or
 /// Karafka's defaults), and its dead-letter target (Karafka's defaults unless declared
-/// explicitly); each is noted for `strict_declarative_topics`.
+/// explicitly), both on the route's `cluster`; each is noted for `strict_declarative_topics`.
 fn declare(
     topic: &Topic,
+    cluster: &Cluster,
     declared: &mut Declaratives,
     required: &mut Vec<Required>,
 ) -> Result<(), RoutingError> {
@@ -256,18 +334,65 @@ fn declare(
             topic.config.clone().unwrap_or_default(),
             source,
         )?;
+        declared.used_on(&topic.name, cluster);
         required.push(Required::Routed(topic.name.clone()));
     }
     let dead_letter = topic.dead_letter_queue.as_ref();
     if let Some(target) = dead_letter.and_then(|settings| settings.topic.as_ref()) {
         check_name(target)?;
         declared.add(target, TopicConfig::default(), Source::Implicit)?;
+        declared.used_on(target, cluster);
         required.push(Required::DeadLetter {
             topic: target.clone(),
             of: topic.name.clone(),
         });
     }
     Ok(())
+}
+
+/// The topic of each job type the routes register; patterns name no topic to enqueue to.
+fn index_jobs(groups: &[ConsumerGroup]) -> Result<JobIndex, RoutingError> {
+    let mut index = JobIndex::default();
+    let topics = groups.iter().flat_map(|group| &group.topics);
+    for topic in topics.filter(|topic| !topic.pattern) {
+        let Some(registry) = &topic.jobs else {
+            continue;
+        };
+        index.add(&topic.name, registry).map_err(|twice| {
+            let [first, second] = twice.topics;
+            RoutingError::JobRoutedTwice {
+                job: twice.job.to_owned(),
+                first,
+                second,
+            }
+        })?;
+    }
+    Ok(index)
+}
+
+/// A jobs topic's consumer: the built-in job consumer over its registered types.
+fn job_consumer(
+    topic: &str,
+    registry: JobRegistry,
+    consumer: Option<&(ConsumerFactory, &'static str)>,
+    index: &Arc<JobIndex>,
+) -> Result<(ConsumerFactory, &'static str), RoutingError> {
+    if let Some((_, name)) = consumer {
+        return Err(RoutingError::JobsWithConsumer {
+            topic: topic.to_owned(),
+            consumer: name,
+        });
+    }
+    if let Some(job) = registry.duplicate() {
+        return Err(RoutingError::DuplicateJobName {
+            topic: topic.to_owned(),
+            job: job.to_owned(),
+        });
+    }
+    let (registry, index) = (Arc::new(registry), Arc::clone(index));
+    let factory: ConsumerFactory =
+        Arc::new(move || Box::new(JobConsumer::new(Arc::clone(&registry), Arc::clone(&index))));
+    Ok((factory, "JobConsumer"))
 }
 
 /// Groups declared twice under one name (e.g. the default group named explicitly) are one group.
@@ -282,8 +407,23 @@ fn merge_same_name(groups: Vec<ConsumerGroup>) -> Vec<ConsumerGroup> {
     merged
 }
 
-fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRoute, RoutingError> {
-    let Some((consumer, consumer_name)) = topic.consumer else {
+fn resolve_topic(
+    topic: Topic,
+    group: &str,
+    config: &Config,
+    index: &Arc<JobIndex>,
+) -> Result<TopicRoute, RoutingError> {
+    let jobs = topic.jobs.as_ref().map(JobRegistry::describe);
+    let consumer = match topic.jobs {
+        Some(registry) => Some(job_consumer(
+            &topic.name,
+            registry,
+            topic.consumer.as_ref(),
+            index,
+        )?),
+        None => topic.consumer,
+    };
+    let Some((consumer, consumer_name)) = consumer else {
         return Err(RoutingError::MissingConsumer { topic: topic.name });
     };
     let max_messages = topic.max_messages.unwrap_or(config.max_messages);
@@ -312,6 +452,9 @@ fn resolve_topic(topic: Topic, group: &str, config: &Config) -> Result<TopicRout
     let long_running_job = topic.long_running_job.unwrap_or(false);
     let eofed = topic.eofed.unwrap_or(false);
     let mut features = stack.features();
+    if let Some(jobs) = jobs {
+        features.push(format!("jobs: {jobs}"));
+    }
     if long_running_job {
         features.push("long-running job".to_owned());
     }
@@ -424,6 +567,53 @@ mod tests {
                 ("app/slow".into(), "app".into(), vec!["d".into()]),
                 ("app/default_3".into(), "app".into(), vec!["e".into()]),
                 ("audit/default".into(), "audit".into(), vec!["a".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_route_naming_other_brokers_is_on_their_cluster_with_its_dead_letter_topic() {
+        use crate::middleware::DeadLetterQueue;
+
+        let config = Config::default().kafka("bootstrap.servers", "main:9092");
+        let second = |t: Topic| t.kafka("bootstrap.servers", "second:9392");
+        let resolved = Routes::new()
+            .topic(topic("home").kafka("fetch.max.bytes", 1000))
+            .topic(second(topic("away")).dead_letter_queue(DeadLetterQueue::new("away_dlq")))
+            .topic(second(topic("tuned")).kafka("fetch.max.bytes", 1000))
+            .topic(second(Topic::new("kept")).active(false))
+            .consumer_group(ConsumerGroup::new("audit").topic(second(topic("home"))))
+            .resolve(&config)
+            .unwrap();
+        let main = config.cluster();
+        let other = Cluster::of(&[("bootstrap.servers", "second:9392")].into_iter().collect());
+        let clusters: Vec<(String, Vec<String>, &Cluster)> = resolved
+            .subscriptions
+            .iter()
+            .map(|s| (s.name(), s.subscriptions(), &s.cluster))
+            .collect();
+        assert_eq!(
+            clusters,
+            vec![
+                ("app/default".into(), vec!["home".into()], &main),
+                ("app/default_2".into(), vec!["away".into()], &other),
+                ("app/default_3".into(), vec!["tuned".into()], &other),
+                ("audit/default".into(), vec!["home".into()], &other),
+            ]
+        );
+        let placed: Vec<(&str, &[Cluster])> = resolved
+            .declared
+            .iter()
+            .map(|d| (d.name.as_str(), d.clusters.as_slice()))
+            .collect();
+        assert_eq!(
+            placed,
+            vec![
+                ("home", &[main.clone(), other.clone()][..]),
+                ("away", &[other.clone()][..]),
+                ("away_dlq", &[other.clone()][..]),
+                ("tuned", &[other.clone()][..]),
+                ("kept", &[other][..]),
             ]
         );
     }
@@ -705,10 +895,7 @@ mod tests {
             assert_eq!(subscribed, vec!["orders".to_owned()]);
             assert_eq!(
                 resolved.declared[1],
-                DeclaredTopic {
-                    name: "orders_dlq".into(),
-                    config: TopicConfig::new().partitions(2),
-                }
+                declared_topic("orders_dlq", TopicConfig::new().partitions(2))
             );
         }
         let inactive_by_default = Routes::new()
@@ -748,6 +935,7 @@ mod tests {
         DeclaredTopic {
             name: name.to_owned(),
             config,
+            clusters: vec![Config::default().cluster()],
         }
     }
 

@@ -5,15 +5,17 @@ use std::time::Duration;
 
 use tower::{Layer, Service};
 
-use super::{Pausing, Periodic, TopicConfig};
+use super::{Multiplexing, Pausing, Periodic, TopicConfig};
 use crate::config::{InitialOffset, KafkaSettings};
 use crate::consumer::{critical_type, CriticalTest, Wrap};
+use crate::jobs::{Job, JobRegistry};
 use crate::messages::{Deserializer, Deserializers};
 use crate::middleware::filter::{DelayBy, ExpireIn, Filtering, Predicate, Throttle};
 use crate::middleware::{
     stack_layer, ConsumerStack, DeadLetterQueue, FilterLayer, StackLayer, Verdict,
     VirtualPartitions,
 };
+use crate::type_name::short_type_name;
 use crate::Message;
 use crate::{BoxError, Consumer, Context};
 
@@ -34,6 +36,9 @@ pub struct Topic {
     pub(crate) manual_offset_management: Option<bool>,
     pub(crate) kafka: KafkaSettings,
     pub(crate) subscription_group: Option<String>,
+    /// The multiplexing of the [`SubscriptionGroup`](super::SubscriptionGroup) it was routed
+    /// in, if that group set one (never a default: it belongs to the group).
+    pub(crate) multiplexing: Option<Multiplexing>,
     pub(crate) deserializers: Deserializers,
     pub(crate) layers: Vec<StackLayer>,
     pub(crate) filters: Vec<StackLayer>,
@@ -46,6 +51,11 @@ pub struct Topic {
     pub(crate) pausing: Option<Pausing>,
     pub(crate) wrap: Option<Arc<dyn Wrap>>,
     pub(crate) critical: Vec<CriticalTest>,
+    /// The job types a jobs topic performs (its consumer is then the built-in job consumer).
+    pub(crate) jobs: Option<JobRegistry>,
+    /// A built-in route (a schedules topic) whose settings are complete: the routes' defaults
+    /// (a filter, virtual partitions, a layer) would break what its consumer relies on.
+    pub(crate) ignores_defaults: bool,
 }
 
 impl Topic {
@@ -69,8 +79,12 @@ impl Topic {
         }
     }
 
-    /// These settings, with `defaults` filling in what they leave unset.
+    /// These settings, with `defaults` filling in what they leave unset (unless the route
+    /// ignores defaults).
     pub(crate) fn with_defaults(self, defaults: &Topic) -> Topic {
+        if self.ignores_defaults {
+            return self;
+        }
         let mut layers = defaults.layers.clone();
         layers.extend(self.layers);
         let mut filters = defaults.filters.clone();
@@ -80,7 +94,11 @@ impl Topic {
         Topic {
             name: self.name,
             pattern: self.pattern,
-            consumer: self.consumer.or_else(|| defaults.consumer.clone()),
+            // A jobs topic's consumer is the built-in one, never the defaults'.
+            consumer: match self.jobs {
+                Some(_) => self.consumer,
+                None => self.consumer.or_else(|| defaults.consumer.clone()),
+            },
             max_messages: self.max_messages.or(defaults.max_messages),
             max_wait_time: self.max_wait_time.or(defaults.max_wait_time),
             initial_offset: self.initial_offset.or(defaults.initial_offset),
@@ -92,6 +110,7 @@ impl Topic {
             subscription_group: self
                 .subscription_group
                 .or_else(|| defaults.subscription_group.clone()),
+            multiplexing: self.multiplexing,
             deserializers: self.deserializers.or(&defaults.deserializers),
             layers,
             filters,
@@ -108,6 +127,8 @@ impl Topic {
             pausing: self.pausing.or(defaults.pausing),
             wrap: self.wrap.or_else(|| defaults.wrap.clone()),
             critical,
+            jobs: self.jobs,
+            ignores_defaults: false,
         }
     }
 
@@ -125,6 +146,39 @@ impl Topic {
     {
         let factory: ConsumerFactory = Arc::new(move || Box::new(factory()));
         self.consumer = Some((factory, short_type_name::<C>()));
+        self
+    }
+
+    /// Performs jobs of type `J` on this topic (Karafka's `active_job_topic`): the topic's
+    /// consumer is the built-in job consumer, which runs each job's [`Job::perform`], and
+    /// [`Jobs::enqueue`](crate::jobs::Jobs::enqueue) sends jobs of type `J` here. Call it once
+    /// per job type; every other setting (retries, dead-letter queue, virtual partitions,
+    /// `long_running_job`, ...) applies as on any topic. Not together with a consumer.
+    ///
+    /// ```
+    /// # use karafka::jobs::{Job, JobContext};
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct SendEmail;
+    /// # #[karafka::async_trait] impl Job for SendEmail {
+    /// #     async fn perform(&self, _: &mut JobContext<'_>) -> anyhow::Result<()> { Ok(()) }
+    /// # }
+    /// # #[derive(serde::Serialize, serde::Deserialize)] struct ResizeImage;
+    /// # #[karafka::async_trait] impl Job for ResizeImage {
+    /// #     async fn perform(&self, _: &mut JobContext<'_>) -> anyhow::Result<()> { Ok(()) }
+    /// # }
+    /// use karafka::middleware::DeadLetterQueue;
+    /// use karafka::routing::{Routes, Topic};
+    ///
+    /// let routes = Routes::new().topic(
+    ///     Topic::new("default")
+    ///         .job::<SendEmail>()
+    ///         .job::<ResizeImage>()
+    ///         .dead_letter_queue(DeadLetterQueue::new("default_dlq").max_retries(2)),
+    /// );
+    /// ```
+    pub fn job<J: Job>(mut self) -> Self {
+        self.jobs
+            .get_or_insert_with(JobRegistry::default)
+            .register::<J>();
         self
     }
 
@@ -294,29 +348,5 @@ impl Topic {
     {
         self.layers.push(stack_layer(layer));
         self
-    }
-}
-
-/// `my_app::consumers::OrdersConsumer` → `OrdersConsumer`, for logs.
-pub(crate) fn short_type_name<T>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    let path_end = full.find('<').unwrap_or(full.len());
-    full[..path_end]
-        .rfind("::")
-        .map_or(full, |at| &full[at + 2..])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    mod outer {
-        pub struct Inner<T>(T);
-    }
-
-    #[test]
-    fn short_type_names_drop_the_module_path() {
-        assert_eq!(short_type_name::<Topic>(), "Topic");
-        assert_eq!(short_type_name::<outer::Inner<u8>>(), "Inner<u8>");
     }
 }

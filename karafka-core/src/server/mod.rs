@@ -1,7 +1,8 @@
-//! The server: starts a listener per subscription group, runs until SIGINT/SIGTERM (or, embedded
+//! The server: starts a listener per subscription group (per connection when multiplexed), runs until SIGINT/SIGTERM (or, embedded
 //! in another application, until [`RunningServer::stop`]), then shuts down gracefully within
 //! `shutdown_timeout`.
 
+mod beside;
 mod endpoint;
 mod health;
 mod readiness;
@@ -18,13 +19,14 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
+pub(crate) use beside::Beside;
 pub use readiness::Readiness;
 pub use running::RunningServer;
 pub use selection::Selection;
 pub use shutdown::Shutdown;
 
 use crate::app::App;
-use crate::config::{consumer_config, Config};
+use crate::config::{consumer_config, Config, OAuthHook};
 use crate::connection::{GiveUp, GroupTimeouts, KafkaConsumer, Listener};
 use crate::instrumentation::{AppState, Event};
 use crate::plugin::{Control, Lifecycle, ServerHandle, WatchedGroup};
@@ -88,13 +90,27 @@ impl Server {
     /// # Errors
     /// As [`Server::run_until`].
     pub async fn run(self) -> Result<Shutdown, Error> {
+        self.run_beside(|_| async {}).await
+    }
+
+    /// [`Server::run`], with `beside` running next to the consumers from when the signals are
+    /// acted on until the server stopped (a swarm node's reports to its supervisor).
+    pub(crate) async fn run_beside<F>(
+        self,
+        beside: impl FnOnce(Beside) -> F,
+    ) -> Result<Shutdown, Error>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
         let server = self.start().await?;
         let signals = tokio::spawn(signals::operate(
             server.handle().clone(),
             SecondStop::ExitProcess,
         ));
+        let beside = tokio::spawn(beside(server.beside()));
         let outcome = server.stopped().await;
         signals.abort();
+        beside.abort();
         outcome
     }
 
@@ -141,7 +157,7 @@ impl Server {
         let App {
             config,
             subscriptions,
-            producer,
+            producers,
             monitor,
             metrics,
             plugins,
@@ -162,10 +178,18 @@ impl Server {
         }
         let scheduler = Scheduler::new(config.concurrency, Handle::current(), monitor.clone());
         let give_up = Arc::new(GiveUp::default());
-        let mut listeners = Vec::with_capacity(subscriptions.len());
-        let mut registries = Vec::with_capacity(subscriptions.len());
-        for subscription in subscriptions {
-            match start_listener(subscription, &config, &scheduler, &producer, &give_up) {
+        let groups = subscriptions.len();
+        // A multiplexed subscription group runs a listener per connection.
+        let connections: Vec<Subscription> = subscriptions
+            .into_iter()
+            .flat_map(Subscription::split)
+            .collect();
+        let mut listeners = Vec::with_capacity(connections.len());
+        let mut registries = Vec::with_capacity(connections.len());
+        for subscription in connections {
+            // A subscription's consumers produce, and dead-letter, on its cluster.
+            let producer = producers.of(&subscription.cluster).clone();
+            match start_listener(subscription, &config, &scheduler, producer, &give_up) {
                 Ok((listener, registry)) => {
                     listeners.push(listener);
                     registries.push(registry);
@@ -178,8 +202,9 @@ impl Server {
             }
         }
         tracing::info!(
-            "Running Karafka {} server: {} subscription group(s), concurrency {}",
+            "Running Karafka {} server: {} subscription group(s) on {} connection(s), concurrency {}",
             env!("CARGO_PKG_VERSION"),
+            groups,
             listeners.len(),
             config.concurrency
         );
@@ -204,20 +229,18 @@ impl Server {
             })
             .collect();
         let control = Control::new(scheduler.clone(), groups);
-        let endpoint = endpoint.map(|(bound, metrics)| {
-            let probes = Probes::new(
-                readiness.clone(),
-                control.groups().to_vec(),
-                scheduler.clone(),
-                &config.metrics,
-            );
-            bound.serve(probes, metrics)
-        });
+        let probes = Probes::new(
+            readiness.clone(),
+            control.groups().to_vec(),
+            scheduler.clone(),
+            &config.metrics,
+        );
+        let endpoint = endpoint.map(|(bound, metrics)| bound.serve(probes.clone(), metrics));
         let config = Arc::new(config);
         let handle = ServerHandle::new(
             control,
             Arc::clone(&config),
-            producer.clone(),
+            producers.main().clone(),
             routes,
             Lifecycle::default(),
         );
@@ -240,12 +263,16 @@ impl Server {
             give_up,
             readiness,
             monitor,
-            producer,
+            producers,
             plugins,
             summary,
             endpoint,
         };
-        Ok(RunningServer::new(handle, tokio::spawn(started.run())))
+        Ok(RunningServer::new(
+            handle,
+            probes,
+            tokio::spawn(started.run()),
+        ))
     }
 }
 
@@ -254,7 +281,7 @@ fn start_listener(
     subscription: Subscription,
     config: &Config,
     scheduler: &Scheduler,
-    producer: &crate::Producer,
+    producer: crate::Producer,
     give_up: &Arc<GiveUp>,
 ) -> Result<(Listener, Arc<PartitionRegistry<KafkaConsumer>>), Error> {
     let client = consumer_config(
@@ -287,7 +314,7 @@ fn start_listener(
     let registry = Arc::new(PartitionRegistry::new(
         Arc::new(subscription),
         scheduler.clone(),
-        producer.clone(),
+        producer,
         revoke_grace,
     ));
     let join_timeout = Some(config.join_timeout).filter(|timeout| !timeout.is_zero());
@@ -298,6 +325,7 @@ fn start_listener(
         Arc::clone(&registry),
         join_timeout,
         Arc::clone(give_up),
+        OAuthHook::new(&config.oauth),
     )
     .map_err(|error| Error::Connection { group: name, error })?;
     Ok((listener, registry))

@@ -3,8 +3,9 @@
 
 use tokio::task::JoinHandle;
 
+use super::health::Probes;
 use super::signals::{self, SecondStop};
-use super::Shutdown;
+use super::{Beside, Shutdown};
 use crate::plugin::{Control, ServerHandle, ServerStatus};
 use crate::Error;
 
@@ -14,16 +15,27 @@ use crate::Error;
 /// waiting); await [`RunningServer::stop`] to know the consumers committed and left their groups.
 pub struct RunningServer {
     handle: ServerHandle,
+    probes: Probes,
     /// The server's stop sequence; `None` once awaited.
     task: Option<JoinHandle<Result<Shutdown, Error>>>,
 }
 
 impl RunningServer {
-    pub(super) fn new(handle: ServerHandle, task: JoinHandle<Result<Shutdown, Error>>) -> Self {
+    pub(super) fn new(
+        handle: ServerHandle,
+        probes: Probes,
+        task: JoinHandle<Result<Shutdown, Error>>,
+    ) -> Self {
         Self {
             handle,
+            probes,
             task: Some(task),
         }
+    }
+
+    /// What runs beside the server sees of it.
+    pub(super) fn beside(&self) -> Beside {
+        Beside::new(self.control().clone(), self.probes.clone())
     }
 
     /// Commands the server (quiet, pause and resume a partition, stop) and reports its status.
@@ -82,7 +94,8 @@ impl RunningServer {
     ///
     /// # Errors
     /// [`Error::NotJoined`] when the server stopped because a consumer did not join its group
-    /// within `join_timeout`; [`Error::Stopped`] when the server's task was lost (its runtime
+    /// within `join_timeout`; [`Error::Refused`] when the brokers refused a consumer at start
+    /// (credentials, SASL mechanism, TLS); [`Error::Stopped`] when the server's task was lost (its runtime
     /// shut down).
     ///
     /// # Panics

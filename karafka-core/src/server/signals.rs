@@ -92,13 +92,15 @@ async fn act(mut signals: Signals, server: ServerHandle, second: SecondStop) {
     }
 }
 
-/// Logs one line per running job: its consumer, partition, offsets and how long it has run.
+/// Logs one line per running job: its consumer, partition, offsets, how long it has run and
+/// its subscription group (with the connection's number when multiplexed).
 fn report(jobs: &[RunningJob]) {
     if jobs.is_empty() {
         tracing::info!("No job is running");
     }
     for job in jobs {
         tracing::info!(
+            group = %job.subscription,
             topic = %job.topic,
             partition = job.partition,
             first_offset = job.first_offset,

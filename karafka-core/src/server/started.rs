@@ -7,11 +7,11 @@ use tokio::task::JoinHandle;
 
 use super::endpoint::Endpoint;
 use super::{close, Readiness, Shutdown, MIN_CLOSE_TIME};
-use crate::connection::{GiveUp, Listener, NotJoined};
+use crate::connection::{GiveUp, Listener, NotJoined, Reason, Refused};
 use crate::instrumentation::{AppState, Event, Monitor};
 use crate::plugin::ServerHandle;
 use crate::processing::Scheduler;
-use crate::producer::Producer;
+use crate::producer::ClusterProducers;
 use crate::Error;
 
 /// Everything a started server runs, until [`Started::run`] stops it.
@@ -22,7 +22,7 @@ pub(super) struct Started {
     pub(super) give_up: Arc<GiveUp>,
     pub(super) readiness: Readiness,
     pub(super) monitor: Monitor,
-    pub(super) producer: Producer,
+    pub(super) producers: ClusterProducers,
     pub(super) plugins: Vec<JoinHandle<()>>,
     pub(super) summary: JoinHandle<()>,
     pub(super) endpoint: Option<Endpoint>,
@@ -31,7 +31,7 @@ pub(super) struct Started {
 impl Started {
     /// Consumes until [`Control::stop`](crate::plugin::Control::stop) or a listener gives up,
     /// then stops gracefully: no new batches, in-flight jobs get `shutdown_timeout`, the
-    /// consumers commit and leave their groups, the plugins return, the producer flushes.
+    /// consumers commit and leave their groups, the plugins return, the producers flush.
     pub(super) async fn run(self) -> Result<Shutdown, Error> {
         let mut critical = None;
         let gave_up = tokio::select! {
@@ -71,8 +71,10 @@ impl Started {
         let closed = close(self.listeners, remaining).await;
         self.handle.lifecycle().closed.cancel();
         finish_plugins(self.plugins).await;
-        if let Err(error) = self.producer.flush(MIN_CLOSE_TIME).await {
-            tracing::error!(%error, "undelivered records remain in the producer");
+        for producer in self.producers.iter() {
+            if let Err(error) = producer.flush(MIN_CLOSE_TIME).await {
+                tracing::error!(%error, "undelivered records remain in the producer");
+            }
         }
         let outcome = if drained && closed {
             Shutdown::Graceful
@@ -99,14 +101,23 @@ impl Started {
             });
         }
         match gave_up {
-            Some(NotJoined {
+            Some(Reason::NotJoined(NotJoined {
                 group,
                 waited,
                 servers,
-            }) => Err(Error::NotJoined {
+            })) => Err(Error::NotJoined {
                 group,
                 waited,
                 servers,
+            }),
+            Some(Reason::Refused(Refused {
+                group,
+                servers,
+                refusal,
+            })) => Err(Error::Refused {
+                group,
+                servers,
+                refusal,
             }),
             None => Ok(outcome),
         }

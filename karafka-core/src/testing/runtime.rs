@@ -15,6 +15,7 @@ use super::source::Phase;
 use super::TestError;
 use crate::config::Config;
 use crate::consumer::PartitionHandle;
+use crate::jobs::{JobIndex, Jobs};
 use crate::memory::Cluster;
 use crate::messages::{Message, Origin};
 use crate::middleware::SharedConsumer;
@@ -60,6 +61,7 @@ pub struct TestRuntime {
     scheduler: Scheduler,
     changed: Arc<Notify>,
     groups: Vec<Group>,
+    jobs: Arc<JobIndex>,
 }
 
 impl TestRuntime {
@@ -75,7 +77,8 @@ impl TestRuntime {
             subscriptions,
             declared,
             monitor,
-            producer: app_producer,
+            producers,
+            jobs,
             ..
         } = app;
         let cluster = Arc::new(Cluster::new());
@@ -83,7 +86,8 @@ impl TestRuntime {
             cluster.create_topic(&topic.name, topic.config.partitions);
         }
         // The app's producer layers apply in tests too: the records they change land as changed.
-        let producer = app_producer.layers_in_memory(Arc::clone(&cluster));
+        // In memory every route's cluster is the one cluster.
+        let producer = producers.main().layers_in_memory(Arc::clone(&cluster));
         let scheduler = Scheduler::new(config.concurrency, runtime, monitor);
         let changed = Arc::new(Notify::new());
         let groups = subscriptions
@@ -115,12 +119,20 @@ impl TestRuntime {
             scheduler,
             changed,
             groups,
+            jobs,
         })
     }
 
     /// The app's producer, writing to the in-memory topics.
     pub fn producer(&self) -> &Producer {
         &self.producer
+    }
+
+    /// Enqueues background jobs to the in-memory topics, as the app's
+    /// [`App::jobs`](crate::App::jobs) does on Kafka; [`TestRuntime::consume`] of the jobs topic
+    /// then performs them.
+    pub fn jobs(&self) -> Jobs {
+        Jobs::new(Arc::clone(&self.jobs), self.producer.clone())
     }
 
     /// Writes `record` to its in-memory topic, as another service would: to its partition,

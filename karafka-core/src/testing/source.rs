@@ -195,6 +195,10 @@ impl PartitionSource for MemorySource {
         Ok(lock(&self.offsets).committed_metadata(&self.partition))
     }
 
+    fn committed_offset(&self) -> Result<Option<i64>, Infallible> {
+        Ok(lock(&self.offsets).committed(&self.partition))
+    }
+
     fn commit_stored(&self) -> Result<(), Infallible> {
         lock(&self.offsets).commit_stored();
         Ok(())

@@ -19,7 +19,7 @@ use karafka::admin::Admin;
 use karafka::middleware::dead_letter_queue::headers;
 use karafka::{Config, Producer, Record};
 use karafka_reliability::audit::{audit, Report};
-use karafka_reliability::history::{CommitSample, Expectations, History, Produced};
+use karafka_reliability::history::{CommitSample, Expectations, History, Output, Produced};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
@@ -83,6 +83,12 @@ enum Fault {
     BadInput,
     /// A second routed topic is deleted while it is consumed.
     TopicDeleted,
+    /// Subjects transform the input into an output topic in transactions, while subjects are
+    /// SIGKILLed, join and leave (a rebalance storm), and the broker restarts once.
+    ExactlyOnce,
+    /// One subject is a swarm of 3 nodes; a random node is SIGKILLed every second or two, and
+    /// the swarm's supervisor must replace it.
+    SwarmKill,
 }
 
 struct Scenario {
@@ -188,6 +194,22 @@ const SCENARIOS: &[Scenario] = &[
         virtual_partitions: false,
     },
     Scenario {
+        name: "exactly-once",
+        fault: Fault::ExactlyOnce,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "swarm-kill",
+        fault: Fault::SwarmKill,
+        env: &[
+            ("KARAFKA_SWARM__NODE_RESTART_TIMEOUT", "200"),
+            ("KARAFKA_SWARM__LIVENESS_INTERVAL", "500"),
+            ("KARAFKA_SWARM__NODE_REPORT_TIMEOUT", "10000"),
+        ],
+        virtual_partitions: false,
+    },
+    Scenario {
         name: "topic-deleted",
         fault: Fault::TopicDeleted,
         // librdkafka notices a deleted topic at its next metadata refresh (karafka's default: 10 s).
@@ -201,9 +223,14 @@ const PARTITIONS: i32 = 4;
 const CLUSTER: &str = "127.0.0.1:9191,127.0.0.1:9192,127.0.0.1:9193";
 const CLUSTER_NODES: u64 = 3;
 const SUBJECTS: usize = 3;
+/// The nodes of the swarm-kill scenario's one subject.
+const SWARM_NODES: usize = 3;
 const KEYS: u32 = 64;
 /// Close to the producer's `message.max.bytes` (1,000,000) without exceeding it.
 const BIG_PAYLOAD: usize = 990_000;
+/// The subjects' `transaction.timeout.ms` and a margin: after it, the broker has aborted every
+/// transaction a killed subject left open, so `read_committed` reads reach the end.
+const KILLED_TRANSACTIONS_ABORTED: Duration = Duration::from_secs(12);
 
 /// A small deterministic generator (xorshift), so fault timing replays from the seed.
 struct Dice(u64);
@@ -230,11 +257,17 @@ fn now_micros() -> u64 {
 /// The subject processes of a run.
 struct Subjects {
     binary: PathBuf,
+    /// The command line: `server`, or `swarm --nodes 3`.
+    args: Vec<String>,
+    /// How many run when no fault is being injected.
+    target: usize,
     dir: PathBuf,
     env: Vec<(String, String)>,
     running: Vec<Child>,
     started: usize,
     killed: HashSet<u32>,
+    /// When the last subject was SIGKILLed.
+    last_kill: Option<Instant>,
     all: HashSet<u32>,
     /// Broken promises seen outside the logs: bad exits, unclear errors.
     problems: Vec<String>,
@@ -247,7 +280,7 @@ impl Subjects {
         let stderr =
             std::fs::File::create(self.dir.join(format!("subject-{}.stderr", self.started)))?;
         let child = Command::new(&self.binary)
-            .arg("server")
+            .args(&self.args)
             .current_dir(&self.dir)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("RELIABILITY_LOG", log)
@@ -273,6 +306,47 @@ impl Subjects {
         Self::signal(&child, "KILL");
         let _ = child.wait();
         self.killed.insert(child.id());
+        self.last_kill = Some(Instant::now());
+    }
+
+    /// SIGKILLs one node of the running swarms, picked by `pick`.
+    fn kill_node(&mut self, pick: u64) {
+        let nodes: Vec<u32> = self.running.iter().flat_map(|s| nodes_of(s.id())).collect();
+        if nodes.is_empty() {
+            return;
+        }
+        let node = nodes[(pick % nodes.len() as u64) as usize];
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(node.to_string())
+            .status();
+        self.killed.insert(node);
+        self.last_kill = Some(Instant::now());
+    }
+
+    /// Waits up to 10 s until every swarm runs all its nodes again; notes one that does not.
+    async fn swarms_whole(&mut self) {
+        let started = Instant::now();
+        loop {
+            let short: Vec<(u32, usize)> = self
+                .running
+                .iter()
+                .map(|swarm| (swarm.id(), nodes_of(swarm.id()).len()))
+                .filter(|(_, nodes)| *nodes != SWARM_NODES)
+                .collect();
+            if short.is_empty() {
+                return;
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                for (swarm, nodes) in short {
+                    self.problems.push(format!(
+                        "swarm {swarm} runs {nodes} node(s), not {SWARM_NODES}, after the kills"
+                    ));
+                }
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// SIGTERMs the `index`-th running subject and waits for it; a non-zero exit is noted.
@@ -317,6 +391,29 @@ impl Drop for Subjects {
             let _ = child.wait();
         }
     }
+}
+
+/// The running children of process `pid` (a swarm's nodes), which Linux lists per thread of
+/// `pid` that started them.
+fn nodes_of(pid: u32) -> Vec<u32> {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    threads
+        .filter_map(|thread| std::fs::read_to_string(thread.ok()?.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|child| child.parse::<u32>().ok())
+                .collect::<Vec<_>>()
+        })
+        // A node killed but not reaped yet is a zombie (state `Z`).
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+            })
+        })
+        .collect()
 }
 
 /// Samples the group's committed offsets every 200 ms on a thread of its own, until dropped.
@@ -428,12 +525,14 @@ impl Run<'_> {
             self.seed,
             now_micros() % 0x10_0000
         );
-        let (topic, group, dlq, extra) = (
+        let (topic, group, dlq, extra, output) = (
             name.clone(),
             format!("{name}-group"),
             format!("{name}-dlq"),
             format!("{name}-extra"),
+            format!("{name}-output"),
         );
+        let exactly_once = self.scenario.fault == Fault::ExactlyOnce;
         let admin = Admin::new(&self.config)?;
         let replicas = if self.scenario.fault == Fault::ClusterBrokerKill {
             CLUSTER_NODES as i32
@@ -458,6 +557,9 @@ impl Run<'_> {
         }
         if self.scenario.fault == Fault::TopicDeleted {
             admin.create_topic(&extra, 1, replicas).await?;
+        }
+        if exactly_once {
+            admin.create_topic(&output, PARTITIONS, replicas).await?;
         }
         let dir = std::env::temp_dir().join(format!("karafka-chaos-{name}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -501,18 +603,31 @@ impl Run<'_> {
         if self.scenario.fault == Fault::TopicDeleted {
             env.push(("RELIABILITY_EXTRA_TOPIC".into(), extra.clone()));
         }
+        if exactly_once {
+            env.push(("RELIABILITY_OUTPUT".into(), output.clone()));
+        }
         if self.scenario.fault == Fault::Stall {
             let offset = self.messages as i64 / i64::from(PARTITIONS) / 3;
             env.push(("RELIABILITY_STALL".into(), format!("{offset}:5000")));
         }
         let binary = std::env::current_exe()?.with_file_name("subject");
+        let swarm = self.scenario.fault == Fault::SwarmKill;
+        let (args, target) = if swarm {
+            let nodes = SWARM_NODES.to_string();
+            (vec!["swarm".to_owned(), "--nodes".to_owned(), nodes], 1)
+        } else {
+            (vec!["server".to_owned()], SUBJECTS)
+        };
         let subjects = Arc::new(tokio::sync::Mutex::new(Subjects {
             binary,
+            args,
+            target,
             dir: dir.clone(),
             env,
             running: Vec::new(),
             started: 0,
             killed: HashSet::new(),
+            last_kill: None,
             all: HashSet::new(),
             problems: Vec::new(),
         }));
@@ -520,7 +635,7 @@ impl Run<'_> {
         if self.scenario.fault == Fault::BrokerRestart {
             self.kafka(&["down"])?;
         }
-        for _ in 0..SUBJECTS {
+        for _ in 0..target {
             subjects.lock().await.spawn()?;
         }
         if self.scenario.fault == Fault::BrokerRestart {
@@ -544,7 +659,7 @@ impl Run<'_> {
         // Let the group settle: every partition committed to its end.
         {
             let mut subjects = subjects.lock().await;
-            while subjects.running.len() < SUBJECTS {
+            while subjects.running.len() < subjects.target {
                 subjects.spawn()?;
             }
         }
@@ -569,13 +684,17 @@ impl Run<'_> {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let (killed, mut problems, all) = {
+        let (killed, mut problems, all, last_kill) = {
             let mut subjects = subjects.lock().await;
+            if swarm {
+                subjects.swarms_whole().await;
+            }
             subjects.terminate_all().await;
             (
                 subjects.killed.clone(),
                 subjects.problems.clone(),
                 subjects.all.clone(),
+                subjects.last_kill,
             )
         };
         // A member that stops gracefully leaves its group; one left behind would stall the
@@ -603,6 +722,14 @@ impl Run<'_> {
         if uses_dlq {
             history.dead_letters = dead_letters(&admin, &dlq).await?;
         }
+        if exactly_once {
+            if let Some(wait) =
+                last_kill.and_then(|at| KILLED_TRANSACTIONS_ABORTED.checked_sub(at.elapsed()))
+            {
+                tokio::time::sleep(wait).await;
+            }
+            history.outputs = outputs(&admin, &output).await?;
+        }
         let expect = Expectations {
             per_key_order: self.scenario.virtual_partitions,
             killed,
@@ -612,12 +739,16 @@ impl Run<'_> {
             } else {
                 HashSet::new()
             },
+            exactly_once,
         };
         let mut report = audit(&history, &expect);
         report.violations.extend(problems);
         let _ = admin.delete_topic(&topic).await;
         if uses_dlq {
             let _ = admin.delete_topic(&dlq).await;
+        }
+        if exactly_once {
+            let _ = admin.delete_topic(&output).await;
         }
         Ok((report, dir))
     }
@@ -710,6 +841,41 @@ impl Run<'_> {
                 })
                 .await??;
                 subjects.lock().await.problems.extend(problems);
+            }
+            Fault::ExactlyOnce => {
+                let mut restarted = false;
+                while started.elapsed() < span {
+                    tokio::time::sleep(dice.millis(500, 1_500)).await;
+                    if !restarted && started.elapsed() >= span / 3 {
+                        restarted = true;
+                        self.kafka(&["down"])?;
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        self.kafka(&["up"])?;
+                        continue;
+                    }
+                    let mut subjects = subjects.lock().await;
+                    let running = subjects.running.len();
+                    match dice.next() % 3 {
+                        0 if running > 0 => {
+                            let index = (dice.next() % running as u64) as usize;
+                            subjects.kill(index);
+                            subjects.spawn()?;
+                        }
+                        1 if running < SUBJECTS + 2 => subjects.spawn()?,
+                        _ if running > SUBJECTS => {
+                            let index =
+                                SUBJECTS + (dice.next() % (running - SUBJECTS) as u64) as usize;
+                            subjects.terminate(index).await;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Fault::SwarmKill => {
+                while started.elapsed() < span {
+                    tokio::time::sleep(dice.millis(800, 2_000)).await;
+                    subjects.lock().await.kill_node(dice.next());
+                }
             }
             Fault::Stall | Fault::Errors => {}
         }
@@ -866,6 +1032,28 @@ fn ends(produced: &[Produced]) -> Vec<i64> {
         .collect()
 }
 
+/// The output topic as a `read_committed` reader sees it, partition by partition.
+async fn outputs(admin: &Admin, output: &str) -> anyhow::Result<Vec<Output>> {
+    #[derive(serde::Deserialize)]
+    struct Copy {
+        partition: i32,
+        offset: i64,
+    }
+    let mut outputs = Vec::new();
+    for partition in 0..PARTITIONS {
+        let (_, end) = admin.watermarks(output, partition).await?;
+        for message in admin.read_topic(output, partition, 0, end as usize).await? {
+            let copy: Copy = message.payload()?;
+            outputs.push(Output {
+                partition,
+                source_partition: copy.partition,
+                source_offset: copy.offset,
+            });
+        }
+    }
+    Ok(outputs)
+}
+
 /// `(partition, offset)` of the messages in the dead-letter topic, from their headers.
 async fn dead_letters(admin: &Admin, dlq: &str) -> anyhow::Result<HashSet<(i32, i64)>> {
     let mut letters = HashSet::new();
@@ -937,7 +1125,13 @@ async fn main() -> anyhow::Result<()> {
                 scenario,
                 seed,
                 messages,
-                rate,
+                // Kills, storms and the broker restart need a longer stream to land between
+                // transactions: the quick run produces its messages over 6 s, not 2.
+                rate: if cli.quick && scenario.fault == Fault::ExactlyOnce {
+                    rate / 3
+                } else {
+                    rate
+                },
                 config: config.clone(),
                 root: root.clone(),
                 subject_log: cli.subject_log.clone(),

@@ -8,7 +8,9 @@
 //! `RELIABILITY_SLOW_MS` (an await per message), `RELIABILITY_VIRTUAL` (virtual partitions),
 //! `RELIABILITY_DLQ` (a dead-letter topic, 1 retry), `RELIABILITY_STALL` (`offset:ms`, one
 //! handling of that offset of partition 0 stalls, once per process), `RELIABILITY_EXTRA_TOPIC` (a
-//! second topic, which the driver may delete while it is consumed).
+//! second topic, which the driver may delete while it is consumed), `RELIABILITY_OUTPUT` (an
+//! output topic: each message becomes a record `{"partition", "offset"}` there, in its
+//! partition, produced and marked in one transaction per batch; its handlings are not logged).
 
 use std::fs::{File, OpenOptions};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -23,7 +25,7 @@ use karafka::admin::Admin;
 use karafka::instrumentation::{AcknowledgedCommit, COMMITS_TARGET};
 use karafka::middleware::{DeadLetterQueue, VirtualPartitions};
 use karafka::routing::{Routes, Topic};
-use karafka::{async_trait, App, Config, Consumer, Context, TopicPartition};
+use karafka::{async_trait, App, Config, Consumer, Context, Record, TopicPartition};
 use serde::Deserialize;
 use tracing_subscriber::filter::{EnvFilter, Targets};
 use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt as _};
@@ -65,6 +67,8 @@ struct Settings {
     stalled: AtomicBool,
     admin: Admin,
     group: String,
+    /// The exactly-once mode's output topic.
+    output: Option<String>,
 }
 
 struct Subject(Arc<Settings>);
@@ -92,6 +96,9 @@ impl Settings {
 impl Consumer for Subject {
     async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
         let settings = &self.0;
+        if let Some(output) = &settings.output {
+            return transform(ctx, output, settings.slow).await;
+        }
         for message in ctx.messages() {
             let payload: Payload = message.payload()?;
             anyhow::ensure!(
@@ -156,6 +163,24 @@ impl Consumer for Subject {
     }
 }
 
+/// The exactly-once mode: copies the batch's coordinates to `output` and marks it, in one
+/// transaction.
+async fn transform(ctx: &Context, output: &str, slow: Duration) -> anyhow::Result<()> {
+    let messages = ctx.messages().clone();
+    ctx.transaction(|tx| async move {
+        for message in messages.iter() {
+            tokio::time::sleep(slow).await;
+            let (partition, offset) = (message.partition(), message.offset());
+            let copy = serde_json::json!({"partition": partition, "offset": offset});
+            tx.produce(Record::json(output, &copy)?.partition(partition))
+                .await?;
+            tx.mark_as_consumed(message);
+        }
+        Ok(())
+    })
+    .await
+}
+
 /// Consumes the extra topic without looking at it.
 #[derive(Default)]
 struct Ignore;
@@ -180,7 +205,19 @@ fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
 }
 
 fn app(topic: String, log: Arc<EventLog>) -> anyhow::Result<App> {
-    let config = Config::load()?;
+    let mut config = Config::load()?;
+    let output = var("RELIABILITY_OUTPUT");
+    if output.is_some() {
+        // One id per process; the group's metadata fences members that lost a partition. A
+        // killed process's open transaction holds `read_committed` readers of the output until
+        // the broker aborts it: 10 s rather than librdkafka's 60.
+        let id = format!("{}-{}", config.group_id, std::process::id());
+        config
+            .producer
+            .kafka
+            .set("transactional.id", id)
+            .set("transaction.timeout.ms", 10_000);
+    }
     let stall = var("RELIABILITY_STALL").and_then(|stall| {
         let (offset, ms) = stall.split_once(':')?;
         Some((
@@ -198,6 +235,7 @@ fn app(topic: String, log: Arc<EventLog>) -> anyhow::Result<App> {
         stalled: AtomicBool::new(false),
         admin: Admin::new(&config)?,
         group: config.group_id.clone(),
+        output,
     });
     let mut route = Topic::new(topic).consumer_with(move || Subject(Arc::clone(&settings)));
     if let Some(count) = var("RELIABILITY_VIRTUAL") {

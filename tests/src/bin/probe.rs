@@ -8,6 +8,11 @@
 //! `PROBE_SLEEP_MS` an await per message that makes batches slow. `PROBE_VIRTUAL=n` consumes with
 //! `n` virtual partitions by key. `PROBE_DLQ` names the topic's dead-letter target, and
 //! `PROBE_DECLARE=name:partitions` a topic declared apart from the routes (nothing consumes it).
+//! `PROBE_SCHEDULES` names a schedules topic routed with the built-in consumer of scheduled
+//! messages, in the consumer group `PROBE_SCHEDULES_GROUP`.
+//! `PROBE_TASKS=group:topic:name=cron;...` adds recurring tasks (empty bodies) in `group` on `topic`.
+//! `PROBE_OTHER_TOPIC` routes a topic on another cluster, whose brokers `PROBE_OTHER_CLUSTER`
+//! names, with the dead-letter target `PROBE_OTHER_DLQ` (if set).
 //!
 //! Its command line also has karafka-web's `web` and `dlq` commands (`web install`, `dlq list`,
 //! ...), whose `[web]` settings come from `KARAFKA_WEB__*` variables.
@@ -20,7 +25,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use karafka::middleware::{DeadLetterQueue, VirtualPartitions};
-use karafka::routing::{Routes, Topic, TopicConfig};
+use karafka::recurring_tasks::{RecurringTasks, Task};
+use karafka::routing::{Routes, ScheduledMessages, Topic, TopicConfig};
 use karafka::{async_trait, App, Config, Consumer, Context};
 
 struct Probe {
@@ -100,13 +106,48 @@ fn app() -> anyhow::Result<App> {
     if let Some(second) = var("PROBE_SECOND_TOPIC") {
         routes = routes.topic(Topic::new(second).consumer_with(probe.clone()));
     }
+    if let Some(schedules) = var("PROBE_SCHEDULES") {
+        let group = var("PROBE_SCHEDULES_GROUP").context("PROBE_SCHEDULES_GROUP is required")?;
+        routes = routes.scheduled_messages(ScheduledMessages::new(schedules).group_id(group));
+    }
     if let Some(pattern) = var("PROBE_PATTERN") {
-        routes = routes.topic(Topic::pattern(pattern).consumer_with(probe));
+        routes = routes.topic(Topic::pattern(pattern).consumer_with(probe.clone()));
+    }
+    if let Some(other) = var("PROBE_OTHER_TOPIC") {
+        let servers = var("PROBE_OTHER_CLUSTER").context("PROBE_OTHER_CLUSTER is required")?;
+        let mut route = Topic::new(other)
+            .kafka("bootstrap.servers", servers)
+            .consumer_with(probe);
+        if let Some(dead_letter) = var("PROBE_OTHER_DLQ") {
+            route = route.dead_letter_queue(DeadLetterQueue::new(dead_letter));
+        }
+        routes = routes.topic(route);
+    }
+    if let Some(tasks) = var("PROBE_TASKS") {
+        routes = routes.recurring_tasks(recurring_tasks(&tasks)?);
     }
     Ok(App::builder()
         .config(Config::load()?)
         .routes(routes)
         .build()?)
+}
+
+/// `PROBE_TASKS=group:topic:name=cron;name=cron`: recurring tasks with empty bodies, so the
+/// `tasks` commands have a schedule to command and list.
+fn recurring_tasks(spec: &str) -> anyhow::Result<RecurringTasks> {
+    let mut parts = spec.splitn(3, ':');
+    let (Some(group), Some(topic), Some(tasks)) = (parts.next(), parts.next(), parts.next()) else {
+        anyhow::bail!("PROBE_TASKS is group:topic:name=cron;...");
+    };
+    tasks.split(';').try_fold(
+        RecurringTasks::new().group_id(group).topic(topic),
+        |all, task| {
+            let (name, cron) = task
+                .split_once('=')
+                .context("PROBE_TASKS task is name=cron")?;
+            Ok(all.task(Task::new(name).cron(cron)))
+        },
+    )
 }
 
 fn main() -> ExitCode {

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::routed::{self, GroupTopics};
+use super::routed::{self, GroupTopics, Route};
 use crate::admin::Admin;
 use crate::App;
 
@@ -19,6 +19,21 @@ pub(in crate::cli) struct CopyArgs {
     /// `--from`, or `--to` when `--from` is not routed (a group renamed in the routes).
     #[arg(long)]
     topic: Vec<String>,
+}
+
+impl CopyArgs {
+    /// The group whose cluster the copy runs on: `--from` when a route names it, else `--to`
+    /// (a group renamed in the routes), else `--from`.
+    pub(super) fn group(&self, app: &App) -> &str {
+        routed_group(&routed::routes(app), &self.from, &self.to).unwrap_or(&self.from)
+    }
+}
+
+/// `from` when a route names it, else `to` when one does.
+fn routed_group<'a>(routes: &[Route<'_>], from: &'a str, to: &'a str) -> Option<&'a str> {
+    [from, to]
+        .into_iter()
+        .find(|group| routes.iter().any(|route| route.group == *group))
 }
 
 /// What happens to `--from` after the copy.
@@ -67,10 +82,7 @@ async fn default_topics(
 ) -> anyhow::Result<Vec<String>> {
     let cluster: Vec<String> = admin.partition_counts().await?.into_keys().collect();
     let routes = routed::routes(app);
-    let Some(group) = [from, to]
-        .into_iter()
-        .find(|group| routes.iter().any(|route| route.group == *group))
-    else {
+    let Some(group) = routed_group(&routes, from, to) else {
         anyhow::bail!(
             "neither `{from}` nor `{to}` is a consumer group of the routes: name the topics with \
              --topic"

@@ -2,8 +2,8 @@
 
 use clap::Args;
 
-use super::routed::{self, GroupTopics};
-use crate::admin::Admin;
+use super::routed::{self, GroupTopics, Route};
+use crate::admin::{Admin, PartitionLag};
 use crate::App;
 
 #[derive(Debug, Args)]
@@ -23,20 +23,15 @@ pub(in crate::cli) struct LagArgs {
     all_groups: bool,
 }
 
-pub(super) async fn run(app: &App, admin: &Admin, args: &LagArgs) -> anyhow::Result<()> {
-    let cluster: Vec<String> = admin.partition_counts().await?.into_keys().collect();
-    let mut topics = GroupTopics::routed(routed::routes(app), &cluster);
-    if args.all_groups {
-        add_committed(admin, args, &cluster, &mut topics).await?;
-    }
+pub(super) async fn run(app: &App, args: &LagArgs) -> anyhow::Result<()> {
+    let main = app.config().cluster();
+    let routes = routed::routes(app);
     let mut rows = Vec::new();
-    for pair in topics.only(args.group.as_deref(), args.topic.as_deref()) {
-        let lags = admin.lag(&pair.group, &pair.topic).await?;
-        // A pattern matching a topic the group has not consumed yet is no typo.
-        if pair.named && !args.allow_new {
-            super::refuse_new(admin, &pair.group, &pair.topic, &lags).await?;
-        }
-        rows.extend(lags.into_iter().map(|lag| (pair.group.clone(), lag)));
+    // Each cluster's groups on its own topics: a route's group lives where the route consumes.
+    for cluster in routed::clusters(&main, &routes) {
+        let admin = Admin::for_cluster(app.config(), cluster)?;
+        let on_cluster = routes.iter().filter(|route| route.cluster == cluster);
+        rows.extend(lags(&admin, on_cluster.copied(), args).await?);
     }
     println!(
         "{:<30} {:<30} {:>9} {:>12} {:>12} {:>10}",
@@ -52,6 +47,30 @@ pub(super) async fn run(app: &App, admin: &Admin, args: &LagArgs) -> anyhow::Res
         );
     }
     Ok(())
+}
+
+/// The lag of each `(group, topic)` of `routes` on the cluster of `admin` (and with
+/// `--all-groups`, of every group of that cluster).
+async fn lags<'a>(
+    admin: &Admin,
+    routes: impl IntoIterator<Item = Route<'a>>,
+    args: &LagArgs,
+) -> anyhow::Result<Vec<(String, PartitionLag)>> {
+    let cluster: Vec<String> = admin.partition_counts().await?.into_keys().collect();
+    let mut topics = GroupTopics::routed(routes, &cluster);
+    if args.all_groups {
+        add_committed(admin, args, &cluster, &mut topics).await?;
+    }
+    let mut rows = Vec::new();
+    for pair in topics.only(args.group.as_deref(), args.topic.as_deref()) {
+        let lags = admin.lag(&pair.group, &pair.topic).await?;
+        // A pattern matching a topic the group has not consumed yet is no typo.
+        if pair.named && !args.allow_new {
+            super::refuse_new(admin, &pair.group, &pair.topic, &lags).await?;
+        }
+        rows.extend(lags.into_iter().map(|lag| (pair.group.clone(), lag)));
+    }
+    Ok(rows)
 }
 
 /// Adds, for every group on the cluster (only `--group` when given), the topics it committed

@@ -34,16 +34,34 @@ pub(super) struct DeleteArgs {
 }
 
 pub(super) async fn run(app: &App, command: &ConsumerGroupsCommand) -> anyhow::Result<u8> {
-    let admin = Admin::new(app.config())?;
+    // Every command but `lag` (which visits each cluster) runs on the cluster of its group.
+    let admin = |group: &str, topic: Option<&str>| {
+        let main = app.config().cluster();
+        let routes = routed::routes(app);
+        Admin::for_cluster(
+            app.config(),
+            routed::cluster_for(&main, &routes, group, topic),
+        )
+    };
     match command {
-        ConsumerGroupsCommand::Lag(args) => lag::run(app, &admin, args).await?,
-        ConsumerGroupsCommand::Seek(args) => seek::run(&admin, args).await?,
-        ConsumerGroupsCommand::Copy(args) => copy::run(app, &admin, args, copy::Then::Keep).await?,
+        ConsumerGroupsCommand::Lag(args) => lag::run(app, args).await?,
+        ConsumerGroupsCommand::Seek(args) => {
+            seek::run(&admin(&args.group, Some(args.topic.as_str()))?, args).await?
+        }
+        ConsumerGroupsCommand::Copy(args) => {
+            copy::run(app, &admin(args.group(app), None)?, args, copy::Then::Keep).await?
+        }
         ConsumerGroupsCommand::Rename(args) => {
-            copy::run(app, &admin, args, copy::Then::Delete).await?
+            copy::run(
+                app,
+                &admin(args.group(app), None)?,
+                args,
+                copy::Then::Delete,
+            )
+            .await?
         }
         ConsumerGroupsCommand::Delete(DeleteArgs { group }) => {
-            admin.delete_consumer_group(group).await?;
+            admin(group, None)?.delete_consumer_group(group).await?;
             println!("- delete consumer group {group}");
         }
     }

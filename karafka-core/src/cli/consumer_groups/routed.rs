@@ -4,6 +4,7 @@
 
 use regex::Regex;
 
+use crate::config::Cluster;
 use crate::App;
 
 /// One route as the commands see it: a topic, or a pattern of topics.
@@ -14,6 +15,17 @@ pub(super) struct Route<'a> {
     pub(super) name: &'a str,
     /// The anchored regex the runtime subscribes with, for a pattern route.
     pub(super) pattern: Option<&'a Regex>,
+    /// The cluster the route consumes from.
+    pub(super) cluster: &'a Cluster,
+}
+
+impl Route<'_> {
+    fn routes(&self, topic: &str) -> bool {
+        match self.pattern {
+            Some(pattern) => pattern.is_match(topic),
+            None => self.name == topic,
+        }
+    }
 }
 
 /// The routes of `app`, in route order.
@@ -25,9 +37,40 @@ pub(super) fn routes(app: &App) -> Vec<Route<'_>> {
                 group: &subscription.group_id,
                 name: &route.name,
                 pattern: route.pattern.as_ref(),
+                cluster: &subscription.cluster,
             })
         })
         .collect()
+}
+
+/// The clusters of `routes` after `main` (the app's, always there: `--all-groups` looks at it
+/// even when no route consumes from it), each once.
+pub(super) fn clusters<'a>(main: &'a Cluster, routes: &[Route<'a>]) -> Vec<&'a Cluster> {
+    let mut clusters = vec![main];
+    for route in routes {
+        if !clusters.contains(&route.cluster) {
+            clusters.push(route.cluster);
+        }
+    }
+    clusters
+}
+
+/// The cluster a command about `group` (and `topic`, when given) runs on: that of the group's
+/// route of the topic, else of any route of the topic, else of any route of the group, else
+/// `main`. A group is a group of one cluster: the same name on another is another group.
+pub(super) fn cluster_for<'a>(
+    main: &'a Cluster,
+    routes: &[Route<'a>],
+    group: &str,
+    topic: Option<&str>,
+) -> &'a Cluster {
+    let of_topic = |route: &&Route<'a>| topic.is_some_and(|topic| route.routes(topic));
+    routes
+        .iter()
+        .find(|route| route.group == group && of_topic(route))
+        .or_else(|| routes.iter().find(|route| of_topic(route)))
+        .or_else(|| routes.iter().find(|route| route.group == group))
+        .map_or(main, |route| route.cluster)
 }
 
 /// One consumer group's topic.
@@ -107,12 +150,55 @@ mod tests {
 
     use super::*;
 
+    fn main_cluster() -> &'static Cluster {
+        static MAIN: std::sync::OnceLock<Cluster> = std::sync::OnceLock::new();
+        MAIN.get_or_init(|| servers("main:9092"))
+    }
+
+    fn servers(servers: &str) -> Cluster {
+        Cluster::of(&[("bootstrap.servers", servers)].into_iter().collect())
+    }
+
     fn route<'a>(group: &'a str, name: &'a str, pattern: Option<&'a Regex>) -> Route<'a> {
         Route {
             group,
             name,
             pattern,
+            cluster: main_cluster(),
         }
+    }
+
+    #[test]
+    fn a_command_runs_on_the_cluster_of_the_groups_route_of_the_topic() {
+        let main = main_cluster();
+        let (second, third) = (servers("second:9392"), servers("third:9492"));
+        let events = Regex::new("^events").unwrap();
+        let routes = [
+            route("app", "orders", None),
+            Route {
+                cluster: &second,
+                ..route("mirror", "orders", None)
+            },
+            Route {
+                cluster: &third,
+                ..route("audit", "events", Some(&events))
+            },
+        ];
+        assert_eq!(cluster_for(main, &routes, "app", Some("orders")), main);
+        assert_eq!(
+            cluster_for(main, &routes, "mirror", Some("orders")),
+            &second
+        );
+        assert_eq!(
+            cluster_for(main, &routes, "audit", Some("events.eu")),
+            &third
+        );
+        // A group of no route, on a topic only another group consumes: that topic's cluster.
+        assert_eq!(cluster_for(main, &routes, "new", Some("events.us")), &third);
+        // Without a topic, the group's cluster; for a group no route names, the app's.
+        assert_eq!(cluster_for(main, &routes, "mirror", None), &second);
+        assert_eq!(cluster_for(main, &routes, "new", Some("unknown")), main);
+        assert_eq!(clusters(main, &routes), vec![main, &second, &third]);
     }
 
     #[test]
@@ -155,6 +241,40 @@ mod tests {
     }
 
     proptest! {
+        /// A command runs on the cluster of a route of its group and topic when there is one;
+        /// else of a route of the topic, else of the group; else on the app's. Every cluster of
+        /// the routes is visited once, the app's first.
+        #[test]
+        fn a_command_runs_where_its_group_and_topic_are_routed(
+            routed in proptest::collection::vec((0..3usize, 0..3usize, 0..3usize), 0..6),
+            group in 0..4usize,
+            topic in proptest::option::of(0..4usize),
+        ) {
+            const NAMES: [&str; 4] = ["a", "b", "c", "unrouted"];
+            let clusters = [servers("one:1"), servers("two:2"), servers("three:3")];
+            let main = main_cluster();
+            let routes: Vec<Route<'_>> = routed
+                .iter()
+                .map(|&(g, t, c)| Route { cluster: &clusters[c], ..route(NAMES[g], NAMES[t], None) })
+                .collect();
+            let (group, topic) = (NAMES[group], topic.map(|t| NAMES[t]));
+            let chosen = cluster_for(main, &routes, group, topic);
+            let of = |keep: &dyn Fn(&Route<'_>) -> bool| {
+                routes.iter().find(|route| keep(route)).map(|route| route.cluster)
+            };
+            let expected = of(&|r| r.group == group && Some(r.name) == topic)
+                .or_else(|| of(&|r| Some(r.name) == topic))
+                .or_else(|| of(&|r| r.group == group))
+                .unwrap_or(main);
+            prop_assert_eq!(chosen, expected);
+
+            let visited = super::clusters(main, &routes);
+            prop_assert_eq!(visited[0], main);
+            for route in &routes {
+                prop_assert_eq!(visited.iter().filter(|c| **c == route.cluster).count(), 1);
+            }
+        }
+
         /// Whatever the cluster holds: every named topic, and exactly the cluster topics the
         /// pattern matches, each once, named only when a route names it.
         #[test]

@@ -8,10 +8,10 @@ use crate::admin::{Admin, SeekTarget};
 pub(in crate::cli) struct SeekArgs {
     /// The consumer group (it must have no active members).
     #[arg(long)]
-    group: String,
+    pub(super) group: String,
     /// The topic.
     #[arg(long)]
-    topic: String,
+    pub(super) topic: String,
     /// An offset, an RFC 3339 time (2026-11-25T10:00:00Z), `earliest` or `latest`.
     #[arg(long)]
     to: SeekTarget,

@@ -14,6 +14,8 @@
 //! - [`position`]: librdkafka's position in one partition (rust-rdkafka reads the whole
 //!   assignment).
 //! - [`member_id`]: the consumer's member id in its group (not exposed by rust-rdkafka).
+//! - [`oauth`]: a client's SASL/OAUTHBEARER token, set directly for the admin clients nothing
+//!   polls (rust-rdkafka answers refresh events only while polling).
 //! - [`commit`]: a synchronous commit that also reports the broker's answer for each partition
 //!   (rust-rdkafka's returns one error code).
 //!
@@ -34,12 +36,14 @@
 mod commit;
 mod member_id;
 mod message;
+mod oauth;
 mod position;
 mod queue;
 mod watermark;
 
 pub(super) use commit::commit_and_wait;
 pub(super) use member_id::member_id;
+pub(crate) use oauth::set_oauth_token;
 pub(super) use position::position;
 pub(super) use queue::NativeQueue;
 pub(super) use watermark::cached_high_watermark;

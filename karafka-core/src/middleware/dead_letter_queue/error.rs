@@ -35,3 +35,37 @@ impl fmt::Display for Fatal {
 }
 
 impl Error for Fatal {}
+
+/// Wraps an error that retrying cannot fix because the message itself is bad (it does not
+/// decode, it names something that does not exist): the dead-letter queue takes the message at
+/// once, without retries and without asking the route's strategy (a skipping queue skips it).
+/// Without a dead-letter queue nothing can take it: the partition stays at the message, retried
+/// after each backoff, and the error names it.
+///
+/// ```
+/// use karafka::middleware::NotRetryable;
+///
+/// fn version(payload: &serde_json::Value) -> anyhow::Result<u64> {
+///     payload["version"]
+///         .as_u64()
+///         .ok_or_else(|| NotRetryable::new("the payload has no `version`").into())
+/// }
+/// # assert!(version(&serde_json::json!({})).is_err());
+/// ```
+#[derive(Debug)]
+pub struct NotRetryable(BoxError);
+
+impl NotRetryable {
+    /// Marks `error` as not retryable.
+    pub fn new(error: impl Into<BoxError>) -> Self {
+        Self(error.into())
+    }
+}
+
+impl fmt::Display for NotRetryable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not retryable: {}", self.0)
+    }
+}
+
+impl Error for NotRetryable {}

@@ -5,7 +5,8 @@
 //! partition holds no job slot while it waits. Once the retries are spent, the layer finds the
 //! failing message (the first unmarked one; when the consumer did not mark as it went, by running
 //! the unmarked messages one at a time), writes it to the dead-letter topic, marks it only after
-//! the write was acknowledged, and continues with the rest of the batch.
+//! the write was acknowledged, and continues with the rest of the batch. An error marked
+//! [`NotRetryable`] ends the retries at its first attempt.
 
 mod dispatcher;
 mod error;
@@ -23,7 +24,7 @@ use tower::Service;
 
 pub use dispatcher::headers;
 pub(crate) use dispatcher::Dispatcher;
-pub use error::Fatal;
+pub use error::{Fatal, NotRetryable};
 pub use layer::DeadLetterQueueLayer;
 pub use settings::{DeadLetterQueue, Decision};
 
@@ -206,7 +207,7 @@ where
     }
 
     /// What ends the retries of `message` after `error` and `attempts`; `None` to retry. Fatal
-    /// errors are always retried.
+    /// errors are always retried; errors marked [`NotRetryable`] never are.
     fn decide(&self, error: &BoxError, attempts: u32, message: &Message) -> Option<Decision> {
         let error: &(dyn Error + 'static) = error.as_ref();
         if find_cause::<Fatal>(error).is_some() {
@@ -217,6 +218,12 @@ where
                 message.offset()
             );
             return None;
+        }
+        if find_cause::<NotRetryable>(error).is_some() {
+            return Some(match self.settings.topic {
+                Some(_) => Decision::Dispatch,
+                None => Decision::Skip,
+            });
         }
         Some(self.settings.decide(error, attempts)).filter(|decision| *decision != Decision::Retry)
     }
@@ -283,6 +290,23 @@ where
         }
         let dispatched = match decision {
             Decision::Skip => Dispatched::Skipped,
+            // A transactional producer writes the dead letter and commits the message's offset
+            // in one transaction (not under virtual partitions, whose marks only the whole job
+            // may commit): a crash can then neither lose it nor write it twice.
+            Decision::Dispatch | Decision::Retry
+                if ctx.producer().is_transactional() && !ctx.in_virtual_partition() =>
+            {
+                let reason = error.to_string();
+                ctx.transaction(|tx| async move {
+                    let dispatched = self
+                        .dispatcher
+                        .dispatch(ctx.producer(), message, attempts, &reason)
+                        .await?;
+                    tx.mark_as_consumed(message);
+                    Ok::<_, BoxError>(dispatched)
+                })
+                .await?
+            }
             Decision::Dispatch | Decision::Retry => {
                 self.dispatcher
                     .dispatch(ctx.producer(), message, attempts, &error.to_string())

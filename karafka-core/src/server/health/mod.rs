@@ -32,9 +32,15 @@ impl Report {
     pub(crate) fn healthy(&self) -> bool {
         self.reasons.is_empty()
     }
+
+    /// Why it is not healthy; empty when it is.
+    pub(crate) fn into_reasons(self) -> Vec<String> {
+        self.reasons
+    }
 }
 
 /// Answers the probes of a running server from its listeners' pulses and running jobs.
+#[derive(Clone)]
 pub(crate) struct Probes {
     readiness: Readiness,
     groups: Vec<WatchedGroup>,

@@ -9,12 +9,15 @@ mod events;
 mod holds;
 mod hooks;
 mod insights;
+mod jobs;
 mod producer_layers;
 mod quiet;
 mod recorder;
 mod retries;
 mod revocation;
+mod scheduled_messages;
 mod spans;
 #[cfg(feature = "opentelemetry")]
 mod trace_context;
+mod transactions;
 mod virtual_partitions;

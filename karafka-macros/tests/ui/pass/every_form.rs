@@ -11,9 +11,10 @@ use std::time::Duration;
 use consumers::{EventsConsumer, OrdersConsumer};
 use formats::{HeaderNames, Text};
 use karafka::messages::Deserializers;
+use karafka::recurring_tasks::{RecurringTasks, Task};
 use karafka::middleware::{layer_fn, DeadLetterQueue, Verdict, VirtualPartitions};
 use karafka::routes;
-use karafka::routing::{ConsumerGroup, Routes, SubscriptionGroup, Topic, TopicConfig};
+use karafka::routing::{ConsumerGroup, Multiplexing, Routes, SubscriptionGroup, Topic, TopicConfig};
 
 /// Runs every action as it is.
 struct Plain;
@@ -92,6 +93,7 @@ fn every_form(prefix: &str, pool: Pool) -> Routes {
         }
         topic "ticks" { consumer: EventsConsumer, periodic: true, pause: karafka::routing::Pausing::new() }
         subscription_group "slow" {
+            multiplexing: { connections: 2 },
             topic "audit" => EventsConsumer,
         }
         topic (format!("{prefix}.payments")) {
@@ -113,11 +115,30 @@ fn every_form(prefix: &str, pool: Pool) -> Routes {
         subscription_group (format!("{prefix}.fast")) {
             topic ("inner") => EventsConsumer,
         }
+        recurring_tasks {
+            group_id: (prefix.to_owned() + ".tasks"),
+            topic: "tasks_schedules",
+            interval: 1000,
+            version: "1.2.0",
+            task "cleanup" {
+                cron: "*/5 * * * *",
+                run: |run| async move {
+                    let _ = (run.name, run.occurrence, run.producer);
+                    Ok(())
+                },
+            }
+            task (prefix.to_owned() + "-report") {
+                cron: "*/10 * * * * *",
+                enabled: false,
+                previous_time: std::time::SystemTime::UNIX_EPOCH,
+            }
+        }
         consumer_group (prefix.to_owned() + ".analytics") {
             topic "events" => EventsConsumer,
             pattern(r"logs\..*") { consumer: EventsConsumer }
             subscription_group "batch" {
-                pattern(r"metrics\..*") => EventsConsumer
+                pattern(r"metrics\..*") => EventsConsumer,
+                multiplexing: karafka::routing::Multiplexing::new().connections(3)
             }
         }
     }
@@ -134,9 +155,18 @@ fn the_builder_api() -> Routes {
                 .virtual_partitions(VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec)))
                 .deserializers(Deserializers::new().payload(Text).key(Text).headers(HeaderNames)),
         )
-        .subscription_group(SubscriptionGroup::new("slow").topic(Topic::new("audit").consumer::<EventsConsumer>()))
+        .subscription_group(
+            SubscriptionGroup::new("slow")
+                .multiplexing(Multiplexing::new().connections(2))
+                .topic(Topic::new("audit").consumer::<EventsConsumer>()),
+        )
         .consumer_group(ConsumerGroup::new("analytics").topic(Topic::pattern(r"logs\..*").consumer::<EventsConsumer>()))
         .declare("outbox", TopicConfig::new().partitions(6).setting("retention.ms", 604_800_000))
+        .recurring_tasks(
+            RecurringTasks::new()
+                .interval(Duration::from_secs(1))
+                .task(Task::new("cleanup").cron("*/5 * * * *").run(|_| async { Ok(()) })),
+        )
 }
 
 fn main() {

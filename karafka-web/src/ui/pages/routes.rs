@@ -13,7 +13,11 @@ pub fn render(routes: &[RouteDescription]) -> Markup {
             tbody {
                 @for route in routes {
                     tr.route data-topic=(route.topic) data-consumer-group=(route.consumer_group) data-pattern=(route.pattern) {
-                        td { (route.consumer_group) } td { (route.subscription_group) }
+                        td { (route.consumer_group) }
+                        td.subscription-group {
+                            (route.subscription_group)
+                            @if route.connections > 1 { " (" (route.connections) " connections)" }
+                        }
                         td.topic { (route.topic) @if route.pattern { " (pattern)" } }
                         td.consumer { (route.consumer) }
                         td.dead-letter-topic {

@@ -1,0 +1,5 @@
+fn main() {
+    let _ = karafka::routes! {
+        jobs "default" { max_messages: 10 }
+    };
+}

@@ -1,0 +1,7 @@
+fn main() {
+    let _ = karafka::routes! {
+        consumer_group "group" {
+            recurring_tasks { task "cleanup" { cron: "* * * * *" } }
+        }
+    };
+}

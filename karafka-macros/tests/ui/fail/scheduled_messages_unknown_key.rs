@@ -1,0 +1,5 @@
+fn main() {
+    let _ = karafka::routes! {
+        scheduled_messages "schedules" { partitions: 3 }
+    };
+}

@@ -50,6 +50,20 @@ pub enum TransactionError {
         /// librdkafka's error.
         error: KafkaError,
     },
+    /// librdkafka did not return from a transaction call long after its timeout (seen in
+    /// `send_offsets_to_transaction` after a long broker outage). The producer is abandoned and
+    /// rebuilt before the next transaction, which fences it: a transaction it left open is
+    /// aborted. Stuck in `commit`, the outcome is settled as after [`Self::Indefinite`].
+    #[error(
+        "the transactional producer is stuck: librdkafka did not return from {operation} within \
+         {waited_ms} ms; it is rebuilt before the next transaction"
+    )]
+    Stuck {
+        /// The call that did not return.
+        operation: &'static str,
+        /// How long it was waited for.
+        waited_ms: u64,
+    },
     /// A transaction was begun in the body of another of the same producer, which would wait
     /// for its own end: produce in the outer one instead (records produced in its body join it).
     #[error(

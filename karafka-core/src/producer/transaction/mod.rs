@@ -147,8 +147,8 @@ impl Producer {
     /// The body's error, after the abort; else [`TransactionError`] through `E: From`:
     /// `NotTransactional` without a `transactional.id`, `Aborted` when librdkafka aborted it,
     /// `Fatal` when the producer failed (it is rebuilt before the next transaction),
-    /// `Indefinite` when the commit timed out (likewise), `Nested` inside another transaction
-    /// of this producer.
+    /// `Indefinite` when the commit timed out (likewise), `Stuck` when librdkafka did not return
+    /// from a call (likewise), `Nested` inside another transaction of this producer.
     pub async fn transaction<T, E, F, Fut>(&self, body: F) -> Result<T, E>
     where
         F: FnOnce(Transaction) -> Fut,
@@ -278,7 +278,13 @@ impl Producer {
                 marked,
                 offsets_sent,
             },
-            Err(error @ TransactionError::Indefinite { .. }) => Outcome::Unknown {
+            Err(
+                error @ (TransactionError::Indefinite { .. }
+                | TransactionError::Stuck {
+                    operation: "commit",
+                    ..
+                }),
+            ) => Outcome::Unknown {
                 value,
                 marked,
                 error,

@@ -19,6 +19,10 @@ use crate::producer::ProducerContext;
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a commit that keeps timing out is retried before its outcome counts as unknown.
 const COMMIT_PATIENCE: Duration = Duration::from_secs(60);
+/// How long a call's thread is waited for beyond its own timeout. librdkafka's
+/// `send_offsets_to_transaction` waits for its result without a bound of its own, and after a
+/// broker restart that outlasted `transaction.timeout.ms` it was seen never to return.
+const STUCK_AFTER: Duration = Duration::from_secs(40);
 
 /// A producer with a `transactional.id`.
 pub(crate) struct Transactional {
@@ -80,8 +84,9 @@ impl Transactional {
         held.ready().await?;
         let producer = self.current();
         match blocking(move || producer.begin_transaction()).await {
-            Ok(()) => Ok(held),
-            Err(error) => Err(held.failed("begin", error).await),
+            Ok(Ok(())) => Ok(held),
+            Ok(Err(error)) => Err(held.failed("begin", error).await),
+            Err(stuck) => Err(held.stuck("begin", stuck)),
         }
     }
 
@@ -125,6 +130,7 @@ impl Held<'_> {
             let producer = state.current();
             blocking(move || producer.init_transactions(CALL_TIMEOUT))
                 .await
+                .map_err(|stuck| self.stuck("init", stuck))?
                 .map_err(init_failed)?;
             self.turn.ready = true;
         }
@@ -143,8 +149,10 @@ impl Held<'_> {
             blocking(move || producer.send_offsets_to_transaction(&offsets, &group, CALL_TIMEOUT))
                 .await;
         match sent {
-            Ok(()) => Ok(()),
-            Err(error) => Err(self.failed("send_offsets", error).await),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(self.failed("send_offsets", error).await),
+            // The rebuild fences the stuck producer, which aborts its transaction.
+            Err(stuck) => Err(self.stuck("send_offsets", stuck)),
         }
     }
 
@@ -154,9 +162,11 @@ impl Held<'_> {
         let started = Instant::now();
         loop {
             let producer = self.state.current();
-            let Err(error) = blocking(move || producer.commit_transaction(CALL_TIMEOUT)).await
-            else {
-                return Ok(());
+            let error = match blocking(move || producer.commit_transaction(CALL_TIMEOUT)).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(error)) => error,
+                // Committed or not: the rebuild settles it, as after a commit that timed out.
+                Err(stuck) => return Err(self.stuck("commit", stuck)),
             };
             match Failure::classify(Flags::of(&error)) {
                 Failure::Retriable if started.elapsed() < COMMIT_PATIENCE => {
@@ -181,13 +191,31 @@ impl Held<'_> {
 
     async fn abort_in_place(&mut self) {
         let producer = self.state.current();
-        if let Err(error) = blocking(move || producer.abort_transaction(CALL_TIMEOUT)).await {
-            tracing::warn!(
-                transactional_id = %self.state.transactional_id,
-                %error,
-                "aborting the transaction failed; the producer is rebuilt before the next one"
-            );
-            self.turn.rebuild = true;
+        let error = match blocking(move || producer.abort_transaction(CALL_TIMEOUT)).await {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error.to_string(),
+            Err(stuck) => stuck.to_string(),
+        };
+        tracing::warn!(
+            transactional_id = %self.state.transactional_id,
+            %error,
+            "aborting the transaction failed; the producer is rebuilt before the next one"
+        );
+        self.turn.rebuild = true;
+    }
+
+    /// A call of `operation` that did not return: the producer is left to its thread and
+    /// replaced before the next transaction (the new one fences it).
+    fn stuck(&mut self, operation: &'static str, stuck: Stuck) -> TransactionError {
+        tracing::error!(
+            transactional_id = %self.state.transactional_id,
+            operation,
+            "{stuck}; the producer is abandoned and rebuilt before the next transaction"
+        );
+        self.turn.rebuild = true;
+        TransactionError::Stuck {
+            operation,
+            waited_ms: stuck.waited.as_millis() as u64,
         }
     }
 
@@ -211,11 +239,60 @@ impl Held<'_> {
     }
 }
 
-/// Runs a blocking librdkafka call off the async threads.
+/// A librdkafka call that had not returned after [`STUCK_AFTER`].
+#[derive(Debug, Clone, Copy)]
+struct Stuck {
+    waited: Duration,
+}
+
+impl std::fmt::Display for Stuck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "librdkafka did not return within {} ms",
+            self.waited.as_millis()
+        )
+    }
+}
+
+/// Runs a blocking librdkafka call off the async threads, waiting for it at most
+/// [`STUCK_AFTER`] (its thread then goes on alone).
 async fn blocking<T: Send + 'static>(
     call: impl FnOnce() -> KafkaResult<T> + Send + 'static,
-) -> KafkaResult<T> {
-    tokio::task::spawn_blocking(call)
-        .await
-        .unwrap_or(Err(KafkaError::Canceled))
+) -> Result<KafkaResult<T>, Stuck> {
+    blocking_within(STUCK_AFTER, call).await
+}
+
+async fn blocking_within<T: Send + 'static>(
+    limit: Duration,
+    call: impl FnOnce() -> KafkaResult<T> + Send + 'static,
+) -> Result<KafkaResult<T>, Stuck> {
+    match tokio::time::timeout(limit, tokio::task::spawn_blocking(call)).await {
+        Ok(joined) => Ok(joined.unwrap_or(Err(KafkaError::Canceled))),
+        Err(_) => Err(Stuck { waited: limit }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_that_does_not_return_in_time_is_stuck() {
+        let outcome = blocking_within(Duration::from_millis(20), || {
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(())
+        })
+        .await;
+        let stuck = outcome.expect_err("the call outlived its limit");
+        assert_eq!(stuck.waited, Duration::from_millis(20));
+        assert!(stuck.to_string().contains("did not return within 20 ms"));
+    }
+
+    #[tokio::test]
+    async fn a_call_that_returns_passes_its_result_on() {
+        let returned = blocking(|| Err::<(), _>(KafkaError::Canceled)).await;
+        assert!(matches!(returned, Ok(Err(KafkaError::Canceled))));
+        assert!(matches!(blocking(|| Ok(7)).await, Ok(Ok(7))));
+    }
 }

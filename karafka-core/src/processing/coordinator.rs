@@ -26,6 +26,9 @@ use crate::{BoxError, Context, TopicPartition};
 
 /// How long a held partition's pause is set for: it never ends by itself.
 const HELD_PAUSE: Duration = Duration::from_secs(365 * 24 * 3600);
+/// How many times the committed offset of a transactional route's partition is asked for (each
+/// waits up to 10 s) before its first batch runs without that check.
+const COMMITTED_FLOOR_ATTEMPTS: u32 = 6;
 
 /// Runs the jobs of one partition assignment, in order.
 pub(crate) struct Coordinator<S> {
@@ -140,12 +143,21 @@ impl<S: PartitionSource> Coordinator<S> {
                 tracing::error!(partition = %self.partition, %error, "initialized hook failed");
             }
         }
+        let mut floor = self.committed_floor().await;
         let mut retry: Option<Job> = None;
         loop {
             let job = match retry.take() {
                 Some(job) => job,
                 None => match self.next_job(&actors).await {
-                    Next::Job(job) => job,
+                    Next::Job(job) => {
+                        if let Some(committed) = floor {
+                            if self.below(&job, committed).await {
+                                continue;
+                            }
+                            floor = None;
+                        }
+                        job
+                    }
                     Next::Control(control) => {
                         if !self.apply(control, &actors).await {
                             break;
@@ -224,6 +236,68 @@ impl<S: PartitionSource> Coordinator<S> {
         for consumer in &actors.consumers {
             self.finish(consumer).await;
         }
+    }
+
+    /// The partition's committed offset, read once per assignment when the route's producer is
+    /// transactional. A transaction holds back the offsets it carries until it ends, and when
+    /// the assignment changes meanwhile librdkafka (2.12) can start the partition at
+    /// `auto.offset.reset` instead: below the committed offset, whose messages a committed
+    /// transaction handled already.
+    async fn committed_floor(&self) -> Option<i64> {
+        if !self.producer.is_transactional() {
+            return None;
+        }
+        let mut attempt = 1;
+        loop {
+            let assignment = Arc::clone(&self.assignment);
+            let committed = tokio::task::spawn_blocking(move || {
+                assignment
+                    .source()
+                    .committed_offset()
+                    .map_err(|error| error.to_string())
+            })
+            .await
+            .unwrap_or_else(|error| Err(error.to_string()));
+            match committed {
+                Ok(committed) => return committed,
+                // The broker answers once the open transaction ends (at the latest after
+                // `transaction.timeout.ms`, librdkafka's default 60 s).
+                Err(_)
+                    if attempt < COMMITTED_FLOOR_ATTEMPTS
+                        && !self.assignment.stop_token().is_cancelled() =>
+                {
+                    attempt += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        partition = %self.partition,
+                        %error,
+                        "the committed offset could not be read; the partition starts where librdkafka put it"
+                    );
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Whether `job` starts below the `committed` offset; if so, the partition is moved to it
+    /// and the job dropped.
+    async fn below(&self, job: &Job, committed: i64) -> bool {
+        let Some(first) = job
+            .messages
+            .first_offset()
+            .filter(|first| *first < committed)
+        else {
+            return false;
+        };
+        tracing::warn!(
+            partition = %self.partition,
+            first,
+            committed,
+            "librdkafka started the partition at offset {first}, below its committed offset {committed} (a transaction held the offsets back); moving to {committed}"
+        );
+        self.seek(SeekTarget::Offset(committed)).await;
+        true
     }
 
     /// Waits for the next batch, ticking the consumers meanwhile when the route asks for it.

@@ -228,9 +228,10 @@ const SWARM_NODES: usize = 3;
 const KEYS: u32 = 64;
 /// Close to the producer's `message.max.bytes` (1,000,000) without exceeding it.
 const BIG_PAYLOAD: usize = 990_000;
-/// The subjects' `transaction.timeout.ms` and a margin: after it, the broker has aborted every
-/// transaction a killed subject left open, so `read_committed` reads reach the end.
-const KILLED_TRANSACTIONS_ABORTED: Duration = Duration::from_secs(12);
+/// The subjects' `transaction.timeout.ms`, the broker's check for timed-out transactions (1 s)
+/// and a margin: after it, the broker has aborted every transaction a subject left open (killed,
+/// or stopped with a job still running), so `read_committed` reads reach the end.
+const ABANDONED_TRANSACTIONS_ABORTED: Duration = Duration::from_secs(15);
 
 /// A small deterministic generator (xorshift), so fault timing replays from the seed.
 struct Dice(u64);
@@ -266,8 +267,6 @@ struct Subjects {
     running: Vec<Child>,
     started: usize,
     killed: HashSet<u32>,
-    /// When the last subject was SIGKILLed.
-    last_kill: Option<Instant>,
     all: HashSet<u32>,
     /// Broken promises seen outside the logs: bad exits, unclear errors.
     problems: Vec<String>,
@@ -306,7 +305,6 @@ impl Subjects {
         Self::signal(&child, "KILL");
         let _ = child.wait();
         self.killed.insert(child.id());
-        self.last_kill = Some(Instant::now());
     }
 
     /// SIGKILLs one node of the running swarms, picked by `pick`.
@@ -321,7 +319,6 @@ impl Subjects {
             .arg(node.to_string())
             .status();
         self.killed.insert(node);
-        self.last_kill = Some(Instant::now());
     }
 
     /// Waits up to 10 s until every swarm runs all its nodes again; notes one that does not.
@@ -627,7 +624,6 @@ impl Run<'_> {
             running: Vec::new(),
             started: 0,
             killed: HashSet::new(),
-            last_kill: None,
             all: HashSet::new(),
             problems: Vec::new(),
         }));
@@ -684,7 +680,7 @@ impl Run<'_> {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let (killed, mut problems, all, last_kill) = {
+        let (killed, mut problems, all) = {
             let mut subjects = subjects.lock().await;
             if swarm {
                 subjects.swarms_whole().await;
@@ -694,9 +690,9 @@ impl Run<'_> {
                 subjects.killed.clone(),
                 subjects.problems.clone(),
                 subjects.all.clone(),
-                subjects.last_kill,
             )
         };
+        let stopped = Instant::now();
         // A member that stops gracefully leaves its group; one left behind would stall the
         // group's next rebalance until session.timeout.ms.
         if killed.is_empty() {
@@ -723,9 +719,7 @@ impl Run<'_> {
             history.dead_letters = dead_letters(&admin, &dlq).await?;
         }
         if exactly_once {
-            if let Some(wait) =
-                last_kill.and_then(|at| KILLED_TRANSACTIONS_ABORTED.checked_sub(at.elapsed()))
-            {
+            if let Some(wait) = ABANDONED_TRANSACTIONS_ABORTED.checked_sub(stopped.elapsed()) {
                 tokio::time::sleep(wait).await;
             }
             history.outputs = outputs(&admin, &output).await?;

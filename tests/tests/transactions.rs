@@ -318,20 +318,27 @@ async fn a_transactional_route_writes_its_dead_letters_in_transactions() {
 }
 
 /// Holds its first batch until the partition is revoked, then tries a transaction and records
-/// its error.
+/// its error. A later batch (the next owner's) is held until `released`, so nothing else marks
+/// the message before the test read the committed offset.
 #[derive(Clone)]
 struct LateTransaction {
     holding: Arc<AtomicBool>,
     refused: Arc<Mutex<Option<String>>>,
+    released: Arc<AtomicBool>,
 }
 
 #[async_trait]
 impl Consumer for LateTransaction {
     async fn consume(&mut self, ctx: &mut Context) -> anyhow::Result<()> {
+        let started = Instant::now();
         if self.holding.swap(true, Ordering::SeqCst) {
+            while !self.released.load(Ordering::SeqCst)
+                && started.elapsed() < Duration::from_secs(60)
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
             return Ok(());
         }
-        let started = Instant::now();
         while !ctx.revoked() && started.elapsed() < Duration::from_secs(60) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -360,6 +367,7 @@ async fn a_transaction_of_a_revoked_partition_is_refused() {
     let consumer = LateTransaction {
         holding: Arc::default(),
         refused: Arc::default(),
+        released: Arc::default(),
     };
     let start = || {
         let consumer = consumer.clone();
@@ -389,6 +397,7 @@ async fn a_transaction_of_a_revoked_partition_is_refused() {
         [None],
         "the refused transaction committed nothing"
     );
+    consumer.released.store(true, Ordering::SeqCst);
     first.stop().await;
     second.stop().await;
 }

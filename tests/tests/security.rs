@@ -1,13 +1,13 @@
 //! TLS, SASL and OAuth against the test broker's secured listeners: consuming, producing, the
 //! dead-letter queue and admin requests (API and command line) over SASL_SSL and
 //! SASL_PLAINTEXT; a wrong password, an untrusted certificate and a wrong mechanism stop the
-//! server at start, naming which; OAUTHBEARER tokens from an `OAuthTokenProvider`, refreshed
+//! server at start, naming which, and the admin's requests fail naming which; OAUTHBEARER tokens from an `OAuthTokenProvider`, refreshed
 //! before they expire, for consumers, the producer and the admin.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use karafka::admin::Admin;
+use karafka::admin::{Admin, AdminError};
 use karafka::config::{OAuthToken, OAuthTokenProvider, Refusal};
 use karafka::middleware::DeadLetterQueue;
 use karafka::routing::{Routes, Topic};
@@ -198,6 +198,55 @@ async fn an_untrusted_certificate_fails_at_start_naming_tls() {
     assert!(matches!(refusal, Refusal::Tls(_)), "{text}");
     assert!(text.contains("TLS handshake failed"), "{text}");
     assert!(text.contains("ssl.ca.location"), "{text}");
+}
+
+/// The first request of an admin of `config`, which the brokers refuse: the refusal it fails
+/// with, and the error's message.
+async fn admin_refused(config: Config) -> (Refusal, String) {
+    let admin = Admin::new(&config).expect("valid settings");
+    let error = tokio::time::timeout(Duration::from_secs(30), admin.cluster())
+        .await
+        .expect("the request ended within 30 s")
+        .expect_err("a refused admin fails");
+    let text = error.to_string();
+    match error {
+        AdminError::Refused { refusal, .. } => (refusal, text),
+        other => panic!("expected a refusal: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_requests_the_brokers_refuse_name_the_refusal() {
+    let (password, tls, mechanism) = tokio::join!(
+        admin_refused(
+            Secured::SaslPlaintext
+                .config(&unique("admin-password"))
+                .kafka("sasl.password", "not-the-password"),
+        ),
+        admin_refused(
+            Secured::SaslSsl
+                .config(&unique("admin-untrusted"))
+                .kafka("ssl.ca.location", tls_file("untrusted-ca.pem")),
+        ),
+        admin_refused(
+            Secured::SaslPlaintext
+                .config(&unique("admin-mechanism"))
+                .kafka("sasl.mechanism", "SCRAM-SHA-256"),
+        ),
+    );
+    assert!(
+        matches!(password.0, Refusal::Credentials(_)),
+        "{}",
+        password.1
+    );
+    assert!(password.1.contains("127.0.0.1:9095"), "{}", password.1);
+    assert!(!password.1.contains("not-the-password"), "{}", password.1);
+    assert!(matches!(tls.0, Refusal::Tls(_)), "{}", tls.1);
+    assert!(
+        matches!(mechanism.0, Refusal::Mechanism(_)),
+        "{}",
+        mechanism.1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,8 @@
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
+use crate::config::Refusal;
+
 /// An admin request that failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -20,6 +22,15 @@ pub enum AdminError {
         servers: String,
         /// librdkafka's error.
         error: KafkaError,
+    },
+    /// The brokers refused the admin client (credentials, SASL mechanism, TLS handshake), which
+    /// retrying cannot cure.
+    #[error("the brokers at {servers} refused the admin client: {refusal}")]
+    Refused {
+        /// `bootstrap.servers`.
+        servers: String,
+        /// What they refused.
+        refusal: Refusal,
     },
     /// The request failed as a whole.
     #[error("the admin request failed: {error}")]

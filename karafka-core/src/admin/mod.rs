@@ -3,6 +3,7 @@
 //! renaming and deleting consumer groups.
 
 mod cluster;
+mod context;
 mod convert;
 mod error;
 mod groups;
@@ -29,6 +30,7 @@ pub use offsets::PartitionLag;
 pub use plan::{plan, ClusterTopic, TopicChange};
 
 use crate::config::{admin_config, redact_kafka_error, Cluster, Config, KafkaSettings, OAuthHook};
+use context::{AdminContext, MetadataConsumer};
 use oauth::AdminOAuth;
 
 /// How long an admin request waits for the cluster.
@@ -41,7 +43,7 @@ pub struct Admin {
     admin: Arc<AdminClient<DefaultClientContext>>,
     /// A consumer outside any group, for metadata, watermarks and reads; it reads committed
     /// records only, so a partition's end is its last stable offset, as a consumer group sees it.
-    metadata: Arc<BaseConsumer>,
+    metadata: Arc<MetadataConsumer>,
     base: ClientConfig,
     servers: String,
     /// With an OAuth token provider: the tokens this admin hands its clients.
@@ -84,7 +86,11 @@ impl Admin {
             |error: KafkaError| AdminError::Create(redact_kafka_error(error, &base).to_string());
         let oauth = AdminOAuth::new(OAuthHook::new(&config.oauth), &base).map(Arc::new);
         let admin = Arc::new(base.create().map_err(create)?);
-        let metadata = Arc::new(read_committed(&base).create().map_err(create)?);
+        let metadata = Arc::new(
+            read_committed(&base)
+                .create_with_context(AdminContext::default())
+                .map_err(create)?,
+        );
         if let Some(oauth) = &oauth {
             oauth.keep_fresh(&admin, &metadata);
         }
@@ -148,12 +154,18 @@ impl Admin {
             .unwrap_or(Err(AdminError::request(KafkaError::Canceled)))
     }
 
-    /// Maps a failed metadata-style request to [`AdminError::Unreachable`] when the brokers did
-    /// not answer.
+    /// Maps a failed metadata-style request to [`AdminError::Refused`] when the brokers refused
+    /// the client, else to [`AdminError::Unreachable`].
     fn unreachable(&self, error: KafkaError) -> AdminError {
-        AdminError::Unreachable {
-            servers: self.servers.clone(),
-            error,
+        match AdminContext::refusal(&self.metadata) {
+            Some(refusal) => AdminError::Refused {
+                servers: self.servers.clone(),
+                refusal: refusal.redacted(&self.base),
+            },
+            None => AdminError::Unreachable {
+                servers: self.servers.clone(),
+                error,
+            },
         }
     }
 }

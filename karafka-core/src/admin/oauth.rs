@@ -10,9 +10,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rdkafka::admin::AdminClient;
 use rdkafka::client::{Client, ClientContext, DefaultClientContext, OAuthToken};
-use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::consumer::Consumer as _;
 use rdkafka::ClientConfig;
 
+use super::context::MetadataConsumer;
 use super::AdminError;
 use crate::config::OAuthHook;
 use crate::connection::set_oauth_token;
@@ -69,7 +70,7 @@ impl AdminOAuth {
     pub(super) fn keep_fresh(
         self: &Arc<Self>,
         admin: &Arc<AdminClient<DefaultClientContext>>,
-        metadata: &Arc<BaseConsumer>,
+        metadata: &Arc<MetadataConsumer>,
     ) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
@@ -85,7 +86,7 @@ impl AdminOAuth {
     async fn refresh(
         &self,
         admin: Weak<AdminClient<DefaultClientContext>>,
-        metadata: Weak<BaseConsumer>,
+        metadata: Weak<MetadataConsumer>,
     ) {
         loop {
             let next = match self.fresh().await {

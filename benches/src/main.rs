@@ -11,8 +11,10 @@ mod baseline;
 mod karafka_run;
 mod latency;
 mod precise_io;
+mod process;
 mod report;
 mod spec;
+mod swarm_run;
 mod web;
 
 use std::io::Write as _;
@@ -40,7 +42,7 @@ struct Cli {
     /// Also write the results as Markdown to this file.
     #[arg(long)]
     write: Option<PathBuf>,
-    /// Runs only this scenario (repeatable): 1 (with 2 and 7), 3 (with 6), 4, 5, 8 or 9.
+    /// Runs only this scenario (repeatable): 1 (with 2 and 7), 3 (with 6), 4, 5, 8, 9 or 10.
     /// Every scenario when none is given.
     #[arg(long = "scenario", value_name = "N")]
     scenarios: Vec<u32>,
@@ -153,6 +155,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         (3, orders.clone()),
         (4, keyed.clone()),
         (9, small(MULTIPLEXED_PARTITIONS)),
+        (10, small(MULTIPLEXED_PARTITIONS)),
     ];
     for (_, backlog) in backlogs.iter().filter(|(scenario, _)| cli.runs(*scenario)) {
         backlog.ensure(&config).await?;
@@ -196,6 +199,10 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
     }
     if cli.runs(9) {
         scenario_9(&mut table, repeat, &small(MULTIPLEXED_PARTITIONS), &measure)?;
+    }
+    if cli.runs(10) {
+        let backlog = small(MULTIPLEXED_PARTITIONS);
+        scenario_10(&mut table, repeat, &backlog, &cli.bootstrap, &measure).await?;
     }
 
     let markdown = table.markdown();
@@ -459,6 +466,62 @@ fn scenario_9(
         multiplexed.rate(),
         multiplexed.rate() / single.rate().max(f64::EPSILON),
         single.rate()
+    ));
+    Ok(())
+}
+
+/// Nodes of the swarm scenario's swarm.
+const SWARM_NODES: usize = 2;
+
+/// 10: swarm: pass-through on 12 partitions by one `server` process and by a swarm of
+/// [`SWARM_NODES`] nodes (`swarm-app`, its processes released together once all are in the
+/// group); the baseline is one rust-rdkafka consumer.
+async fn scenario_10(
+    table: &mut Table,
+    repeat: usize,
+    backlog: &Backlog,
+    bootstrap: &str,
+    measure: &Measure<'_>,
+) -> anyhow::Result<()> {
+    let topic = backlog.topic();
+    let baseline = median(repeat, || {
+        measure(
+            Implementation::Baseline,
+            Workload::Noop,
+            topic.clone(),
+            backlog.messages,
+        )
+    })?;
+    let (mut servers, mut swarms) = (Vec::new(), Vec::new());
+    for _ in 0..repeat.max(1) {
+        servers.push(swarm_run::run(bootstrap, &topic, backlog.messages, None).await?);
+        swarms.push(swarm_run::run(bootstrap, &topic, backlog.messages, Some(SWARM_NODES)).await?);
+    }
+    let (server, swarm) = (middle(servers), middle(swarms));
+    let partitions = backlog.partitions;
+    table.push(Row::throughput(
+        format!("10. pass-through, 100 B, {partitions} partitions, 1 process (`server`)"),
+        &baseline,
+        &server,
+        "report",
+        0.0,
+    ));
+    table.push(Row::throughput(
+        format!("10. pass-through, 100 B, {partitions} partitions, swarm of {SWARM_NODES} nodes"),
+        &baseline,
+        &swarm,
+        "report",
+        0.0,
+    ));
+    table.note(format!(
+        "Swarm: {SWARM_NODES} nodes handle {:.0} msg/s, {:.2} × the {:.0} msg/s of one `server` \
+         process, in {:.0} MB of peak RSS over all nodes against {:.0} MB ({partitions} \
+         partitions; handling starts once every process is in the group).",
+        swarm.rate(),
+        swarm.rate() / server.rate().max(f64::EPSILON),
+        server.rate(),
+        swarm.peak_rss_kb as f64 / 1024.0,
+        server.peak_rss_kb as f64 / 1024.0,
     ));
     Ok(())
 }

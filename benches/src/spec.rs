@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use crate::process::{now_micros, peak_rss_kb};
+
 /// Which consumer does the work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Implementation {
@@ -83,19 +85,6 @@ impl Outcome {
     }
 }
 
-/// The process's peak resident memory, from `/proc/self/status`.
-pub(crate) fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmHWM:"))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or_default()
-}
-
 /// The payload of the JSON scenario: about 1 KB.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Order {
@@ -113,11 +102,4 @@ pub(crate) struct Item {
     pub(crate) sku: String,
     pub(crate) quantity: u32,
     pub(crate) price_cents: u64,
-}
-
-/// Microseconds since the Unix epoch, the latency scenario's send stamp.
-pub(crate) fn now_micros() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_micros() as u64)
 }

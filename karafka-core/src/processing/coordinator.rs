@@ -159,6 +159,8 @@ impl<S: PartitionSource> Coordinator<S> {
                         job
                     }
                     Next::Control(control) => {
+                        // A tick moved the partition on purpose: where it goes stands.
+                        floor = None;
                         if !self.apply(control, &actors).await {
                             break;
                         }

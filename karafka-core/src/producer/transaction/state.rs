@@ -19,7 +19,7 @@ use crate::producer::ProducerContext;
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a commit that keeps timing out is retried before its outcome counts as unknown.
 const COMMIT_PATIENCE: Duration = Duration::from_secs(60);
-/// How long a call's thread is waited for beyond its own timeout. librdkafka's
+/// How long a call is waited for in all, past its own [`CALL_TIMEOUT`]. librdkafka's
 /// `send_offsets_to_transaction` waits for its result without a bound of its own, and after a
 /// broker restart that outlasted `transaction.timeout.ms` it was seen never to return.
 const STUCK_AFTER: Duration = Duration::from_secs(40);
@@ -263,6 +263,7 @@ async fn blocking<T: Send + 'static>(
     blocking_within(STUCK_AFTER, call).await
 }
 
+/// [`blocking`] with another bound, for the tests.
 async fn blocking_within<T: Send + 'static>(
     limit: Duration,
     call: impl FnOnce() -> KafkaResult<T> + Send + 'static,

@@ -6,12 +6,14 @@
 //! 3. No handling for a partition after it was revoked (until it is assigned again).
 //! 4. An assignment starts exactly at the committed offset and has no gaps.
 //! 5. Order per partition (per key under virtual partitions), retries excepted.
-//! 6. Duplicates only where a kill, an eviction or a retry explains them.
+//! 6. Duplicates only where a kill, an eviction, a freeze or a retry explains them.
 //! 7. Committed offsets never decrease: the broker's acknowledgements of a partition's commits
 //!    rise over time, and no read shows less than was acknowledged a moment before it. A read
 //!    that goes back below a commit nobody acknowledged breaks no promise (the broker showed a
 //!    commit before it was safe, then lost it; the next owner redoes a little); it is a note.
 //! 8. Liveness: every partition is committed to its end at the end.
+//! 10. A member frozen and woken commits nothing of a partition that moved on meanwhile (see
+//!     [`zombie`](crate::zombie)).
 //!
 //! An exactly-once run is audited on its output instead of rules 1–6 (see
 //! [`exactly_once`](crate::exactly_once)).
@@ -66,6 +68,7 @@ pub fn audit(history: &History, expect: &Expectations) -> Report {
     commits_never_decrease(history, &mut report);
     assignments(history, expect, &mut report);
     duplicates(history, expect, &mut report);
+    crate::zombie::frozen_members_commit_nothing_they_lost(history, &expect.paused, &mut report);
     liveness(history, &mut report);
     report
 }
@@ -115,7 +118,8 @@ fn commits_follow_handling(
             .push(message.offset);
     }
     offsets.values_mut().for_each(|o| o.sort_unstable());
-    for sample in history.commits.iter().chain(&history.acknowledged) {
+    let acknowledged = history.acknowledged.iter().map(|ack| &ack.commit);
+    for sample in history.commits.iter().chain(acknowledged) {
         let Some(offsets) = offsets.get(&sample.partition) else {
             continue;
         };
@@ -142,7 +146,8 @@ fn commits_never_decrease(history: &History, report: &mut Report) {
         commits.sort_by_key(|commit| commit.at);
         commits
     };
-    let acknowledged = by_time(&history.acknowledged);
+    let acknowledged: Vec<CommitSample> = history.acknowledged.iter().map(|a| a.commit).collect();
+    let acknowledged = by_time(&acknowledged);
     let mut highest: HashMap<i32, i64> = HashMap::new();
     for ack in &acknowledged {
         let before = highest.entry(ack.partition).or_insert(ack.offset);
@@ -313,7 +318,13 @@ fn dead_lettered_key_gap(history: &History, previous: &Handled, next: &Handled) 
 
 fn duplicates(history: &History, expect: &Expectations, report: &mut Report) {
     let mut seen: HashMap<(i32, i64), &Handled> = HashMap::new();
-    let excused: HashSet<u32> = expect.killed.union(&expect.evicted).copied().collect();
+    let paused = expect.paused.iter().map(|pause| pause.pid);
+    let excused: HashSet<u32> = expect
+        .killed
+        .union(&expect.evicted)
+        .copied()
+        .chain(paused)
+        .collect();
     // Logs are read in no particular order; who handled a message first is a matter of time.
     let mut by_time: Vec<&Handled> = history.handled.iter().collect();
     by_time.sort_by_key(|handled| handled.at);
@@ -351,7 +362,7 @@ fn liveness(history: &History, report: &mut Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{CommitSample, Event, Produced};
+    use crate::history::{Acknowledged, CommitSample, Event, Produced};
 
     fn produced(partition: i32, count: i64) -> Vec<Produced> {
         (0..count)
@@ -413,6 +424,14 @@ mod tests {
         }
     }
 
+    /// Offset `offset` of partition 0, acknowledged to subject 1 at `at`.
+    fn ack(at: u64, offset: i64) -> Acknowledged {
+        Acknowledged {
+            pid: 1,
+            commit: commit(at, offset),
+        }
+    }
+
     /// One subject handles 0..10 cleanly and commits 10.
     fn clean() -> History {
         History {
@@ -420,7 +439,7 @@ mod tests {
             handled: handled(1, 0, 0..10, 100),
             events: vec![assigned(1, 0, None, 50), left(1, 0, 1_000)],
             commits: vec![commit(500, 10)],
-            acknowledged: vec![commit(450, 10)],
+            acknowledged: vec![ack(450, 10)],
             final_commits: vec![Some(10)],
             ends: vec![10],
             ..History::default()
@@ -472,16 +491,16 @@ mod tests {
         check(gap, "4/5 gap or jump");
 
         let mut ack_ahead = clean();
-        ack_ahead.acknowledged = vec![commit(103, 8)];
+        ack_ahead.acknowledged = vec![ack(103, 8)];
         check(ack_ahead, "2 commit ahead");
 
         let mut back = clean();
-        back.acknowledged = vec![commit(400, 10)];
+        back.acknowledged = vec![ack(400, 10)];
         back.commits.push(commit(400 + READ_SETTLES_US, 9));
         check(back, "7 commit went back");
 
         let mut acknowledged_back = clean();
-        acknowledged_back.acknowledged = vec![commit(400, 10), commit(700, 9)];
+        acknowledged_back.acknowledged = vec![ack(400, 10), ack(700, 9)];
         check(acknowledged_back, "7 acknowledged commit went back");
 
         let mut stuck = clean();
@@ -493,7 +512,7 @@ mod tests {
     fn a_read_going_back_below_an_unacknowledged_commit_is_a_note() {
         let mut history = clean();
         // 10 was read before anyone heard it was acknowledged, then the broker lost it.
-        history.acknowledged = vec![commit(5_000, 10)];
+        history.acknowledged = vec![ack(5_000, 10)];
         history.commits.push(commit(600, 9));
         let report = audit(&history, &Expectations::default());
         assert_eq!(report.violations, Vec::<String>::new());
@@ -502,7 +521,7 @@ mod tests {
             ["partition 0 read 10, then 9: 10 was not acknowledged by then"]
         );
         // An acknowledgement logged just before the read arrived may not be in its answer yet.
-        history.acknowledged = vec![commit(599, 10)];
+        history.acknowledged = vec![ack(599, 10)];
         assert_eq!(audit(&history, &Expectations::default()).notes.len(), 1);
     }
 
@@ -603,7 +622,10 @@ mod tests {
                 .extend(handled(pid, 0, committed..stop, at + 1));
             // Each session's commit is read back once it settled, before the next session.
             at += 2 * READ_SETTLES_US;
-            history.acknowledged.push(commit(at, upto));
+            history.acknowledged.push(Acknowledged {
+                pid,
+                commit: commit(at, upto),
+            });
             history.commits.push(commit(at + READ_SETTLES_US, upto));
             expect.killed.insert(pid);
             committed = upto;

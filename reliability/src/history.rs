@@ -2,7 +2,7 @@
 //! when partitions came and went and which commits the broker acknowledged, and the committed
 //! offsets sampled from the broker.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// A message the driver produced and the broker acknowledged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,26 @@ pub struct CommitSample {
     pub offset: i64,
 }
 
+/// A commit the broker acknowledged to a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acknowledged {
+    /// The subject process.
+    pub pid: u32,
+    /// The commit, stamped when the subject heard of it.
+    pub commit: CommitSample,
+}
+
+/// A subject the driver froze with SIGSTOP and woke with SIGCONT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    /// The subject process.
+    pub pid: u32,
+    /// Microseconds since the Unix epoch when it was frozen.
+    pub stopped: u64,
+    /// And when it was woken.
+    pub continued: u64,
+}
+
 /// How strict the audit of a run is about duplicates and order.
 #[derive(Debug, Clone, Default)]
 pub struct Expectations {
@@ -94,6 +114,9 @@ pub struct Expectations {
     pub killed: HashSet<u32>,
     /// Subjects that left their group for an overdue job: the same holds for them.
     pub evicted: HashSet<u32>,
+    /// Subjects frozen and woken: what they handled may repeat, and they must commit nothing of
+    /// a partition that moved to another member meanwhile.
+    pub paused: Vec<Pause>,
     /// The subjects transform in transactions: the output topic is audited instead of the
     /// handling logs (an aborted transaction's handling is redone by design).
     pub exactly_once: bool,
@@ -111,7 +134,7 @@ pub struct History {
     /// Committed offsets sampled during the run.
     pub commits: Vec<CommitSample>,
     /// Commits the broker acknowledged to a subject.
-    pub acknowledged: Vec<CommitSample>,
+    pub acknowledged: Vec<Acknowledged>,
     /// `(partition, offset)` of messages acknowledged into the dead-letter topic.
     pub dead_letters: HashSet<(i32, i64)>,
     /// The committed offset of every partition at the end.
@@ -155,10 +178,13 @@ impl History {
                     seq: number(6)? as u64,
                     attempt: number(7)? as u32,
                 }),
-                Some("C") => self.acknowledged.push(CommitSample {
-                    at,
-                    partition,
-                    offset: number(4)?,
+                Some("C") => self.acknowledged.push(Acknowledged {
+                    pid,
+                    commit: CommitSample {
+                        at,
+                        partition,
+                        offset: number(4)?,
+                    },
                 }),
                 Some(kind @ ("A" | "R" | "S")) => self.events.push(Event {
                     at,
@@ -174,5 +200,83 @@ impl History {
             }
         }
         Ok(())
+    }
+
+    /// The partitions `pid` held at `at`: those whose last event of `pid` up to then was an
+    /// assignment.
+    pub fn held(&self, pid: u32, at: u64) -> BTreeSet<i32> {
+        let mut last: BTreeMap<i32, (u64, EventKind)> = BTreeMap::new();
+        for event in self.events.iter().filter(|e| e.pid == pid && e.at <= at) {
+            let latest = last
+                .entry(event.partition)
+                .or_insert((event.at, event.kind));
+            // Equal stamps keep log order: the later line wins.
+            if event.at >= latest.0 {
+                *latest = (event.at, event.kind);
+            }
+        }
+        last.into_iter()
+            .filter(|(_, (_, kind))| matches!(kind, EventKind::Assigned(_)))
+            .map(|(partition, _)| partition)
+            .collect()
+    }
+
+    /// When another subject than `pid` was first assigned `partition` after `since`.
+    pub fn moved(&self, partition: i32, pid: u32, since: u64) -> Option<(u64, u32)> {
+        self.events
+            .iter()
+            .filter(|e| {
+                e.partition == partition
+                    && e.pid != pid
+                    && e.at > since
+                    && matches!(e.kind, EventKind::Assigned(_))
+            })
+            .map(|e| (e.at, e.pid))
+            .min()
+    }
+
+    /// Whether every partition `pid` held at `since` was assigned to another subject after it.
+    pub fn moved_on(&self, pid: u32, since: u64) -> bool {
+        self.held(pid, since)
+            .into_iter()
+            .all(|partition| self.moved(partition, pid, since).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(log: &str) -> History {
+        let mut history = History::default();
+        history.read_log(log).expect("a well-formed log");
+        history
+    }
+
+    #[test]
+    fn partitions_held_follow_assignments_and_revocations() {
+        let history = history("A 10 1 0 -\nA 10 1 1 5\nR 20 1 0\nA 30 1 0 7\nS 40 1 1\n");
+        assert_eq!(history.held(1, 5), BTreeSet::new());
+        assert_eq!(history.held(1, 10), [0, 1].into());
+        assert_eq!(history.held(1, 25), [1].into());
+        assert_eq!(history.held(1, 35), [0, 1].into());
+        assert_eq!(history.held(1, 45), [0].into());
+        assert_eq!(history.held(2, 45), BTreeSet::new());
+    }
+
+    #[test]
+    fn partitions_moved_on_once_another_subject_got_each() {
+        let mut history = history("A 10 1 0 -\nA 10 1 1 -\nA 10 2 2 -\n");
+        assert!(!history.moved_on(1, 15));
+        // Its own reassignment or another partition's does not count.
+        history
+            .read_log("A 20 1 0 -\nA 20 2 2 -\nA 21 2 1 -\n")
+            .unwrap();
+        assert!(!history.moved_on(1, 15));
+        assert_eq!(history.moved(1, 1, 15), Some((21, 2)));
+        history.read_log("A 22 3 0 -\n").unwrap();
+        assert!(history.moved_on(1, 15));
+        // A subject that held nothing has nothing to move.
+        assert!(history.moved_on(4, 15));
     }
 }

@@ -4,3 +4,4 @@
 pub mod audit;
 pub mod exactly_once;
 pub mod history;
+pub mod zombie;

@@ -19,7 +19,7 @@ use karafka::admin::Admin;
 use karafka::middleware::dead_letter_queue::headers;
 use karafka::{Config, Producer, Record};
 use karafka_reliability::audit::{audit, Report};
-use karafka_reliability::history::{CommitSample, Expectations, History, Output, Produced};
+use karafka_reliability::history::{CommitSample, Expectations, History, Output, Pause, Produced};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
@@ -89,6 +89,18 @@ enum Fault {
     /// One subject is a swarm of 3 nodes; a random node is SIGKILLed every second or two, and
     /// the swarm's supervisor must replace it.
     SwarmKill,
+    /// A subject holding partitions is frozen (SIGSTOP) mid-stream and woken (SIGCONT): a
+    /// stop-the-world pause, after which it must not commit what it lost.
+    Pause(Freeze),
+}
+
+/// How long a paused subject stays frozen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Freeze {
+    /// Past its session timeout, until every partition it held went to another member.
+    UntilMoved,
+    /// Past `max.poll.interval.ms` but within the session timeout, in milliseconds.
+    For(u64),
 }
 
 struct Scenario {
@@ -103,6 +115,10 @@ struct Scenario {
 /// or a coordinator failover (10–20 s here), so nothing may repeat; with the suite's 6 s they
 /// drop them and redo what was not committed yet.
 const OUTLAST_BROKER_OUTAGES: (&str, &str) = ("KARAFKA_KAFKA__SESSION_TIMEOUT_MS", "45000");
+
+/// The subjects' `session.timeout.ms`, unless a scenario sets its own: how long a killed member's
+/// partitions wait for a new owner.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(6);
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -210,6 +226,23 @@ const SCENARIOS: &[Scenario] = &[
         virtual_partitions: false,
     },
     Scenario {
+        name: "pause-session",
+        fault: Fault::Pause(Freeze::UntilMoved),
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "pause-max-poll",
+        // Under KIP-848 the session timeout is the broker's (6 s on the development broker),
+        // so max.poll.interval.ms may be shorter: the 4.5 s freeze outlasts only the latter.
+        fault: Fault::Pause(Freeze::For(4_500)),
+        env: &[
+            ("KARAFKA_KAFKA__GROUP_PROTOCOL", "consumer"),
+            ("KARAFKA_KAFKA__MAX_POLL_INTERVAL_MS", "3000"),
+        ],
+        virtual_partitions: false,
+    },
+    Scenario {
         name: "topic-deleted",
         fault: Fault::TopicDeleted,
         // librdkafka notices a deleted topic at its next metadata refresh (karafka's default: 10 s).
@@ -267,6 +300,7 @@ struct Subjects {
     running: Vec<Child>,
     started: usize,
     killed: HashSet<u32>,
+    paused: Vec<Pause>,
     all: HashSet<u32>,
     /// Broken promises seen outside the logs: bad exits, unclear errors.
     problems: Vec<String>,
@@ -292,19 +326,77 @@ impl Subjects {
         Ok(())
     }
 
-    fn signal(child: &Child, signal: &str) {
-        let _ = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(child.id().to_string())
-            .status();
-    }
-
     /// SIGKILLs the `index`-th running subject.
     fn kill(&mut self, index: usize) {
         let mut child = self.running.remove(index);
-        Self::signal(&child, "KILL");
+        signal(child.id(), "KILL");
         let _ = child.wait();
         self.killed.insert(child.id());
+    }
+
+    /// Freezes a running subject that holds partitions and handled a message in the last half
+    /// second, by its log, picked by `pick`, and wakes it after `freeze`: it freezes with
+    /// messages fetched, handled or stored but not committed. A wait that ends without what it
+    /// waited for is noted.
+    async fn pause(&mut self, freeze: Freeze, pick: u64) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let pid = loop {
+            let (log, now) = (logged(&self.dir)?, now_micros());
+            let busy: Vec<u32> = self
+                .running
+                .iter()
+                .map(Child::id)
+                .filter(|&pid| {
+                    let held = log.held(pid, now);
+                    log.handled.iter().any(|h| {
+                        h.pid == pid && held.contains(&h.partition) && h.at + 500_000 > now
+                    })
+                })
+                .collect();
+            if !busy.is_empty() {
+                break busy[(pick % busy.len() as u64) as usize];
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                self.problems.push(
+                    "no subject was handling a partition within 10 s, so none was paused".into(),
+                );
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        signal(pid, "STOP");
+        let stopped = now_micros();
+        // Woken even when reading the logs failed: a frozen subject would hold the run.
+        let frozen = self.frozen(freeze, pid, stopped).await;
+        signal(pid, "CONT");
+        self.paused.push(Pause {
+            pid,
+            stopped,
+            continued: now_micros(),
+        });
+        frozen
+    }
+
+    /// Waits while subject `pid`, frozen at `stopped`, stays frozen.
+    async fn frozen(&mut self, freeze: Freeze, pid: u32, stopped: u64) -> anyhow::Result<()> {
+        match freeze {
+            Freeze::For(millis) => tokio::time::sleep(Duration::from_millis(millis)).await,
+            Freeze::UntilMoved => {
+                tokio::time::sleep(SESSION_TIMEOUT).await;
+                let waited = Instant::now();
+                while !logged(&self.dir)?.moved_on(pid, stopped) {
+                    if waited.elapsed() > Duration::from_secs(30) {
+                        self.problems.push(format!(
+                            "the partitions of subject {pid} did not move within {} s of its freeze",
+                            (SESSION_TIMEOUT + waited.elapsed()).as_secs()
+                        ));
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// SIGKILLs one node of the running swarms, picked by `pick`.
@@ -314,10 +406,7 @@ impl Subjects {
             return;
         }
         let node = nodes[(pick % nodes.len() as u64) as usize];
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(node.to_string())
-            .status();
+        signal(node, "KILL");
         self.killed.insert(node);
     }
 
@@ -349,7 +438,7 @@ impl Subjects {
     /// SIGTERMs the `index`-th running subject and waits for it; a non-zero exit is noted.
     async fn terminate(&mut self, index: usize) {
         let mut child = self.running.remove(index);
-        Self::signal(&child, "TERM");
+        signal(child.id(), "TERM");
         let started = Instant::now();
         loop {
             match child.try_wait() {
@@ -388,6 +477,28 @@ impl Drop for Subjects {
             let _ = child.wait();
         }
     }
+}
+
+/// Sends `signal` (`KILL`, `TERM`, `STOP`, `CONT`) to process `pid`.
+fn signal(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+/// What the subjects logged in `dir` so far; a line still being written is left for later.
+fn logged(dir: &std::path::Path) -> anyhow::Result<History> {
+    let mut history = History::default();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "log") {
+            let text = std::fs::read_to_string(&path)?;
+            let complete = text.rfind('\n').map_or("", |end| &text[..=end]);
+            history.read_log(complete)?;
+        }
+    }
+    Ok(history)
 }
 
 /// The running children of process `pid` (a swarm's nodes), which Linux lists per thread of
@@ -585,7 +696,10 @@ impl Run<'_> {
             .env
             .contains(&("KARAFKA_KAFKA__GROUP_PROTOCOL", "consumer"))
         {
-            env.push(("KARAFKA_KAFKA__SESSION_TIMEOUT_MS".into(), "6000".into()));
+            env.push((
+                "KARAFKA_KAFKA__SESSION_TIMEOUT_MS".into(),
+                SESSION_TIMEOUT.as_millis().to_string(),
+            ));
             env.push(("KARAFKA_KAFKA__HEARTBEAT_INTERVAL_MS".into(), "1000".into()));
         }
         env.extend(
@@ -624,6 +738,7 @@ impl Run<'_> {
             running: Vec::new(),
             started: 0,
             killed: HashSet::new(),
+            paused: Vec::new(),
             all: HashSet::new(),
             problems: Vec::new(),
         }));
@@ -680,7 +795,7 @@ impl Run<'_> {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let (killed, mut problems, all) = {
+        let (killed, paused, mut problems, all) = {
             let mut subjects = subjects.lock().await;
             if swarm {
                 subjects.swarms_whole().await;
@@ -688,6 +803,7 @@ impl Run<'_> {
             subjects.terminate_all().await;
             (
                 subjects.killed.clone(),
+                subjects.paused.clone(),
                 subjects.problems.clone(),
                 subjects.all.clone(),
             )
@@ -707,14 +823,8 @@ impl Run<'_> {
             commits: sampler.finish(),
             final_commits,
             ends,
-            ..History::default()
+            ..logged(&dir)?
         };
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            if path.extension().is_some_and(|e| e == "log") {
-                history.read_log(&std::fs::read_to_string(&path)?)?;
-            }
-        }
         if uses_dlq {
             history.dead_letters = dead_letters(&admin, &dlq).await?;
         }
@@ -727,6 +837,7 @@ impl Run<'_> {
         let expect = Expectations {
             per_key_order: self.scenario.virtual_partitions,
             killed,
+            paused,
             // The member that stalled left its group; what it handled meanwhile may repeat.
             evicted: if self.scenario.fault == Fault::Stall {
                 all
@@ -870,6 +981,11 @@ impl Run<'_> {
                     tokio::time::sleep(dice.millis(800, 2_000)).await;
                     subjects.lock().await.kill_node(dice.next());
                 }
+            }
+            Fault::Pause(freeze) => {
+                let third = span.as_millis() as u64 / 3;
+                tokio::time::sleep(dice.millis(third, third * 2)).await;
+                subjects.lock().await.pause(freeze, dice.next()).await?;
             }
             Fault::Stall | Fault::Errors => {}
         }
@@ -1120,8 +1236,10 @@ async fn main() -> anyhow::Result<()> {
                 seed,
                 messages,
                 // Kills, storms and the broker restart need a longer stream to land between
-                // transactions: the quick run produces its messages over 6 s, not 2.
-                rate: if cli.quick && scenario.fault == Fault::ExactlyOnce {
+                // transactions, and a pause one to land mid-stream after the group formed: the
+                // quick run produces its messages over 6 s, not 2.
+                rate: if cli.quick && matches!(scenario.fault, Fault::ExactlyOnce | Fault::Pause(_))
+                {
                     rate / 3
                 } else {
                     rate

@@ -325,6 +325,14 @@ fn duplicates(history: &History, expect: &Expectations, report: &mut Report) {
         .copied()
         .chain(paused)
         .collect();
+    // A woken member handles what it fetched before it learns it lost the partition: after the
+    // next owner, so it is the second handler (rule 10 checks it commits none of it).
+    let zombie = |handled: &Handled| {
+        expect
+            .paused
+            .iter()
+            .any(|pause| pause.pid == handled.pid && handled.at >= pause.stopped)
+    };
     // Logs are read in no particular order; who handled a message first is a matter of time.
     let mut by_time: Vec<&Handled> = history.handled.iter().collect();
     by_time.sort_by_key(|handled| handled.at);
@@ -337,7 +345,7 @@ fn duplicates(history: &History, expect: &Expectations, report: &mut Report) {
             Some(first) => {
                 report.duplicates += 1;
                 let retried = handled.pid == first.pid && handled.attempt > 1;
-                if !retried && !excused.contains(&first.pid) {
+                if !retried && !excused.contains(&first.pid) && !zombie(handled) {
                     report.violations.push(format!(
                         "6 duplicate: partition {} offset {} handled by subject {} and again by subject {} (attempt {})",
                         handled.partition, handled.offset, first.pid, handled.pid, handled.attempt
@@ -526,7 +534,7 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_are_excused_only_by_kills_evictions_and_retries() {
+    fn duplicates_are_excused_only_by_kills_evictions_freezes_and_retries() {
         let mut history = clean();
         history.events.push(assigned(2, 0, Some(5), 2_000));
         history.handled.extend(handled(2, 0, 5..10, 2_100));
@@ -544,6 +552,36 @@ mod tests {
         // The killed subject's log may be read last: it still handled those messages first.
         history.handled.rotate_left(10);
         assert_eq!(violations(&history, &killed), Vec::<String>::new());
+
+        // A frozen subject woken after the next owner handled its messages handles them again.
+        let zombie = History {
+            produced: produced(0, 10),
+            handled: [
+                handled(1, 0, 0..5, 100),
+                handled(2, 0, 5..10, 151),
+                handled(1, 0, 5..10, 160),
+            ]
+            .concat(),
+            events: vec![assigned(1, 0, None, 50), assigned(2, 0, Some(5), 150)],
+            final_commits: vec![Some(10)],
+            ends: vec![10],
+            ..History::default()
+        };
+        let frozen = Expectations {
+            paused: vec![crate::history::Pause {
+                pid: 1,
+                stopped: 106,
+                continued: 156,
+            }],
+            ..Expectations::default()
+        };
+        assert_eq!(violations(&zombie, &frozen), Vec::<String>::new());
+        assert_eq!(audit(&zombie, &frozen).duplicates, 5);
+        let found = violations(&zombie, &Expectations::default());
+        assert!(
+            found.iter().any(|v| v.starts_with("6 duplicate")),
+            "{found:?}"
+        );
 
         let mut retried = clean();
         let mut again = handled(1, 0, 3..10, 200);

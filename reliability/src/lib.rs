@@ -4,4 +4,6 @@
 pub mod audit;
 pub mod exactly_once;
 pub mod history;
+pub mod matrix;
+pub mod proxy;
 pub mod zombie;

@@ -6,7 +6,6 @@
 //! `scripts/chaos [--quick] [--runs N] [--scenario NAME]...` builds and runs it.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +19,8 @@ use karafka::middleware::dead_letter_queue::headers;
 use karafka::{Config, Producer, Record};
 use karafka_reliability::audit::{audit, Report};
 use karafka_reliability::history::{CommitSample, Expectations, History, Output, Pause, Produced};
+use karafka_reliability::matrix::{self, Row};
+use karafka_reliability::proxy::{Blackhole, Conditions, Proxy};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
@@ -31,9 +32,13 @@ struct Cli {
     /// Scenarios to run (default: all).
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
-    /// Runs of each scenario.
-    #[arg(long, default_value_t = 1)]
-    runs: usize,
+    /// Runs of each scenario (default 1; 20 with --matrix).
+    #[arg(long)]
+    runs: Option<usize>,
+    /// The matrix: every scenario (or those named) 20 times unless --runs says otherwise, its
+    /// table and chart written to target/chaos/matrix.md and .svg unless --write says where.
+    #[arg(long)]
+    matrix: bool,
     /// The first run's seed (each further run adds 1); default: from the clock.
     #[arg(long)]
     seed: Option<u64>,
@@ -46,7 +51,8 @@ struct Cli {
     /// Keep every run's subject logs, not only those of runs with violations or notes.
     #[arg(long)]
     keep_logs: bool,
-    /// Also write the summary as Markdown to this file.
+    /// Also write the summary as Markdown to this file, and its chart as SVG next to it
+    /// (the same name, ending in .svg).
     #[arg(long)]
     write: Option<PathBuf>,
     /// The broker.
@@ -92,6 +98,44 @@ enum Fault {
     /// A subject holding partitions is frozen (SIGSTOP) mid-stream and woken (SIGCONT): a
     /// stop-the-world pause, after which it must not commit what it lost.
     Pause(Freeze),
+    /// The subjects reach the broker through the suite's proxy, which breaks the network.
+    Network(Network),
+}
+
+impl Fault {
+    /// Kills, storms and the broker restart need a longer stream to land between
+    /// transactions, and pauses and network faults one to land mid-stream after the group
+    /// formed: their quick runs produce over 6 s, not 2.
+    fn needs_a_long_stream(self) -> bool {
+        matches!(self, Self::ExactlyOnce | Self::Pause(_) | Self::Network(_))
+    }
+
+    /// Whether members may lose their partitions without a clean handover, so what they
+    /// handled may repeat: the member that stalls; every member cut off from the coordinator;
+    /// and under `max.poll.interval.ms` 3 s, where a revocation may not wait for a running job
+    /// (the runtime's grace is the interval less a heartbeat, 3 s by librdkafka's default,
+    /// and a second).
+    fn evicts(self) -> bool {
+        matches!(
+            self,
+            Self::Stall
+                | Self::Network(Network::CoordinatorBlackhole)
+                | Self::Pause(Freeze::For(_))
+        )
+    }
+}
+
+/// What the proxy does to the subjects' connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Network {
+    /// The group coordinator's connections are blackholed for longer than the session
+    /// timeout, while fetches flow: every member loses its partitions, then rejoins.
+    CoordinatorBlackhole,
+    /// Bandwidth is throttled throughout, with 500 ms latency spikes longer than the commit
+    /// interval, so commits land in them.
+    Slow,
+    /// Every connection is cut every few seconds.
+    Cuts,
 }
 
 /// How long a paused subject stays frozen.
@@ -119,6 +163,12 @@ const OUTLAST_BROKER_OUTAGES: (&str, &str) = ("KARAFKA_KAFKA__SESSION_TIMEOUT_MS
 /// The subjects' `session.timeout.ms`, unless a scenario sets its own: how long a killed member's
 /// partitions wait for a new owner.
 const SESSION_TIMEOUT: Duration = Duration::from_secs(6);
+
+/// The broker's `PROXIED` listener, and the port it advertises, where the proxy listens.
+const PROXIED_LISTENER: &str = "127.0.0.1:9097";
+const PROXY: &str = "127.0.0.1:19097";
+/// The proxy's bandwidth per direction of a connection in the slow-network scenario.
+const THROTTLE_BYTES_PER_SECOND: u64 = 32 * 1024;
 
 const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -240,6 +290,24 @@ const SCENARIOS: &[Scenario] = &[
             ("KARAFKA_KAFKA__GROUP_PROTOCOL", "consumer"),
             ("KARAFKA_KAFKA__MAX_POLL_INTERVAL_MS", "3000"),
         ],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "network-coordinator-blackhole",
+        fault: Fault::Network(Network::CoordinatorBlackhole),
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "network-slow",
+        fault: Fault::Network(Network::Slow),
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "network-cuts",
+        fault: Fault::Network(Network::Cuts),
+        env: &[],
         virtual_partitions: false,
     },
     Scenario {
@@ -669,12 +737,20 @@ impl Run<'_> {
         if exactly_once {
             admin.create_topic(&output, PARTITIONS, replicas).await?;
         }
+        let proxy = match self.scenario.fault {
+            Fault::Network(_) => Some(start_proxy().await?),
+            _ => None,
+        };
+        let subjects_bootstrap = if proxy.is_some() { PROXY } else { bootstrap };
         let dir = std::env::temp_dir().join(format!("karafka-chaos-{name}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
 
         let mut env: Vec<(String, String)> = vec![
-            ("KARAFKA_KAFKA__BOOTSTRAP_SERVERS".into(), bootstrap.into()),
+            (
+                "KARAFKA_KAFKA__BOOTSTRAP_SERVERS".into(),
+                subjects_bootstrap.into(),
+            ),
             ("KARAFKA_GROUP_ID".into(), group.clone()),
             ("KARAFKA_MAX_WAIT_TIME".into(), "100".into()),
             ("KARAFKA_PAUSE_TIMEOUT".into(), "100".into()),
@@ -762,7 +838,7 @@ impl Run<'_> {
             self.rate,
             self.scenario.fault,
         ));
-        let fault = self.fault(Arc::clone(&subjects), &admin, &dlq, &extra);
+        let fault = self.fault(Arc::clone(&subjects), &admin, &dlq, &extra, proxy.as_ref());
         let (produced, faulted) = tokio::join!(async { producing.await? }, fault);
         let produced = produced?;
         faulted.context("injecting the fault")?;
@@ -809,6 +885,9 @@ impl Run<'_> {
             )
         };
         let stopped = Instant::now();
+        if let (Some(proxy), Fault::Network(network)) = (&proxy, self.scenario.fault) {
+            problems.extend(proxy_missed(proxy, network));
+        }
         // A member that stops gracefully leaves its group; one left behind would stall the
         // group's next rebalance until session.timeout.ms.
         if killed.is_empty() {
@@ -838,8 +917,7 @@ impl Run<'_> {
             per_key_order: self.scenario.virtual_partitions,
             killed,
             paused,
-            // The member that stalled left its group; what it handled meanwhile may repeat.
-            evicted: if self.scenario.fault == Fault::Stall {
+            evicted: if self.scenario.fault.evicts() {
                 all
             } else {
                 HashSet::new()
@@ -869,6 +947,7 @@ impl Run<'_> {
         admin: &Admin,
         dlq: &str,
         extra: &str,
+        proxy: Option<&Proxy>,
     ) -> anyhow::Result<()> {
         let mut dice = Dice(self.seed.max(1));
         let span = Duration::from_millis(self.messages as u64 * 1_000 / self.rate.max(1));
@@ -987,9 +1066,83 @@ impl Run<'_> {
                 tokio::time::sleep(dice.millis(third, third * 2)).await;
                 subjects.lock().await.pause(freeze, dice.next()).await?;
             }
+            Fault::Network(network) => {
+                let proxy = proxy.context("a network scenario runs through the proxy")?;
+                match network {
+                    Network::CoordinatorBlackhole => {
+                        tokio::time::sleep(span / 3).await;
+                        proxy.set(Conditions {
+                            blackhole: Some(Blackhole::GroupCoordinator),
+                            ..Conditions::default()
+                        });
+                        tokio::time::sleep(SESSION_TIMEOUT + Duration::from_secs(3)).await;
+                        proxy.set(Conditions::default());
+                    }
+                    Network::Slow => {
+                        let throttled = Conditions {
+                            bytes_per_second: Some(THROTTLE_BYTES_PER_SECOND),
+                            ..Conditions::default()
+                        };
+                        proxy.set(throttled);
+                        while started.elapsed() < span {
+                            tokio::time::sleep(dice.millis(800, 1_500)).await;
+                            proxy.set(Conditions {
+                                latency: Duration::from_millis(500),
+                                ..throttled
+                            });
+                            tokio::time::sleep(dice.millis(600, 1_200)).await;
+                            proxy.set(throttled);
+                        }
+                        proxy.set(Conditions::default());
+                    }
+                    Network::Cuts => {
+                        while started.elapsed() < span {
+                            tokio::time::sleep(dice.millis(1_500, 3_000)).await;
+                            proxy.cut();
+                        }
+                    }
+                }
+            }
             Fault::Stall | Fault::Errors => {}
         }
         Ok(())
+    }
+}
+
+/// Starts the proxy in front of the broker's `PROXIED` listener, which a broker started by an
+/// older `scripts/kafka` lacks.
+async fn start_proxy() -> anyhow::Result<Proxy> {
+    let upstream: std::net::SocketAddr = PROXIED_LISTENER.parse()?;
+    tokio::net::TcpStream::connect(upstream)
+        .await
+        .with_context(|| {
+            format!(
+            "the broker has no PROXIED listener on {PROXIED_LISTENER} for the network scenarios; \
+             restart it with `scripts/kafka down && scripts/kafka up`"
+        )
+        })?;
+    Proxy::start(PROXY.parse()?, upstream)
+        .await
+        .with_context(|| format!("starting the network proxy on {PROXY}"))
+}
+
+/// What a network scenario's proxy should have done and did not: a run that broke nothing
+/// proves nothing.
+fn proxy_missed(proxy: &Proxy, network: Network) -> Option<String> {
+    let counts = proxy.counts();
+    match network {
+        Network::CoordinatorBlackhole
+            if counts.coordinator_connections.load(Ordering::Relaxed) == 0 =>
+        {
+            Some("no connection to the group coordinator went through the proxy".into())
+        }
+        Network::Cuts if counts.cut.load(Ordering::Relaxed) == 0 => {
+            Some("the proxy cut no connection".into())
+        }
+        _ if counts.connections.load(Ordering::Relaxed) == 0 => {
+            Some("no subject connected through the proxy".into())
+        }
+        _ => None,
     }
 }
 
@@ -1210,13 +1363,12 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let first_seed = cli.seed.unwrap_or_else(|| now_micros() % 1_000_000);
-    let mut summary = String::new();
-    let _ = writeln!(
-        summary,
-        "| scenario | runs | produced | handled | duplicates | violations | seeds |"
-    );
-    let _ = writeln!(summary, "|---|---|---|---|---|---|---|");
-    let mut failed = false;
+    let runs = cli.runs.unwrap_or(if cli.matrix { 20 } else { 1 });
+    let write = cli
+        .write
+        .clone()
+        .or_else(|| cli.matrix.then(|| root.join("target/chaos/matrix.md")));
+    let mut rows = Vec::new();
     for scenario in selected {
         let on_cluster = scenario.fault == Fault::ClusterBrokerKill;
         let bootstrap = if on_cluster {
@@ -1226,20 +1378,15 @@ async fn main() -> anyhow::Result<()> {
             cli.bootstrap.as_str()
         };
         let config = Config::default().kafka("bootstrap.servers", bootstrap);
-        let mut totals = (0, 0, 0, 0);
-        let mut seeds = Vec::new();
-        for run in 0..cli.runs {
+        let mut row = Row::new(scenario.name);
+        for run in 0..runs {
             let seed = first_seed + run as u64;
             let started = Instant::now();
             let execution = Run {
                 scenario,
                 seed,
                 messages,
-                // Kills, storms and the broker restart need a longer stream to land between
-                // transactions, and a pause one to land mid-stream after the group formed: the
-                // quick run produces its messages over 6 s, not 2.
-                rate: if cli.quick && matches!(scenario.fault, Fault::ExactlyOnce | Fault::Pause(_))
-                {
+                rate: if cli.quick && scenario.fault.needs_a_long_stream() {
                     rate / 3
                 } else {
                     rate
@@ -1267,38 +1414,32 @@ async fn main() -> anyhow::Result<()> {
             for note in &report.notes {
                 println!("    note: {note}");
             }
-            failed |= !report.violations.is_empty();
+            row.add(seed, started.elapsed().as_secs_f64(), &report);
             if report.violations.is_empty() && report.notes.is_empty() && !cli.keep_logs {
                 let _ = std::fs::remove_dir_all(&dir);
             } else {
                 println!("    logs kept in {}", dir.display());
             }
-            totals.0 += report.produced;
-            totals.1 += report.handled;
-            totals.2 += report.duplicates;
-            totals.3 += report.violations.len();
-            seeds.push(seed);
         }
         if on_cluster {
             // Three brokers hold 3 GiB of heap between them: not left running.
             kafka(&root, &["cluster", "down"])?;
         }
-        let seeds = match (seeds.first(), seeds.last()) {
-            (Some(first), Some(last)) if first != last => format!("{first}–{last}"),
-            (Some(first), _) => first.to_string(),
-            _ => String::new(),
-        };
-        let _ = writeln!(
-            summary,
-            "| {} | {} | {} | {} | {} | {} | {seeds} |",
-            scenario.name, cli.runs, totals.0, totals.1, totals.2, totals.3
-        );
+        rows.push(row);
     }
+    let summary = matrix::table(&rows);
     println!("\n{summary}");
-    if let Some(path) = &cli.write {
-        std::fs::write(path, &summary)?;
+    if let Some(path) = &write {
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        std::fs::write(path, &summary).with_context(|| format!("writing {}", path.display()))?;
+        let chart = path.with_extension("svg");
+        std::fs::write(&chart, matrix::chart(&rows)?)
+            .with_context(|| format!("writing {}", chart.display()))?;
+        println!("table in {}, chart in {}", path.display(), chart.display());
     }
-    if failed {
+    if rows.iter().any(|row| row.violations > 0) {
         bail!("violations found");
     }
     Ok(())

@@ -194,7 +194,7 @@ fn lines(history: &History) -> BTreeMap<(u32, i32), Vec<(u64, Line)>> {
     }
     for event in &history.events {
         let line = match event.kind {
-            EventKind::Assigned(committed) => Line::Assigned(committed),
+            EventKind::Assigned { committed, .. } => Line::Assigned(committed),
             EventKind::Revoked | EventKind::Shutdown => Line::Left,
         };
         lines
@@ -410,7 +410,10 @@ mod tests {
             at,
             pid,
             partition,
-            kind: EventKind::Assigned(committed),
+            kind: EventKind::Assigned {
+                committed,
+                end: None,
+            },
         }
     }
 

@@ -42,8 +42,13 @@ pub struct Handled {
 /// A partition coming to or leaving a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
-    /// Assigned; the group's committed offset at that moment, if any.
-    Assigned(Option<i64>),
+    /// Assigned.
+    Assigned {
+        /// The group's committed offset at that moment, if any.
+        committed: Option<i64>,
+        /// The partition's end offset at that moment, if the subject logged it.
+        end: Option<i64>,
+    },
     /// Revoked (logged once its running job ended).
     Revoked,
     /// The subject shut down (logged once its running job ended).
@@ -152,7 +157,7 @@ pub struct BadLine(pub String);
 
 impl History {
     /// Adds the lines of one subject's log:
-    /// `H at pid partition offset key seq attempt`, `A at pid partition committed|-`,
+    /// `H at pid partition offset key seq attempt`, `A at pid partition committed|- [end]`,
     /// `R at pid partition`, `S at pid partition` and `C at pid partition offset` (a commit
     /// the broker acknowledged).
     pub fn read_log(&mut self, text: &str) -> Result<(), BadLine> {
@@ -191,7 +196,10 @@ impl History {
                     pid,
                     partition,
                     kind: match kind {
-                        "A" => EventKind::Assigned(fields.get(4).and_then(|c| c.parse().ok())),
+                        "A" => EventKind::Assigned {
+                            committed: fields.get(4).and_then(|c| c.parse().ok()),
+                            end: fields.get(5).and_then(|e| e.parse().ok()),
+                        },
                         "R" => EventKind::Revoked,
                         _ => EventKind::Shutdown,
                     },
@@ -200,6 +208,13 @@ impl History {
             }
         }
         Ok(())
+    }
+
+    /// The history of one subject's log (see [`History::read_log`]).
+    pub fn from_log(text: &str) -> Result<Self, BadLine> {
+        let mut history = Self::default();
+        history.read_log(text)?;
+        Ok(history)
     }
 
     /// The partitions `pid` held at `at`: those whose last event of `pid` up to then was an
@@ -216,7 +231,7 @@ impl History {
             }
         }
         last.into_iter()
-            .filter(|(_, (_, kind))| matches!(kind, EventKind::Assigned(_)))
+            .filter(|(_, (_, kind))| matches!(kind, EventKind::Assigned { .. }))
             .map(|(partition, _)| partition)
             .collect()
     }
@@ -229,7 +244,7 @@ impl History {
                 e.partition == partition
                     && e.pid != pid
                     && e.at > since
-                    && matches!(e.kind, EventKind::Assigned(_))
+                    && matches!(e.kind, EventKind::Assigned { .. })
             })
             .map(|e| (e.at, e.pid))
             .min()
@@ -248,9 +263,7 @@ mod tests {
     use super::*;
 
     fn history(log: &str) -> History {
-        let mut history = History::default();
-        history.read_log(log).expect("a well-formed log");
-        history
+        History::from_log(log).expect("a well-formed log")
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod exactly_once;
+pub mod handover;
 pub mod history;
 pub mod matrix;
 pub mod proxy;

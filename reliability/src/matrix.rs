@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::audit::Report;
+use crate::handover::Handovers;
 
 /// What the runs of one scenario found.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +26,8 @@ pub struct Row {
     pub violations: usize,
     /// How long each run took, in seconds.
     pub seconds: Vec<f64>,
+    /// How long partitions waited in the runs' rebalances.
+    pub handovers: Handovers,
 }
 
 impl Row {
@@ -36,8 +39,10 @@ impl Row {
         }
     }
 
-    /// Adds one run, seeded `seed`, that took `seconds` and found `report`.
-    pub fn add(&mut self, seed: u64, seconds: f64, report: &Report) {
+    /// Adds one run, seeded `seed`, that took `seconds`, found `report` and waited
+    /// `handovers` in its rebalances.
+    pub fn add(&mut self, seed: u64, seconds: f64, report: &Report, handovers: &Handovers) {
+        self.handovers.extend(handovers);
         self.seeds.push(seed);
         self.seconds.push(seconds);
         self.produced += report.produced;
@@ -69,17 +74,21 @@ impl Row {
 /// The Markdown table of `rows`; violations other than 0 in bold.
 pub fn table(rows: &[Row]) -> String {
     let mut table = String::from(
-        "| scenario | runs | produced | handled | duplicates | violations | seeds | s/run |\n\
-         |---|---|---|---|---|---|---|---|\n",
+        "| scenario | runs | produced | handled | duplicates | violations | seeds | s/run | handover p99 |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for row in rows {
         let violations = match row.violations {
             0 => "0".to_owned(),
             n => format!("**{n}**"),
         };
+        let handover = row.handovers.quantile(0.99).map_or_else(
+            || "-".to_owned(),
+            |us| format!("{:.0} ms", us as f64 / 1_000.0),
+        );
         let _ = writeln!(
             table,
-            "| {} | {} | {} | {} | {} | {violations} | {} | {:.0} |",
+            "| {} | {} | {} | {} | {} | {violations} | {} | {:.0} | {handover} |",
             row.scenario,
             row.seconds.len(),
             row.produced,
@@ -187,6 +196,15 @@ pub fn chart(rows: &[Row]) -> Result<String, ChartError> {
 mod tests {
     use super::*;
 
+    /// One handover of 80 ms in every run of a scenario other than `kill`.
+    fn handovers(scenario: &str) -> Handovers {
+        let log = match scenario {
+            "kill" => "",
+            _ => "R 100000 1 0\nA 150000 2 0 1 10\nH 180000 2 0 1 0 1 1\n",
+        };
+        Handovers::of(&crate::history::History::from_log(log).expect("a well-formed log"))
+    }
+
     fn row(scenario: &str, seconds: &[f64], violations: usize) -> Row {
         let mut row = Row::new(scenario);
         for (index, &s) in seconds.iter().enumerate() {
@@ -197,7 +215,7 @@ mod tests {
                 violations: vec!["x".into(); if index == 0 { violations } else { 0 }],
                 notes: Vec::new(),
             };
-            row.add(1000 + index as u64, s, &report);
+            row.add(1000 + index as u64, s, &report, &handovers(scenario));
         }
         row
     }
@@ -210,10 +228,10 @@ mod tests {
         ];
         assert_eq!(
             table(&rows),
-            "| scenario | runs | produced | handled | duplicates | violations | seeds | s/run |\n\
-             |---|---|---|---|---|---|---|---|\n\
-             | kill | 3 | 300 | 300 | 9 | 0 | 1000–1002 | 20 |\n\
-             | pause | 2 | 200 | 200 | 6 | **2** | 1000–1001 | 10 |\n"
+            "| scenario | runs | produced | handled | duplicates | violations | seeds | s/run | handover p99 |\n\
+             |---|---|---|---|---|---|---|---|---|\n\
+             | kill | 3 | 300 | 300 | 9 | 0 | 1000–1002 | 20 | - |\n\
+             | pause | 2 | 200 | 200 | 6 | **2** | 1000–1001 | 10 | 80 ms |\n"
         );
     }
 

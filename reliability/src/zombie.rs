@@ -28,7 +28,7 @@ pub fn frozen_members_commit_nothing_they_lost(
                 .events
                 .iter()
                 .filter(|e| e.pid == pause.pid && e.partition == partition && e.at > moved)
-                .filter(|e| matches!(e.kind, EventKind::Assigned(_)))
+                .filter(|e| matches!(e.kind, EventKind::Assigned { .. }))
                 .map(|e| e.at)
                 .min()
                 .unwrap_or(u64::MAX);
@@ -83,7 +83,10 @@ mod tests {
             at,
             pid,
             partition: 0,
-            kind: EventKind::Assigned(None),
+            kind: EventKind::Assigned {
+                committed: None,
+                end: None,
+            },
         }
     }
 

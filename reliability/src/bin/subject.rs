@@ -143,12 +143,12 @@ impl Consumer for Subject {
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         };
+        let lag = lag.iter().find(|lag| lag.partition == partition.partition);
         let committed = lag
-            .iter()
-            .find(|lag| lag.partition == partition.partition)
             .and_then(|lag| lag.committed)
             .map_or_else(|| "-".to_owned(), |c| c.to_string());
-        settings.log('A', partition.partition, &format!(" {committed}"))?;
+        let end = lag.map_or_else(|| "-".to_owned(), |lag| lag.high_watermark.to_string());
+        settings.log('A', partition.partition, &format!(" {committed} {end}"))?;
         Ok(())
     }
 

@@ -21,7 +21,7 @@ use clap::Parser;
 use karafka::Config;
 use karafka_reliability::matrix::{self, Row};
 
-use crate::run::{kafka, Run};
+use crate::run::{kafka, Outcome, Run};
 use crate::scenarios::{Fault, Scenario, CLUSTER, SCENARIOS};
 use crate::timing::now_micros;
 
@@ -30,7 +30,7 @@ use crate::timing::now_micros;
     about = "Fault injection against the real broker, audited for loss, order and duplicates"
 )]
 struct Cli {
-    /// Scenarios to run (default: all).
+    /// Scenarios to run (default: all but the soak).
     #[arg(long = "scenario")]
     scenarios: Vec<String>,
     /// Runs of each scenario (default 1; 20 with --matrix).
@@ -43,9 +43,13 @@ struct Cli {
     /// The first run's seed (each further run adds 1); default: from the clock.
     #[arg(long)]
     seed: Option<u64>,
-    /// 1,200 messages per run instead of 3,000, for CI.
+    /// 1,200 messages per run instead of 3,000, for CI (and 50 rebalances of the soak).
     #[arg(long)]
     quick: bool,
+    /// The soak: 1,000 rebalances while messages keep arriving, and how long partitions
+    /// waited in them; not in the default set or the matrix.
+    #[arg(long)]
+    soak: bool,
     /// The subjects' `RUST_LOG` (their stderr is kept with their logs).
     #[arg(long, default_value = "warn")]
     subject_log: String,
@@ -70,15 +74,15 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // The workspace, for scripts/kafka; the binary is built from it.
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    // Quick: 2 s of production per run; full: 7.5 s, so more faults land mid-stream.
-    let (messages, rate) = if cli.quick {
-        (1_200, 600)
-    } else {
-        (3_000, 400)
-    };
+    // The soak runs only when asked for.
     let selected: Vec<&Scenario> = SCENARIOS
         .iter()
-        .filter(|s| cli.scenarios.is_empty() || cli.scenarios.iter().any(|n| n == s.name))
+        .filter(
+            |s| match (cli.scenarios.is_empty(), s.fault == Fault::Soak) {
+                (true, soak) => soak == cli.soak,
+                (false, soak) => cli.scenarios.iter().any(|n| n == s.name) || (soak && cli.soak),
+            },
+        )
         .collect();
     if selected.is_empty() {
         bail!(
@@ -110,20 +114,22 @@ async fn main() -> anyhow::Result<()> {
         for run in 0..runs {
             let seed = first_seed + run as u64;
             let started = Instant::now();
+            let (messages, rate) = scenario.fault.stream(cli.quick);
             let execution = Run {
                 scenario,
                 seed,
+                quick: cli.quick,
                 messages,
-                rate: if cli.quick && scenario.fault.needs_a_long_stream() {
-                    rate / 3
-                } else {
-                    rate
-                },
+                rate,
                 config: config.clone(),
                 root: root.clone(),
                 subject_log: cli.subject_log.clone(),
             };
-            let (report, dir) = execution
+            let Outcome {
+                report,
+                dir,
+                handovers,
+            } = execution
                 .execute(bootstrap)
                 .await
                 .with_context(|| format!("{} seed {seed}", scenario.name))?;
@@ -136,13 +142,16 @@ async fn main() -> anyhow::Result<()> {
                 report.violations.len(),
                 started.elapsed().as_secs_f64()
             );
+            if !handovers.is_empty() {
+                println!("    {handovers}");
+            }
             for violation in report.violations.iter().take(10) {
                 println!("    {violation}");
             }
             for note in &report.notes {
                 println!("    note: {note}");
             }
-            row.add(seed, started.elapsed().as_secs_f64(), &report);
+            row.add(seed, started.elapsed().as_secs_f64(), &report, &handovers);
             if report.violations.is_empty() && report.notes.is_empty() && !cli.keep_logs {
                 let _ = std::fs::remove_dir_all(&dir);
             } else {

@@ -8,8 +8,6 @@ use karafka::admin::Admin;
 use karafka::middleware::dead_letter_queue::headers;
 use karafka_reliability::history::{Output, Produced};
 
-use crate::scenarios::PARTITIONS;
-
 /// How many members `group` still lists, if any, two seconds after its last member stopped.
 pub(crate) async fn lingering_members(admin: &Admin, group: &str) -> Option<usize> {
     let started = Instant::now();
@@ -25,8 +23,9 @@ pub(crate) async fn lingering_members(admin: &Admin, group: &str) -> Option<usiz
     }
 }
 
-pub(crate) fn ends(produced: &[Produced]) -> Vec<i64> {
-    (0..PARTITIONS)
+/// The end offset of each of the `partitions` partitions after what was produced.
+pub(crate) fn ends(produced: &[Produced], partitions: i32) -> Vec<i64> {
+    (0..partitions)
         .map(|p| {
             produced
                 .iter()
@@ -39,14 +38,18 @@ pub(crate) fn ends(produced: &[Produced]) -> Vec<i64> {
 }
 
 /// The output topic as a `read_committed` reader sees it, partition by partition.
-pub(crate) async fn outputs(admin: &Admin, output: &str) -> anyhow::Result<Vec<Output>> {
+pub(crate) async fn outputs(
+    admin: &Admin,
+    output: &str,
+    partitions: i32,
+) -> anyhow::Result<Vec<Output>> {
     #[derive(serde::Deserialize)]
     struct Copy {
         partition: i32,
         offset: i64,
     }
     let mut outputs = Vec::new();
-    for partition in 0..PARTITIONS {
+    for partition in 0..partitions {
         let (_, end) = admin.watermarks(output, partition).await?;
         for message in admin.read_topic(output, partition, 0, end as usize).await? {
             let copy: Copy = message.payload()?;
@@ -61,9 +64,13 @@ pub(crate) async fn outputs(admin: &Admin, output: &str) -> anyhow::Result<Vec<O
 }
 
 /// `(partition, offset)` of the messages in the dead-letter topic, from their headers.
-pub(crate) async fn dead_letters(admin: &Admin, dlq: &str) -> anyhow::Result<HashSet<(i32, i64)>> {
+pub(crate) async fn dead_letters(
+    admin: &Admin,
+    dlq: &str,
+    partitions: i32,
+) -> anyhow::Result<HashSet<(i32, i64)>> {
     let mut letters = HashSet::new();
-    for partition in 0..PARTITIONS {
+    for partition in 0..partitions {
         let (_, end) = admin.watermarks(dlq, partition).await?;
         for message in admin.read_topic(dlq, partition, 0, end as usize).await? {
             let field = |name| {

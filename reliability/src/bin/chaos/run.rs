@@ -11,6 +11,7 @@ use anyhow::{bail, Context as _};
 use karafka::admin::Admin;
 use karafka::Config;
 use karafka_reliability::audit::{audit, Report};
+use karafka_reliability::handover::Handovers;
 use karafka_reliability::history::{Expectations, History};
 use karafka_reliability::proxy::{Blackhole, Conditions, Proxy};
 use rdkafka::consumer::BaseConsumer;
@@ -23,9 +24,13 @@ use crate::scenarios::*;
 use crate::subjects::{logged, Subjects};
 use crate::timing::{now_micros, Dice};
 
+/// One run of a scenario.
 pub(crate) struct Run<'a> {
     pub(crate) scenario: &'a Scenario,
     pub(crate) seed: u64,
+    /// `--quick`: shorter runs.
+    pub(crate) quick: bool,
+    /// Messages to produce, and how many per second.
     pub(crate) messages: usize,
     pub(crate) rate: u64,
     pub(crate) config: Config,
@@ -33,8 +38,19 @@ pub(crate) struct Run<'a> {
     pub(crate) subject_log: String,
 }
 
+/// What a run found, and where its logs are.
+pub(crate) struct Outcome {
+    /// The audit.
+    pub(crate) report: Report,
+    /// The subjects' logs.
+    pub(crate) dir: PathBuf,
+    /// How long partitions waited in its rebalances.
+    pub(crate) handovers: Handovers,
+}
+
 impl Run<'_> {
-    pub(crate) async fn execute(&self, bootstrap: &str) -> anyhow::Result<(Report, PathBuf)> {
+    /// Runs the scenario once against the broker at `bootstrap`.
+    pub(crate) async fn execute(&self, bootstrap: &str) -> anyhow::Result<Outcome> {
         // Unique per execution: a replayed seed must not meet the previous run's group.
         let name = format!(
             "rel-{}-{}-{:x}",
@@ -50,19 +66,23 @@ impl Run<'_> {
             format!("{name}-output"),
         );
         let exactly_once = self.scenario.fault == Fault::ExactlyOnce;
+        let (partitions, members) = (
+            self.scenario.fault.partitions(),
+            self.scenario.fault.members(),
+        );
         let admin = Admin::new(&self.config)?;
         let replicas = if self.scenario.fault == Fault::ClusterBrokerKill {
             CLUSTER_NODES as i32
         } else {
             1
         };
-        admin.create_topic(&topic, PARTITIONS, replicas).await?;
+        admin.create_topic(&topic, partitions, replicas).await?;
         let uses_dlq = matches!(
             self.scenario.fault,
             Fault::DeadLetterOutage | Fault::BadInput
         );
         if uses_dlq {
-            admin.create_topic(&dlq, PARTITIONS, replicas).await?;
+            admin.create_topic(&dlq, partitions, replicas).await?;
         }
         if self.scenario.fault == Fault::DeadLetterOutage {
             admin
@@ -76,7 +96,7 @@ impl Run<'_> {
             admin.create_topic(&extra, 1, replicas).await?;
         }
         if exactly_once {
-            admin.create_topic(&output, PARTITIONS, replicas).await?;
+            admin.create_topic(&output, partitions, replicas).await?;
         }
         let proxy = match self.scenario.fault {
             Fault::Network(_) => Some(start_proxy().await?),
@@ -135,7 +155,7 @@ impl Run<'_> {
             env.push(("RELIABILITY_OUTPUT".into(), output.clone()));
         }
         if self.scenario.fault == Fault::Stall {
-            let offset = self.messages as i64 / i64::from(PARTITIONS) / 3;
+            let offset = self.messages as i64 / i64::from(partitions) / 3;
             env.push(("RELIABILITY_STALL".into(), format!("{offset}:5000")));
         }
         let binary = std::env::current_exe()?.with_file_name("subject");
@@ -144,7 +164,7 @@ impl Run<'_> {
             let nodes = SWARM_NODES.to_string();
             (vec!["swarm".to_owned(), "--nodes".to_owned(), nodes], 1)
         } else {
-            (vec!["server".to_owned()], SUBJECTS)
+            (vec!["server".to_owned()], members)
         };
         let subjects = Arc::new(tokio::sync::Mutex::new(Subjects {
             binary,
@@ -171,7 +191,7 @@ impl Run<'_> {
             self.kafka(&["up"])?;
         }
 
-        let sampler = Sampler::start(bootstrap, &group, &topic)?;
+        let sampler = Sampler::start(bootstrap, &group, &topic, partitions)?;
         let producing = tokio::spawn(produce(
             self.config.clone(),
             topic.clone(),
@@ -191,7 +211,7 @@ impl Run<'_> {
                 subjects.spawn()?;
             }
         }
-        let ends = ends(&produced);
+        let ends = ends(&produced, partitions);
         let checker: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", bootstrap)
             .set("group.id", &group)
@@ -200,7 +220,7 @@ impl Run<'_> {
         let mut final_commits = Vec::new();
         while settled.elapsed() < Duration::from_secs(90) {
             // An unanswered read (a broker still starting) says nothing: ask again.
-            if let Some(commits) = committed(&checker, &topic) {
+            if let Some(commits) = committed(&checker, &topic, partitions) {
                 final_commits = commits;
                 if final_commits
                     .iter()
@@ -246,13 +266,13 @@ impl Run<'_> {
             ..logged(&dir)?
         };
         if uses_dlq {
-            history.dead_letters = dead_letters(&admin, &dlq).await?;
+            history.dead_letters = dead_letters(&admin, &dlq, partitions).await?;
         }
         if exactly_once {
             if let Some(wait) = ABANDONED_TRANSACTIONS_ABORTED.checked_sub(stopped.elapsed()) {
                 tokio::time::sleep(wait).await;
             }
-            history.outputs = outputs(&admin, &output).await?;
+            history.outputs = outputs(&admin, &output, partitions).await?;
         }
         let expect = Expectations {
             per_key_order: self.scenario.virtual_partitions,
@@ -265,6 +285,7 @@ impl Run<'_> {
             },
             exactly_once,
         };
+        let handovers = Handovers::of(&history);
         let mut report = audit(&history, &expect);
         report.violations.extend(problems);
         let _ = admin.delete_topic(&topic).await;
@@ -274,7 +295,11 @@ impl Run<'_> {
         if exactly_once {
             let _ = admin.delete_topic(&output).await;
         }
-        Ok((report, dir))
+        Ok(Outcome {
+            report,
+            dir,
+            handovers,
+        })
     }
 
     pub(crate) fn kafka(&self, command: &[&str]) -> anyhow::Result<()> {
@@ -291,6 +316,7 @@ impl Run<'_> {
         proxy: Option<&Proxy>,
     ) -> anyhow::Result<()> {
         let mut dice = Dice(self.seed.max(1));
+        let members = self.scenario.fault.members();
         let span = Duration::from_millis(self.messages as u64 * 1_000 / self.rate.max(1));
         let started = Instant::now();
         match self.scenario.fault {
@@ -310,26 +336,32 @@ impl Run<'_> {
                     subjects.spawn()?;
                 }
             }
-            Fault::Rolling => {
-                for _ in 0..5 {
-                    for _ in 0..SUBJECTS {
-                        tokio::time::sleep(dice.millis(300, 700)).await;
-                        let mut subjects = subjects.lock().await;
-                        subjects.terminate(0).await;
-                        subjects.spawn()?;
-                    }
+            Fault::Rolling | Fault::Scale => {
+                let rounds = if self.scenario.fault == Fault::Scale {
+                    2
+                } else {
+                    5
+                };
+                for _ in 0..rounds * members {
+                    tokio::time::sleep(dice.millis(300, 700)).await;
+                    let mut subjects = subjects.lock().await;
+                    subjects.terminate(0).await;
+                    subjects.spawn()?;
                 }
             }
             Fault::Storm => {
                 while started.elapsed() < span {
                     tokio::time::sleep(dice.millis(300, 600)).await;
-                    let mut subjects = subjects.lock().await;
-                    if subjects.running.len() > SUBJECTS && dice.next().is_multiple_of(2) {
-                        let index = SUBJECTS
-                            + (dice.next() % (subjects.running.len() - SUBJECTS) as u64) as usize;
-                        subjects.terminate(index).await;
-                    } else if subjects.running.len() < SUBJECTS + 2 {
-                        subjects.spawn()?;
+                    subjects.lock().await.storm(&mut dice, members).await?;
+                }
+            }
+            Fault::Soak => {
+                let rebalances = Fault::soak_rebalances(self.quick);
+                for done in 1..=rebalances {
+                    tokio::time::sleep(dice.millis(500, 1_000)).await;
+                    subjects.lock().await.storm(&mut dice, members).await?;
+                    if done % 100 == 0 {
+                        println!("    soak: {done} of {rebalances} rebalances");
                     }
                 }
             }
@@ -386,10 +418,10 @@ impl Run<'_> {
                             subjects.kill(index);
                             subjects.spawn()?;
                         }
-                        1 if running < SUBJECTS + 2 => subjects.spawn()?,
-                        _ if running > SUBJECTS => {
+                        1 if running < members + 2 => subjects.spawn()?,
+                        _ if running > members => {
                             let index =
-                                SUBJECTS + (dice.next() % (running - SUBJECTS) as u64) as usize;
+                                members + (dice.next() % (running - members) as u64) as usize;
                             subjects.terminate(index).await;
                         }
                         _ => {}

@@ -8,7 +8,6 @@ use karafka_reliability::history::CommitSample;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
-use crate::scenarios::PARTITIONS;
 use crate::timing::now_micros;
 
 /// Samples the group's committed offsets every 200 ms on a thread of its own, until dropped.
@@ -19,7 +18,12 @@ pub(crate) struct Sampler {
 }
 
 impl Sampler {
-    pub(crate) fn start(bootstrap: &str, group: &str, topic: &str) -> anyhow::Result<Self> {
+    pub(crate) fn start(
+        bootstrap: &str,
+        group: &str,
+        topic: &str,
+        partitions: i32,
+    ) -> anyhow::Result<Self> {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", bootstrap)
             .set("group.id", group)
@@ -36,7 +40,7 @@ impl Sampler {
             );
             std::thread::spawn(move || {
                 while sampling.load(Ordering::Relaxed) {
-                    if let Some(offsets) = committed(&consumer, &topic) {
+                    if let Some(offsets) = committed(&consumer, &topic, partitions) {
                         // Stamped on arrival: an answer delayed by a broker restart shows
                         // commits made while it was pending.
                         let at = now_micros();
@@ -81,16 +85,20 @@ impl Drop for Sampler {
 }
 
 /// Committed offsets of `group` on `topic`, read from the broker.
-pub(crate) fn committed(consumer: &BaseConsumer, topic: &str) -> Option<Vec<Option<i64>>> {
+pub(crate) fn committed(
+    consumer: &BaseConsumer,
+    topic: &str,
+    partitions: i32,
+) -> Option<Vec<Option<i64>>> {
     let mut list = TopicPartitionList::new();
-    for partition in 0..PARTITIONS {
+    for partition in 0..partitions {
         list.add_partition(topic, partition);
     }
     let committed = consumer
         .committed_offsets(list, Duration::from_secs(5))
         .ok()?;
     Some(
-        (0..PARTITIONS)
+        (0..partitions)
             .map(
                 |p| match committed.find_partition(topic, p).map(|e| e.offset()) {
                     Some(Offset::Offset(offset)) => Some(offset),

@@ -38,14 +38,63 @@ pub(crate) enum Fault {
     Pause(Freeze),
     /// The subjects reach the broker through the suite's proxy, which breaks the network.
     Network(Network),
+    /// At scale: 8 members share 64 partitions and restart one after another, twice over.
+    Scale,
+    /// `--soak`: members join and leave every 0.5–1 s until 1,000 rebalances happened, while
+    /// messages keep arriving; not in the default set.
+    Soak,
 }
 
 impl Fault {
+    /// The partitions of the scenario's topic.
+    pub(crate) fn partitions(self) -> i32 {
+        match self {
+            Self::Scale => 64,
+            Self::Soak => 8,
+            _ => 4,
+        }
+    }
+
+    /// How many subjects run when no fault is being injected.
+    pub(crate) fn members(self) -> usize {
+        match self {
+            Self::Scale => 8,
+            _ => 3,
+        }
+    }
+
+    /// How many messages a run produces, and how many per second.
+    pub(crate) fn stream(self, quick: bool) -> (usize, u64) {
+        match self {
+            Self::Soak => (
+                Self::soak_rebalances(quick) * SOAK_MESSAGES_PER_REBALANCE,
+                SOAK_RATE,
+            ),
+            // Quick: 2 s of production per run (6 s where the faults need it); full: 7.5 s,
+            // so more faults land mid-stream.
+            _ if quick && self.needs_a_long_stream() => (1_200, 200),
+            _ if quick => (1_200, 600),
+            _ => (3_000, 400),
+        }
+    }
+
+    /// The rebalances of the soak: a twentieth of them when quick.
+    pub(crate) fn soak_rebalances(quick: bool) -> usize {
+        if quick {
+            SOAK_REBALANCES / 20
+        } else {
+            SOAK_REBALANCES
+        }
+    }
+
     /// Kills, storms and the broker restart need a longer stream to land between
     /// transactions, and pauses and network faults one to land mid-stream after the group
     /// formed: their quick runs produce over 6 s, not 2.
-    pub(crate) fn needs_a_long_stream(self) -> bool {
-        matches!(self, Self::ExactlyOnce | Self::Pause(_) | Self::Network(_))
+    fn needs_a_long_stream(self) -> bool {
+        matches!(
+            self,
+            Self::ExactlyOnce | Self::Pause(_) | Self::Network(_) | Self::Scale
+        )
     }
 
     /// Whether members may lose their partitions without a clean handover, so what they
@@ -102,6 +151,13 @@ pub(crate) const OUTLAST_BROKER_OUTAGES: (&str, &str) =
 /// The subjects' `session.timeout.ms`, unless a scenario sets its own: how long a killed member's
 /// partitions wait for a new owner.
 pub(crate) const SESSION_TIMEOUT: Duration = Duration::from_secs(6);
+
+/// The rebalances of the soak (`--soak`).
+pub(crate) const SOAK_REBALANCES: usize = 1_000;
+/// Messages per second during the soak, and per rebalance to produce, so messages keep
+/// arriving through every rebalance (8 partitions: a message per partition every 80 ms).
+pub(crate) const SOAK_RATE: u64 = 100;
+pub(crate) const SOAK_MESSAGES_PER_REBALANCE: usize = 80;
 
 /// The broker's `PROXIED` listener, and the port it advertises, where the proxy listens.
 pub(crate) const PROXIED_LISTENER: &str = "127.0.0.1:9097";
@@ -250,6 +306,18 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         virtual_partitions: false,
     },
     Scenario {
+        name: "scale-rolling",
+        fault: Fault::Scale,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
+        name: "soak",
+        fault: Fault::Soak,
+        env: &[],
+        virtual_partitions: false,
+    },
+    Scenario {
         name: "topic-deleted",
         fault: Fault::TopicDeleted,
         // librdkafka notices a deleted topic at its next metadata refresh (karafka's default: 10 s).
@@ -258,11 +326,9 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-pub(crate) const PARTITIONS: i32 = 4;
 /// `scripts/kafka cluster`: 3 nodes, replication 3, `min.insync.replicas` 2.
 pub(crate) const CLUSTER: &str = "127.0.0.1:9191,127.0.0.1:9192,127.0.0.1:9193";
 pub(crate) const CLUSTER_NODES: u64 = 3;
-pub(crate) const SUBJECTS: usize = 3;
 /// The nodes of the swarm-kill scenario's one subject.
 pub(crate) const SWARM_NODES: usize = 3;
 pub(crate) const KEYS: u32 = 64;

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use karafka_reliability::history::{History, Pause};
 
 use crate::scenarios::{Freeze, SESSION_TIMEOUT, SWARM_NODES};
-use crate::timing::now_micros;
+use crate::timing::{now_micros, Dice};
 
 /// The subject processes of a run.
 pub(crate) struct Subjects {
@@ -189,6 +189,19 @@ impl Subjects {
                 }
             }
         }
+    }
+
+    /// One step of a rebalance storm among `members` to `members + 2` subjects: one of the
+    /// extra subjects leaves, or another joins, as `dice` says.
+    pub(crate) async fn storm(&mut self, dice: &mut Dice, members: usize) -> anyhow::Result<()> {
+        let running = self.running.len();
+        if running > members && dice.next().is_multiple_of(2) {
+            let index = members + (dice.next() % (running - members) as u64) as usize;
+            self.terminate(index).await;
+        } else if running < members + 2 {
+            self.spawn()?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn terminate_all(&mut self) {

@@ -12,10 +12,21 @@ use crate::spec::{Item, Order};
 /// What the messages of a backlog carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Payload {
-    /// 100 bytes of filler.
-    Filler100,
+    /// This many bytes of filler: a JSON object numbering the message, padded.
+    Filler(usize),
     /// A JSON order of about 1 KB.
     OrderJson,
+}
+
+impl std::fmt::Display for Payload {
+    /// The size as the scenarios name it: 100 B, 1 KB, 10 KB.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::Filler(bytes) if bytes >= 1_000 => write!(f, "{} KB", bytes / 1_000),
+            Self::Filler(bytes) => write!(f, "{bytes} B"),
+            Self::OrderJson => f.write_str("1 KB JSON"),
+        }
+    }
 }
 
 /// A topic holding `messages` messages over `partitions` partitions.
@@ -87,9 +98,9 @@ impl Backlog {
 
     fn payload(&self, index: u64) -> Vec<u8> {
         match self.payload {
-            Payload::Filler100 => {
+            Payload::Filler(bytes) => {
                 let mut payload = format!("{{\"n\":{index},\"pad\":\"").into_bytes();
-                payload.resize(98, b'x');
+                payload.resize(bytes.saturating_sub(2), b'x');
                 payload.extend_from_slice(b"\"}");
                 payload
             }

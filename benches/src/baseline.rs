@@ -1,36 +1,58 @@
 //! The baseline: a plain rust-rdkafka `BaseConsumer` poll loop that stores each offset after
 //! handling its message, the practical ceiling of a librdkafka client.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::{ClientConfig, Message as _};
 
 use crate::latency::{Percentiles, SteadyProducer};
 use crate::precise_io::io;
-use crate::spec::{peak_rss_kb, Order, Outcome, Run, Workload};
+use crate::spec::{Counter, Order, Outcome, Run, Workload};
+
+/// Whether the run disables Nagle's algorithm.
+fn no_delay(run: &Run) -> bool {
+    matches!(run.workload, Workload::Latency { no_delay: true, .. })
+}
+
+/// The baseline's librdkafka settings, then the run's own (`--librdkafka`); shared by scenario
+/// 11's raw librdkafka loop.
+pub(crate) fn settings(run: &Run, group: &str) -> Vec<(String, String)> {
+    [
+        ("bootstrap.servers", run.bootstrap.as_str()),
+        ("group.id", group),
+        ("enable.auto.offset.store", "false"),
+        ("auto.offset.reset", "earliest"),
+        (
+            "socket.nagle.disable",
+            if no_delay(run) { "true" } else { "false" },
+        ),
+        // karafka's librdkafka defaults, so both see the same librdkafka.
+        ("fetch.queue.backoff.ms", "50"),
+        ("fetch.wait.max.ms", "100"),
+        ("queued.max.messages.kbytes", "8192"),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    .chain(run.librdkafka.iter().cloned())
+    .collect()
+}
 
 pub(crate) fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
-    let no_delay = matches!(run.workload, Workload::Latency { no_delay: true, .. });
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &run.bootstrap)
-        .set("group.id", group)
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("socket.nagle.disable", no_delay.to_string())
-        // karafka's librdkafka defaults, so both see the same librdkafka.
-        .set("fetch.queue.backoff.ms", "50")
-        .set("fetch.wait.max.ms", "100")
-        .set("queued.max.messages.kbytes", "8192")
-        .create()?;
+    let no_delay = no_delay(run);
+    let mut config = ClientConfig::new();
+    for (name, value) in settings(run, group) {
+        config.set(name, value);
+    }
+    let consumer: BaseConsumer = config.create()?;
     consumer.subscribe(&[&run.topic])?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let mut producer = None;
     let mut latencies = Percentiles::default();
-    let (mut handled, mut bytes, mut first, mut last) = (0u64, 0u64, None, Instant::now());
-    while handled < run.messages {
+    let mut counter = Counter::default();
+    while counter.messages < run.messages {
         if let Workload::Latency { rate, .. } = run.workload {
             if producer.is_none() && !consumer.assignment()?.elements().is_empty() {
                 producer = Some(SteadyProducer::start(
@@ -46,7 +68,7 @@ pub(crate) fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
             continue;
         };
         let message = message?;
-        first.get_or_insert_with(Instant::now);
+        counter.begin();
         let payload = message.payload().unwrap_or_default();
         match run.workload {
             Workload::Noop | Workload::Observed | Workload::MarkEach => {}
@@ -57,15 +79,10 @@ pub(crate) fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
             Workload::Latency { .. } => latencies.record_sent_at(payload),
         }
         consumer.store_offset_from_message(&message)?;
-        handled += 1;
-        bytes += payload.len() as u64;
-        last = Instant::now();
+        counter.handled(1, payload.len() as u64);
     }
     Ok(Outcome {
-        messages: handled,
-        bytes,
-        seconds: first.map_or(0.0, |first| (last - first).as_secs_f64()),
-        peak_rss_kb: peak_rss_kb(),
         latency_us: latencies.summary(),
+        ..counter.outcome()
     })
 }

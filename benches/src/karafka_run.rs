@@ -121,6 +121,9 @@ pub(crate) async fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
     let mut config = Config::default()
         .kafka("bootstrap.servers", &run.bootstrap)
         .group_id(group);
+    for (name, value) in &run.librdkafka {
+        config = config.kafka(name, value);
+    }
     if let Workload::Io {
         concurrency,
         max_messages,
@@ -227,5 +230,6 @@ pub(crate) async fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
         seconds,
         peak_rss_kb: peak_rss_kb(),
         latency_us: latencies.summary(),
+        ..Outcome::default()
     })
 }

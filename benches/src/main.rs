@@ -6,8 +6,10 @@
 //! Every measured run is a child process of this one (so its peak memory is its own), with a
 //! fresh consumer group, consuming a backlog produced once and reused by later invocations.
 
+mod anchors;
 mod backlog;
 mod baseline;
+mod child;
 mod karafka_run;
 mod latency;
 mod precise_io;
@@ -42,10 +44,15 @@ struct Cli {
     /// Also write the results as Markdown to this file.
     #[arg(long)]
     write: Option<PathBuf>,
-    /// Runs only this scenario (repeatable): 1 (with 2 and 7), 3 (with 6), 4, 5, 8, 9 or 10.
-    /// Every scenario when none is given.
+    /// Runs only this scenario (repeatable): 1 (with 2 and 7), 3 (with 6), 4, 5, 8, 9, 10 or
+    /// 11. Every scenario when none is given.
     #[arg(long = "scenario", value_name = "N")]
     scenarios: Vec<u32>,
+    /// An extra librdkafka setting for the librdkafka consumers (the rust-rdkafka loop, the raw
+    /// librdkafka loop and karafka's), e.g. `fetch.wait.max.ms=500` (repeatable): to find what
+    /// limits them.
+    #[arg(long = "librdkafka", value_name = "NAME=VALUE", value_parser = setting)]
+    librdkafka: Vec<(String, String)>,
     /// The broker.
     #[arg(
         long,
@@ -53,6 +60,13 @@ struct Cli {
         default_value = "127.0.0.1:9092"
     )]
     bootstrap: String,
+}
+
+/// A `NAME=VALUE` setting.
+fn setting(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))
 }
 
 impl Cli {
@@ -87,6 +101,7 @@ fn main() -> anyhow::Result<()> {
             let outcome = match run.implementation {
                 Implementation::Baseline => baseline::run(&run, &group)?,
                 Implementation::Karafka => runtime.block_on(karafka_run::run(&run, &group))?,
+                Implementation::RawBatch => anchors::raw_librdkafka::run(&run, &group)?,
             };
             println!("{}", serde_json::to_string(&outcome)?);
             // The server's threads may still hold librdkafka handles; the figures are printed.
@@ -132,7 +147,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         name: "100b",
         partitions,
         messages: sizes.small,
-        payload: Payload::Filler100,
+        payload: Payload::Filler(100),
         keyed: false,
     };
     let orders = Backlog {
@@ -146,7 +161,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         name: "100b-keyed",
         partitions: 1,
         messages: sizes.io_parallel,
-        payload: Payload::Filler100,
+        payload: Payload::Filler(100),
         keyed: true,
     };
     let backlogs = [
@@ -160,6 +175,11 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
     for (_, backlog) in backlogs.iter().filter(|(scenario, _)| cli.runs(*scenario)) {
         backlog.ensure(&config).await?;
     }
+    if cli.runs(11) {
+        for backlog in anchors::backlogs(cli.quick) {
+            backlog.ensure(&config).await?;
+        }
+    }
 
     let mut table = Table::new(cli.quick, repeat);
     let measure = |implementation, workload, topic: String, messages| Run {
@@ -169,6 +189,7 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
         messages,
         bootstrap: cli.bootstrap.clone(),
         connections: None,
+        librdkafka: cli.librdkafka.clone(),
     };
 
     if cli.runs(1) {
@@ -203,6 +224,9 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
     if cli.runs(10) {
         let backlog = small(MULTIPLEXED_PARTITIONS);
         scenario_10(&mut table, repeat, &backlog, &cli.bootstrap, &measure).await?;
+    }
+    if cli.runs(11) {
+        anchors::scenario_11(&mut table, repeat, cli.quick, &cli.bootstrap, &measure)?;
     }
 
     let markdown = table.markdown();
@@ -528,8 +552,16 @@ async fn scenario_10(
 
 /// Runs a measurement `repeat` times in child processes; returns the run with the median rate.
 fn median(repeat: usize, run: impl Fn() -> Run) -> anyhow::Result<Outcome> {
-    let outcomes = (0..repeat.max(1))
-        .map(|_| measure(&run()))
+    median_by(repeat, || measure(&run()))
+}
+
+/// Measures `repeat` times with `outcome`; returns the run with the median rate.
+fn median_by(
+    repeat: usize,
+    outcome: impl FnMut() -> anyhow::Result<Outcome>,
+) -> anyhow::Result<Outcome> {
+    let outcomes = std::iter::repeat_with(outcome)
+        .take(repeat.max(1))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(middle(outcomes))
 }
@@ -566,18 +598,19 @@ async fn latency_run(config: &karafka::Config, run: Run) -> anyhow::Result<Outco
     outcome
 }
 
-/// Runs one measurement in a child process.
+/// Runs one measurement in a child process, with the CPU time the process used.
 fn measure(run: &Run) -> anyhow::Result<Outcome> {
     eprintln!(
         "  measuring {:?} {:?} on {} ({} messages)",
         run.implementation, run.workload, run.topic, run.messages
     );
-    let output = Command::new(std::env::current_exe()?)
-        .arg("measure")
-        .arg(serde_json::to_string(run)?)
-        .env("KAFKA_BOOTSTRAP_SERVERS", &run.bootstrap)
-        .output()
-        .context("running a measurement")?;
+    let (output, usage) = child::output(
+        Command::new(std::env::current_exe()?)
+            .arg("measure")
+            .arg(serde_json::to_string(run)?)
+            .env("KAFKA_BOOTSTRAP_SERVERS", &run.bootstrap),
+    )
+    .context("running a measurement")?;
     if !output.status.success() {
         bail!(
             "a measurement failed: {}",
@@ -586,5 +619,10 @@ fn measure(run: &Run) -> anyhow::Result<Outcome> {
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line).with_context(|| format!("reading a measurement: {line}"))
+    let outcome: Outcome =
+        serde_json::from_str(line).with_context(|| format!("reading a measurement: {line}"))?;
+    Ok(Outcome {
+        cpu_seconds: usage.cpu_seconds,
+        ..outcome
+    })
 }

@@ -130,11 +130,77 @@ impl Row {
     }
 }
 
+/// Scenario 11's line: one backlog consumed by karafka and by its anchors.
+pub(crate) struct Anchored {
+    /// Payload, partitions and messages.
+    pub(crate) backlog: String,
+    /// Whether the targets apply (otherwise the ratios are reported).
+    pub(crate) targeted: bool,
+    pub(crate) karafka: Outcome,
+    /// The rust-rdkafka `BaseConsumer` loop of the other scenarios.
+    pub(crate) rust_rdkafka: Outcome,
+    /// The raw librdkafka batch loop.
+    pub(crate) raw: Outcome,
+    /// Kafka's Java `ConsumerPerformance`.
+    pub(crate) java: Outcome,
+}
+
+/// karafka's least rate against the raw librdkafka batch loop's, where targeted.
+const RAW_TARGET: f64 = 0.9;
+/// karafka's least rate against Java `ConsumerPerformance`'s, where targeted.
+const JAVA_TARGET: f64 = 1.0;
+
+impl Anchored {
+    fn cell(outcome: &Outcome) -> String {
+        format!(
+            "{:.0} msg/s, {:.1} MB/s, {:.2} CPU s/M, {:.0} MB",
+            outcome.rate(),
+            outcome.megabytes_per_second(),
+            outcome.cpu_per_million(),
+            outcome.peak_rss_kb as f64 / 1024.0
+        )
+    }
+
+    fn ratio(&self, anchor: &Outcome) -> f64 {
+        self.karafka.rate() / anchor.rate().max(f64::EPSILON)
+    }
+
+    /// The Markdown line: the four cells, the two ratios, the targets and whether they are met.
+    fn markdown(&self) -> String {
+        let (raw, java) = (self.ratio(&self.raw), self.ratio(&self.java));
+        let (target, met) = if self.targeted {
+            let missed: Vec<&str> = [("raw", raw >= RAW_TARGET), ("Java", java >= JAVA_TARGET)]
+                .into_iter()
+                .filter_map(|(anchor, met)| (!met).then_some(anchor))
+                .collect();
+            (
+                format!("≥ {RAW_TARGET:.2} × raw, ≥ {JAVA_TARGET:.2} × Java"),
+                if missed.is_empty() {
+                    "yes".to_owned()
+                } else {
+                    format!("**no** ({})", missed.join(", "))
+                },
+            )
+        } else {
+            ("report".to_owned(), "-".to_owned())
+        };
+        format!(
+            "| {} | {} | {} | {} | {} | {raw:.2} | {java:.2} | {target} | {met} |",
+            self.backlog,
+            Self::cell(&self.karafka),
+            Self::cell(&self.rust_rdkafka),
+            Self::cell(&self.raw),
+            Self::cell(&self.java),
+        )
+    }
+}
+
 /// The results of one invocation.
 pub(crate) struct Table {
     quick: bool,
     repeat: usize,
     rows: Vec<Row>,
+    anchors: Vec<Anchored>,
     notes: Vec<String>,
 }
 
@@ -144,6 +210,7 @@ impl Table {
             quick,
             repeat,
             rows: Vec::new(),
+            anchors: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -154,6 +221,13 @@ impl Table {
             row.scenario, row.baseline, row.karafka, row.ratio
         );
         self.rows.push(row);
+    }
+
+    /// Adds a line of scenario 11 (anchors), in a table of its own.
+    pub(crate) fn anchor(&mut self, anchored: Anchored) {
+        let line = anchored.markdown();
+        eprintln!("  11. {line}");
+        self.anchors.push(anchored);
     }
 
     pub(crate) fn note(&mut self, note: String) {
@@ -170,6 +244,35 @@ impl Table {
             self.repeat
         );
         let _ = writeln!(out, "{}\n", machine());
+        if !self.rows.is_empty() {
+            self.rows_markdown(&mut out);
+        }
+        if !self.anchors.is_empty() {
+            let _ = writeln!(
+                out,
+                "Scenario 11, anchors: msg/s, MB/s, CPU seconds (user + system, whole process) \
+                 per million messages and peak RSS of each consumer; the ratios are karafka's \
+                 rate over the anchor's.\n"
+            );
+            let _ = writeln!(
+                out,
+                "| backlog | karafka | rust-rdkafka loop | raw librdkafka batch loop | Java \
+                 ConsumerPerformance | karafka / raw | karafka / Java | target | met |"
+            );
+            let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+            for anchored in &self.anchors {
+                let _ = writeln!(out, "{}", anchored.markdown());
+            }
+            out.push('\n');
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "- {note}");
+        }
+        out
+    }
+
+    /// The table of the scenarios other than 11.
+    fn rows_markdown(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "| scenario | baseline (rust-rdkafka loop) | karafka | ratio | target | met |"
@@ -188,10 +291,6 @@ impl Table {
             );
         }
         out.push('\n');
-        for note in &self.notes {
-            let _ = writeln!(out, "- {note}");
-        }
-        out
     }
 }
 

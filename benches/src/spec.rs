@@ -1,6 +1,8 @@
 //! What one measured run does, and what it reports. Runs happen in child processes, so each
 //! one's peak memory is its own; specs and outcomes travel as JSON.
 
+use std::time::Instant;
+
 use serde::{Deserialize, Serialize};
 
 pub(crate) use crate::process::{now_micros, peak_rss_kb};
@@ -12,6 +14,9 @@ pub(crate) enum Implementation {
     Baseline,
     /// A karafka server.
     Karafka,
+    /// A librdkafka consumer driven through its C API with `rd_kafka_consume_batch_queue`, no
+    /// Rust client in between (scenario 11's ceiling of the dependency).
+    RawBatch,
 }
 
 /// What the handler does per message.
@@ -60,6 +65,10 @@ pub(crate) struct Run {
     /// the joins' rebalances are not measured. `None`: a plain route.
     #[serde(default)]
     pub(crate) connections: Option<usize>,
+    /// Extra librdkafka settings (`--librdkafka`) for the librdkafka consumers: the rust-rdkafka
+    /// loop, the raw librdkafka loop and karafka's.
+    #[serde(default)]
+    pub(crate) librdkafka: Vec<(String, String)>,
 }
 
 /// What a run measured.
@@ -73,6 +82,10 @@ pub(crate) struct Outcome {
     pub(crate) peak_rss_kb: u64,
     /// Produce-to-handler latency percentiles in microseconds: p50, p99, max.
     pub(crate) latency_us: Option<(u64, u64, u64)>,
+    /// The process's CPU time (user + system) over its whole life, start-up included; filled in
+    /// by the parent when it reaps the process (0 where it was not measured).
+    #[serde(default)]
+    pub(crate) cpu_seconds: f64,
 }
 
 impl Outcome {
@@ -82,6 +95,50 @@ impl Outcome {
 
     pub(crate) fn megabytes_per_second(&self) -> f64 {
         self.bytes as f64 / 1_000_000.0 / self.seconds.max(f64::EPSILON)
+    }
+
+    /// CPU seconds per million messages: what the run cost, robust to other load on the
+    /// machine where the rate is not.
+    pub(crate) fn cpu_per_million(&self) -> f64 {
+        self.cpu_seconds / (self.messages as f64 / 1e6).max(f64::EPSILON)
+    }
+}
+
+/// What a consumer loop handled, from the first message handled to the last.
+#[derive(Debug, Default)]
+pub(crate) struct Counter {
+    /// Messages handled so far.
+    pub(crate) messages: u64,
+    bytes: u64,
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+impl Counter {
+    /// Starts the clock at the first call: a message is about to be handled.
+    pub(crate) fn begin(&mut self) {
+        self.first.get_or_insert_with(Instant::now);
+    }
+
+    /// Counts `messages` handled messages of `bytes` bytes, the last of them just now.
+    pub(crate) fn handled(&mut self, messages: u64, bytes: u64) {
+        self.messages += messages;
+        self.bytes += bytes;
+        self.last = Some(Instant::now());
+    }
+
+    /// The run's outcome, with this process's peak RSS.
+    pub(crate) fn outcome(&self) -> Outcome {
+        Outcome {
+            messages: self.messages,
+            bytes: self.bytes,
+            seconds: match (self.first, self.last) {
+                (Some(first), Some(last)) => (last - first).as_secs_f64(),
+                _ => 0.0,
+            },
+            peak_rss_kb: peak_rss_kb(),
+            ..Outcome::default()
+        }
     }
 }
 

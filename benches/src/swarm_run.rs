@@ -190,5 +190,6 @@ fn outcome(dir: &Path, expected: u64) -> anyhow::Result<Outcome> {
         seconds: last.saturating_sub(first) as f64 / 1e6,
         peak_rss_kb: tallies.iter().map(|tally| tally.peak_rss_kb).sum(),
         latency_us: None,
+        ..Outcome::default()
     })
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context as _};
 
-use crate::child;
+use crate::child::{self, Usage};
 use crate::spec::{now_micros, Outcome};
 
 /// The tool's class in `kafka-tools`.
@@ -45,23 +45,18 @@ fn libs() -> anyhow::Result<PathBuf> {
     Ok(libs)
 }
 
-/// Consumes `messages` messages of `topic` with `ConsumerPerformance` in a fresh group.
-pub(crate) fn run(bootstrap: &str, topic: &str, messages: u64) -> anyhow::Result<Outcome> {
-    eprintln!("  measuring Java ConsumerPerformance on {topic} ({messages} messages)");
-    let classpath = libs()?.join("*");
+/// Runs the tool with `arguments` to completion: its report and its usage.
+fn tool(arguments: &[&str]) -> anyhow::Result<(String, Usage)> {
     let (output, usage) = child::output(
         Command::new("java")
             .args(JVM_OPTIONS)
             .arg("-cp")
-            .arg(classpath)
+            .arg(libs()?.join("*"))
             .arg(TOOL)
-            .args(["--bootstrap-server", bootstrap, "--topic", topic])
-            .args(["--messages", &messages.to_string()])
-            .args(["--group", &format!("bench-java-{}", now_micros())])
-            .args(["--timeout", TIMEOUT_MS]),
+            .args(arguments),
     )
     .context("running java (scripts/kafka up installs it)")?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
         bail!(
             "ConsumerPerformance failed ({}): {stdout}{}",
@@ -69,6 +64,31 @@ pub(crate) fn run(bootstrap: &str, topic: &str, messages: u64) -> anyhow::Result
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    Ok((stdout, usage))
+}
+
+/// What a JVM running the tool costs before it consumes anything: `--version` starts it, loads
+/// the tool and stops.
+pub(crate) fn start_up() -> anyhow::Result<Usage> {
+    tool(&["--version"]).map(|(_, usage)| usage)
+}
+
+/// Consumes `messages` messages of `topic` with `ConsumerPerformance` in a fresh group.
+pub(crate) fn run(bootstrap: &str, topic: &str, messages: u64) -> anyhow::Result<Outcome> {
+    eprintln!("  measuring Java ConsumerPerformance on {topic} ({messages} messages)");
+    let (messages_text, group) = (messages.to_string(), format!("bench-java-{}", now_micros()));
+    let (stdout, usage) = tool(&[
+        "--bootstrap-server",
+        bootstrap,
+        "--topic",
+        topic,
+        "--messages",
+        &messages_text,
+        "--group",
+        &group,
+        "--timeout",
+        TIMEOUT_MS,
+    ])?;
     let figures = figures(&stdout)?;
     let figure = |name: &str| {
         figures

@@ -1,5 +1,6 @@
 //! End-to-end benchmarks of karafka against the real broker, each next to a raw rust-rdkafka
-//! baseline measured in the same invocation on the same backlog.
+//! baseline measured in the same invocation on the same backlog; scenario 11 adds the anchors,
+//! a raw librdkafka batch loop and Kafka's Java `ConsumerPerformance`.
 //!
 //! `cargo run --release -p karafka-bench -- [--quick] [--write BENCHMARKS.md]`
 //!

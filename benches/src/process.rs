@@ -3,15 +3,17 @@
 
 /// The process's peak resident memory, from `/proc/self/status`.
 pub(crate) fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmHWM:"))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or_default()
+    peak_rss_kb_of("self").unwrap_or_default()
+}
+
+/// The peak resident memory of the process `/proc/{process}` describes (`self` or a pid), while
+/// it runs: `None` once it exited.
+pub(crate) fn peak_rss_kb_of(process: &str) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Microseconds since the Unix epoch: the latency scenario's send stamp, the swarm nodes' tallies.

@@ -136,6 +136,7 @@ pub(crate) struct Anchored {
     pub(crate) backlog: String,
     /// Whether the targets apply (otherwise the ratios are reported).
     pub(crate) targeted: bool,
+    /// karafka, pass-through.
     pub(crate) karafka: Outcome,
     /// The rust-rdkafka `BaseConsumer` loop of the other scenarios.
     pub(crate) rust_rdkafka: Outcome,
@@ -151,6 +152,7 @@ const RAW_TARGET: f64 = 0.9;
 const JAVA_TARGET: f64 = 1.0;
 
 impl Anchored {
+    /// One consumer's figures.
     fn cell(outcome: &Outcome) -> String {
         format!(
             "{:.0} msg/s, {:.1} MB/s, {:.2} CPU s/M, {:.0} MB",
@@ -161,6 +163,7 @@ impl Anchored {
         )
     }
 
+    /// karafka's rate over `anchor`'s.
     fn ratio(&self, anchor: &Outcome) -> f64 {
         self.karafka.rate() / anchor.rate().max(f64::EPSILON)
     }

@@ -15,7 +15,7 @@ pub(crate) enum Implementation {
     /// A karafka server.
     Karafka,
     /// A librdkafka consumer driven through its C API with `rd_kafka_consume_batch_queue`, no
-    /// Rust client in between (scenario 11's ceiling of the dependency).
+    /// Rust client in between (scenario 11's ceiling of the dependency); `Noop` only.
     RawBatch,
 }
 

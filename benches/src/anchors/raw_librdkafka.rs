@@ -17,12 +17,13 @@ use rdkafka_sys::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR;
 use rdkafka_sys::types::RDKafkaErrorCode;
 
 use crate::baseline;
-use crate::spec::{Counter, Outcome, Run};
+use crate::spec::{Counter, Outcome, Run, Workload};
 
 /// Messages asked for per call: librdkafka returns as soon as this many are queued (or the
 /// timeout passed), so a large batch costs no latency on a backlog.
 const BATCH: usize = 1_000;
-/// How long a call waits for messages; the loop only ever waits before the assignment.
+/// How long a call waits for its batch to fill: on a backlog the batch fills first, except while
+/// the group assigns the partitions.
 const POLL_MS: i32 = 100;
 /// "Any partition" (`RD_KAFKA_PARTITION_UA`, a C macro the bindings lack): a subscription names
 /// topics, not partitions.
@@ -32,6 +33,12 @@ const ERROR_TEXT: usize = 512;
 
 /// Drains `run.messages` messages of `run.topic` from the first message handled to the last.
 pub(crate) fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
+    if run.workload != Workload::Noop {
+        bail!(
+            "the raw librdkafka loop only passes messages through, not {:?}",
+            run.workload
+        );
+    }
     let consumer = Consumer::subscribe(&baseline::settings(run, group), &run.topic)?;
     let mut batch: Vec<*mut sys::rd_kafka_message_t> = Vec::with_capacity(BATCH);
     let mut counter = Counter::default();
@@ -140,6 +147,7 @@ impl Consumer {
 struct Conf(NonNull<sys::rd_kafka_conf_t>);
 
 impl Conf {
+    /// A configuration with `settings`.
     fn new(settings: &[(String, String)]) -> anyhow::Result<Self> {
         // SAFETY: a fresh configuration, ours until `Client::new` hands it over.
         let conf = NonNull::new(unsafe { sys::rd_kafka_conf_new() })
@@ -179,6 +187,7 @@ impl Drop for Conf {
 struct Client(NonNull<sys::rd_kafka_t>);
 
 impl Client {
+    /// A consumer with `conf`, which it takes over.
     fn new(conf: Conf) -> anyhow::Result<Self> {
         let mut error = [0u8; ERROR_TEXT];
         // SAFETY: `conf` is a valid configuration and `error` has the room the call is told of.
@@ -201,6 +210,7 @@ impl Client {
         }
     }
 
+    /// The handle, for librdkafka's calls.
     fn as_ptr(&self) -> *mut sys::rd_kafka_t {
         self.0.as_ptr()
     }
@@ -240,6 +250,7 @@ impl Message {
         NonNull::new(message).map(Self)
     }
 
+    /// librdkafka's message struct.
     fn get(&self) -> &sys::rd_kafka_message_t {
         // SAFETY: the message is valid while `self` lives.
         unsafe { self.0.as_ref() }
@@ -250,10 +261,12 @@ impl Message {
         check(self.get().err).context("consuming")
     }
 
+    /// The payload's length (its bytes are never read).
     fn len(&self) -> usize {
         self.get().len
     }
 
+    /// The message's partition.
     fn partition(&self) -> i32 {
         self.get().partition
     }

@@ -119,7 +119,7 @@ pub fn chart(rows: &[Row]) -> Result<String, ChartError> {
         .iter()
         .flat_map(|row| row.seconds.iter().copied())
         .fold(1.0, f64::max);
-    let height = 60 + ROW_HEIGHT * rows.len() as u32;
+    let height = 76 + ROW_HEIGHT * rows.len() as u32;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, height)).into_drawing_area();
@@ -131,7 +131,7 @@ pub fn chart(rows: &[Row]) -> Result<String, ChartError> {
             )
             .margin(10)
             .margin_right(260)
-            .x_label_area_size(24)
+            .x_label_area_size(40)
             .y_label_area_size(230)
             .build_cartesian_2d(0.0..longest * 1.05, 0.0..rows.len() as f64)
             .map_err(|e| fail(&e))?;

@@ -2,7 +2,7 @@
 //! baseline measured in the same invocation on the same backlog; scenario 11 adds the anchors,
 //! a raw librdkafka batch loop and Kafka's Java `ConsumerPerformance`.
 //!
-//! `cargo run --release -p karafka-bench -- [--quick] [--write BENCHMARKS.md]`
+//! `cargo run --release -p karafka-bench -- [--quick] [--write BENCHMARKS.md] [--chart FILE.svg]`
 //!
 //! Every measured run is a child process of this one (so its peak memory is its own), with a
 //! fresh consumer group, consuming a backlog produced once and reused by later invocations.
@@ -10,6 +10,7 @@
 mod anchors;
 mod backlog;
 mod baseline;
+mod chart;
 mod child;
 mod karafka_run;
 mod latency;
@@ -45,6 +46,9 @@ struct Cli {
     /// Also write the results as Markdown to this file.
     #[arg(long)]
     write: Option<PathBuf>,
+    /// Also draw the results as an SVG chart into this file.
+    #[arg(long)]
+    chart: Option<PathBuf>,
     /// Runs only this scenario (repeatable): 1 (with 2 and 7), 3 (with 6), 4, 5, 8, 9, 10 or
     /// 11. Every scenario when none is given.
     #[arg(long = "scenario", value_name = "N")]
@@ -234,6 +238,11 @@ async fn suite(cli: &Cli) -> anyhow::Result<()> {
     println!("\n{markdown}");
     if let Some(path) = &cli.write {
         std::fs::File::create(path)?.write_all(markdown.as_bytes())?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &cli.chart {
+        std::fs::write(path, chart::svg(&table)?)
+            .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -12,6 +12,15 @@ pub(crate) struct Row {
     ratio: String,
     target: String,
     met: Option<bool>,
+    /// karafka's rate over its reference's, for the chart (rows of rates only).
+    rate_ratio: Option<RateRatio>,
+}
+
+/// A row's rate ratio and the least it should be (none where it is only reported).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RateRatio {
+    pub(crate) ratio: f64,
+    pub(crate) target: Option<f64>,
 }
 
 fn rate(outcome: &Outcome) -> String {
@@ -40,6 +49,10 @@ impl Row {
             ratio: format!("{ratio:.2}"),
             target: target.into(),
             met: (min_ratio > 0.0).then_some(ratio >= min_ratio),
+            rate_ratio: Some(RateRatio {
+                ratio,
+                target: (min_ratio > 0.0).then_some(min_ratio),
+            }),
         }
     }
 
@@ -59,6 +72,10 @@ impl Row {
             ratio: format!("{ratio:.2}"),
             target: target.into(),
             met: Some(ratio >= min_ratio),
+            rate_ratio: Some(RateRatio {
+                ratio,
+                target: Some(min_ratio),
+            }),
         }
     }
 
@@ -77,6 +94,7 @@ impl Row {
             ratio: format!("{:.2}", mine as f64 / base.max(1) as f64),
             target: format!("< {limit_mb} MB"),
             met: Some(mine < limit_mb),
+            rate_ratio: None,
         }
     }
 
@@ -95,6 +113,7 @@ impl Row {
             ratio: format!("{:.3} of budget", ms(large) / ms(budget)),
             target: format!("< {} ms", budget.as_millis()),
             met: Some(large < budget),
+            rate_ratio: None,
         }
     }
 
@@ -126,6 +145,7 @@ impl Row {
             ratio,
             target: "report".into(),
             met: None,
+            rate_ratio: None,
         }
     }
 }
@@ -164,7 +184,7 @@ impl Anchored {
     }
 
     /// karafka's rate over `anchor`'s.
-    fn ratio(&self, anchor: &Outcome) -> f64 {
+    pub(crate) fn ratio(&self, anchor: &Outcome) -> f64 {
         self.karafka.rate() / anchor.rate().max(f64::EPSILON)
     }
 
@@ -231,6 +251,19 @@ impl Table {
         let line = anchored.markdown();
         eprintln!("  11. {line}");
         self.anchors.push(anchored);
+    }
+
+    /// The rows with a rate ratio, by scenario, for the chart.
+    pub(crate) fn rate_ratios(&self) -> Vec<(&str, RateRatio)> {
+        self.rows
+            .iter()
+            .filter_map(|row| Some((row.scenario.as_str(), row.rate_ratio?)))
+            .collect()
+    }
+
+    /// Scenario 11's lines.
+    pub(crate) fn anchors(&self) -> &[Anchored] {
+        &self.anchors
     }
 
     pub(crate) fn note(&mut self, note: String) {

@@ -23,14 +23,18 @@ pub(crate) struct Subjects {
     pub(crate) env: Vec<(String, String)>,
     pub(crate) running: Vec<Child>,
     pub(crate) started: usize,
+    /// Processes SIGKILLed.
     pub(crate) killed: HashSet<u32>,
+    /// Subjects frozen and woken, and when.
     pub(crate) paused: Vec<Pause>,
+    /// Every subject process started.
     pub(crate) all: HashSet<u32>,
     /// Broken promises seen outside the logs: bad exits, unclear errors.
     pub(crate) problems: Vec<String>,
 }
 
 impl Subjects {
+    /// Starts one more subject, its log and stderr in the run's folder.
     pub(crate) fn spawn(&mut self) -> anyhow::Result<()> {
         self.started += 1;
         let log = self.dir.join(format!("subject-{}.log", self.started));
@@ -204,6 +208,7 @@ impl Subjects {
         Ok(())
     }
 
+    /// SIGTERMs every running subject, one after another.
     pub(crate) async fn terminate_all(&mut self) {
         while !self.running.is_empty() {
             self.terminate(0).await;

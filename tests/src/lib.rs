@@ -16,6 +16,7 @@ use karafka::routing::Routes;
 use karafka::server::Readiness;
 use karafka::{App, Config, Message, Producer, Record, Shutdown};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::error::KafkaResult;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -336,19 +337,36 @@ impl RunningServer {
 /// The committed offset of every partition of `topic` for `group` (`None` where nothing was
 /// committed), read back from the broker.
 pub fn committed_offsets(group: &str, topic: &str, partitions: i32) -> Vec<Option<i64>> {
+    read_committed_offsets(group, topic, partitions).expect("committed offsets")
+}
+
+/// As [`committed_offsets`], `None` when the broker gave no answer within 10 s: for waits on
+/// transactional groups, where an open transaction holds the offsets back
+/// (`UNSTABLE_OFFSET_COMMIT`, which librdkafka retries until its timeout), which only means
+/// "not yet".
+pub fn committed_offsets_once_stable(
+    group: &str,
+    topic: &str,
+    partitions: i32,
+) -> Option<Vec<Option<i64>>> {
+    read_committed_offsets(group, topic, partitions).ok()
+}
+
+fn read_committed_offsets(
+    group: &str,
+    topic: &str,
+    partitions: i32,
+) -> KafkaResult<Vec<Option<i64>>> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap_servers())
         .set("group.id", group)
-        .create()
-        .expect("consumer");
+        .create()?;
     let mut list = TopicPartitionList::new();
     for partition in 0..partitions {
         list.add_partition(topic, partition);
     }
-    let committed = consumer
-        .committed_offsets(list, Duration::from_secs(10))
-        .expect("committed offsets");
-    (0..partitions)
+    let committed = consumer.committed_offsets(list, Duration::from_secs(10))?;
+    Ok((0..partitions)
         .map(|partition| {
             match committed
                 .find_partition(topic, partition)
@@ -358,7 +376,7 @@ pub fn committed_offsets(group: &str, topic: &str, partitions: i32) -> Vec<Optio
                 _ => None,
             }
         })
-        .collect()
+        .collect())
 }
 
 /// The end offset (high watermark) of every partition of `topic`.

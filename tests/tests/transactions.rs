@@ -245,7 +245,7 @@ async fn consumed_offsets_and_produced_records_commit_together() {
     wait_for(
         Duration::from_secs(60),
         "both partitions committed to their end",
-        || committed_offsets(&group, &input, 2) == [Some(5), Some(5)],
+        || committed_offsets_once_stable(&group, &input, 2) == Some(vec![Some(5), Some(5)]),
     )
     .await;
     let mut copies = committed_payloads(&output, 0).await;
@@ -298,7 +298,7 @@ async fn a_transactional_route_writes_its_dead_letters_in_transactions() {
         ),
     );
     wait_for(Duration::from_secs(60), "the partition committed", || {
-        committed_offsets(&group, &topic, 1) == [Some(3)]
+        committed_offsets_once_stable(&group, &topic, 1) == Some(vec![Some(3)])
     })
     .await;
     server.stop().await;

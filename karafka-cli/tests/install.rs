@@ -38,6 +38,15 @@ fn target_dir() -> String {
         .to_owned()
 }
 
+/// The environment of the apps' builds: in the shared target directory, without debug info (nothing
+/// reads it, and it would take gigabytes of disk).
+fn build_env(target: &str) -> [(&str, &str); 2] {
+    [
+        ("CARGO_TARGET_DIR", target),
+        ("CARGO_PROFILE_DEV_DEBUG", "false"),
+    ]
+}
+
 /// Runs `program` with `args` in `dir` to its end within `timeout`; returns its stdout, or panics
 /// with its log when it fails.
 async fn run(dir: &Path, program: &str, args: &[&str], timeout: Duration) -> String {
@@ -54,7 +63,7 @@ async fn run_with(
 ) -> String {
     let target = target_dir();
     let mut env = env.to_vec();
-    env.push(("CARGO_TARGET_DIR", target.as_str()));
+    env.extend(build_env(&target));
     let mut process = Probe::command_in(Some(dir), program, args, "", "cli-group", &env);
     let (code, log) = process.wait(timeout).await;
     let stdout = process.stdout_text();
@@ -256,9 +265,10 @@ async fn an_installed_app_builds_runs_and_consumes() {
         &topic,
         &group,
         &[
-            ("CARGO_TARGET_DIR", target.as_str()),
-            ("RUST_LOG", "info,shop=debug"),
-        ],
+            build_env(&target).as_slice(),
+            &[("RUST_LOG", "info,shop=debug")],
+        ]
+        .concat(),
     );
     server
         .wait_log_or_exit("Assigned partitions", Duration::from_secs(120))
@@ -372,10 +382,13 @@ async fn the_readme_by_hand_steps_work_verbatim_from_a_fresh_clone() {
         "example",
         &group,
         &[
-            ("CARGO_TARGET_DIR", target.as_str()),
-            ("CARGO_INSTALL_ROOT", root.to_str().unwrap()),
-            ("PATH", path.to_str().unwrap()),
-        ],
+            build_env(&target).as_slice(),
+            &[
+                ("CARGO_INSTALL_ROOT", root.to_str().unwrap()),
+                ("PATH", path.to_str().unwrap()),
+            ],
+        ]
+        .concat(),
     );
     shell.wait_log_or_exit("Assigned partitions", BUILD).await;
     assert!(

@@ -148,7 +148,7 @@ impl<'de> Deserialize<'de> for ScalarValue {
 }
 
 /// How a key of the `kafka` map is named in messages: `kafka."enable.auto.commit"`.
-fn kafka_key(key: &str) -> String {
+pub(super) fn kafka_key(key: &str) -> String {
     format!("kafka.\"{key}\"")
 }
 

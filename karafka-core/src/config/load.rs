@@ -129,6 +129,22 @@ mod tests {
         });
     }
 
+    #[test]
+    fn max_memory_is_read_with_its_unit_or_in_bytes() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "karafka.toml",
+                "max_memory = \"64 MiB\"\n[kafka]\n\"bootstrap.servers\" = \"h:1\"",
+            )?;
+            let config = Config::load().expect("valid settings");
+            assert_eq!(config.max_memory, Some(crate::config::ByteSize::mib(64)));
+            jail.set_env("KARAFKA_MAX_MEMORY", "1048576");
+            let config = Config::load().expect("valid settings");
+            assert_eq!(config.max_memory, Some(crate::config::ByteSize::mib(1)));
+            Ok(())
+        });
+    }
+
     fn load_error(toml: &str) -> String {
         let mut message = String::new();
         Jail::expect_with(|jail| {

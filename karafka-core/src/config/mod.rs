@@ -20,6 +20,7 @@ mod load;
 mod metrics;
 pub(crate) mod millis;
 mod oauth;
+mod prefetch;
 mod refusal;
 mod secret;
 mod secrets;
@@ -31,14 +32,18 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use bytesize::ByteSize;
+
 pub use cluster::Cluster;
 pub use error::ConfigError;
+use kafka::kafka_key;
 pub use kafka::KafkaSettings;
 pub(crate) use kafka::{admin_config, check_with_librdkafka, consumer_config, producer_config};
 use load::ENV_PREFIX;
 pub use metrics::MetricsConfig;
 pub use oauth::{OAuthConfig, OAuthToken, OAuthTokenProvider};
 pub(crate) use oauth::{OAuthHook, TokenResult};
+pub(crate) use prefetch::{refuse_derived, Prefetch};
 pub use refusal::Refusal;
 pub use secret::Secret;
 #[cfg(test)]
@@ -128,6 +133,13 @@ pub struct Config {
     /// dead-letter target has an explicit declaration: `config` on its route or a `declare` item
     /// that the `topics` commands manage. Default false.
     pub strict_declarative_topics: bool,
+    /// Budget for the messages librdkafka fetches ahead of the handlers, across every partition
+    /// of the subscribed topics (counted when the server starts): each partition gets
+    /// `queued.max.messages.kbytes` and `fetch.message.max.bytes` that together take its even
+    /// share, so the prefetch of all of them stays within the budget. Bytes, or a size with its
+    /// unit (`"256 MiB"`). Default none: every partition may prefetch librdkafka's limits
+    /// (8 MiB queued and a 1 MiB fetch).
+    pub max_memory: Option<ByteSize>,
     /// librdkafka settings shared by consumers and the producer.
     pub kafka: KafkaSettings,
     /// Settings of the producer.
@@ -170,6 +182,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             log_summary_interval: Duration::from_millis(10_000),
             strict_declarative_topics: false,
+            max_memory: None,
             kafka: KafkaSettings::new(),
             producer: ProducerConfig::default(),
             metrics: MetricsConfig::default(),
@@ -198,6 +211,12 @@ impl Config {
     /// and where the app's producer and [`Admin::new`](crate::admin::Admin::new) connect.
     pub fn cluster(&self) -> Cluster {
         Cluster::of(&self.kafka)
+    }
+
+    /// Sets [`Config::max_memory`], the budget for the messages fetched ahead of the handlers.
+    pub fn max_memory(mut self, budget: ByteSize) -> Self {
+        self.max_memory = Some(budget);
+        self
     }
 
     /// Sets the default consumer group.

@@ -1,6 +1,9 @@
 //! Checks of values that have the right type but are outside what the runtime allows.
 
-use super::{check_with_librdkafka, consumer_config, producer_config, Config, ConfigError};
+use super::{
+    check_with_librdkafka, consumer_config, producer_config, refuse_derived, Config, ConfigError,
+    Prefetch,
+};
 
 impl Config {
     /// Checks every setting, including the librdkafka properties, without connecting.
@@ -45,6 +48,11 @@ impl Config {
                 ),
             ));
         }
+        if let Some(budget) = self.max_memory {
+            // The least budget of all: one partition's share. The partitions are counted at start.
+            Prefetch::share(budget, 1)?;
+            refuse_derived(&self.kafka)?;
+        }
         self.metrics.validate()?;
         self.web.validate()?;
         self.swarm.validate()?;
@@ -65,6 +73,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::config::ByteSize;
 
     fn valid() -> Config {
         Config::default().kafka("bootstrap.servers", "127.0.0.1:9092")
@@ -93,6 +102,18 @@ mod tests {
         };
         let text = config.validate().unwrap_err().to_string();
         assert!(text.contains("pause_max_timeout"), "{text}");
+    }
+
+    #[test]
+    fn max_memory_beside_a_setting_it_derives_is_refused() {
+        let text = valid()
+            .max_memory(ByteSize::mib(64))
+            .kafka("queued.max.messages.kbytes", 1024)
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("queued.max.messages.kbytes"), "{text}");
+        assert!(text.contains("max_memory"), "{text}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod beside;
 mod endpoint;
 mod health;
+mod prefetch;
 mod readiness;
 mod running;
 mod selection;
@@ -156,7 +157,7 @@ impl Server {
         let routes: Arc<[_]> = app.routes().into();
         let App {
             config,
-            subscriptions,
+            mut subscriptions,
             producers,
             monitor,
             metrics,
@@ -165,6 +166,9 @@ impl Server {
         } = app;
         if subscriptions.is_empty() {
             return Err(RoutingError::Empty.into());
+        }
+        if let Some(budget) = config.max_memory {
+            prefetch::share_budget(&mut subscriptions, &config, budget).await?;
         }
         let endpoint = match &metrics {
             Some(metrics) => Some((Bound::bind(&config.metrics).await?, Arc::clone(metrics))),

@@ -17,6 +17,7 @@ mod latency;
 mod precise_io;
 mod process;
 mod report;
+mod soak;
 mod spec;
 mod swarm_run;
 mod web;
@@ -58,6 +59,10 @@ struct Cli {
     /// limits them.
     #[arg(long = "librdkafka", value_name = "NAME=VALUE", value_parser = setting)]
     librdkafka: Vec<(String, String)>,
+    /// Runs only the memory soak: input ten times faster than the handlers for 30 minutes
+    /// (3 with --quick), RSS held against its bound; `--chart` draws RSS over time.
+    #[arg(long)]
+    soak: bool,
     /// The broker.
     #[arg(
         long,
@@ -89,6 +94,16 @@ enum Child {
         /// The run, as JSON.
         spec: String,
     },
+    /// The memory soak's consumer (used by `--soak`), until it is killed.
+    #[command(hide = true)]
+    SoakConsumer {
+        #[arg(long)]
+        topic: String,
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        bootstrap: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -111,6 +126,19 @@ fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&outcome)?);
             // The server's threads may still hold librdkafka handles; the figures are printed.
             std::process::exit(0);
+        }
+        Some(Child::SoakConsumer {
+            topic,
+            group,
+            bootstrap,
+        }) => runtime.block_on(soak::consume(bootstrap, topic, group)),
+        None if cli.soak => {
+            let held =
+                runtime.block_on(soak::run(&cli.bootstrap, cli.quick, cli.chart.as_deref()))?;
+            if !held {
+                anyhow::bail!("the memory soak missed its targets");
+            }
+            Ok(())
         }
         None => runtime.block_on(suite(&cli)),
     }

@@ -134,11 +134,12 @@ pub struct Config {
     /// that the `topics` commands manage. Default false.
     pub strict_declarative_topics: bool,
     /// Budget for the messages librdkafka fetches ahead of the handlers, across every partition
-    /// of the subscribed topics (counted when the server starts): each partition gets
-    /// `queued.max.messages.kbytes` and `fetch.message.max.bytes` that together take its even
-    /// share, so the prefetch of all of them stays within the budget. Bytes, or a size with its
-    /// unit (`"256 MiB"`). Default none: every partition may prefetch librdkafka's limits
-    /// (8 MiB queued and a 1 MiB fetch).
+    /// of the subscribed topics (counted when the server starts, which then needs the brokers
+    /// to answer within 10 s): each partition gets `queued.max.messages.kbytes` and
+    /// `fetch.message.max.bytes` that together take its even share, and fetch responses are no
+    /// larger than a share, so the prefetch of all of them stays within the budget. Bytes, or a
+    /// size with its unit (`"256 MiB"`). Default none: every partition may prefetch librdkafka's
+    /// limits (8 MiB queued and a 1 MiB fetch).
     pub max_memory: Option<ByteSize>,
     /// librdkafka settings shared by consumers and the producer.
     pub kafka: KafkaSettings,

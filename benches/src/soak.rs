@@ -33,7 +33,7 @@ const STREAM_FACTOR: f64 = 3.0;
 /// Messages a second the handlers finish: each job of `CONCURRENCY` takes this long a message.
 const HANDLE_PER_MESSAGE: Duration = Duration::from_millis(25);
 /// Ten times what the handlers finish.
-const INPUT_RATE: u64 = 10 * CONCURRENCY as u64 * 1000 / 25;
+const INPUT_RATE: u64 = 10 * CONCURRENCY as u64 * 1000 / HANDLE_PER_MESSAGE.as_millis() as u64;
 /// How often the consumer's memory is read.
 const SAMPLING: Duration = Duration::from_secs(5);
 /// The slope target, in MB (10⁶ bytes) a minute.
@@ -278,7 +278,10 @@ fn svg(samples: &[Sample], idle: f64, bound: f64) -> anyhow::Result<String> {
         let top = (bound * 1.25).max(samples.iter().map(|s| s.rss_mib).fold(0.0, f64::max));
         let mut chart = ChartBuilder::on(&root)
             .caption(
-                "Consumer RSS while input arrives 10 × faster than the handlers (max_memory 32 MiB, 64 partitions)",
+                format!(
+                    "Consumer RSS while input arrives 10 × faster than the handlers \
+                     (max_memory {BUDGET_MIB} MiB, {PARTITIONS} partitions)"
+                ),
                 ("sans-serif", 16),
             )
             .margin(12)

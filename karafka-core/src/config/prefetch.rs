@@ -17,7 +17,7 @@ use bytesize::ByteSize;
 
 use super::{kafka_key, ConfigError, KafkaSettings};
 
-/// The settings `max_memory` derives; a user setting either of them beside it is refused.
+/// The settings `max_memory` derives; a user setting any of them beside it is refused.
 pub(crate) const DERIVED: [&str; 4] = [
     "queued.max.messages.kbytes",
     "fetch.message.max.bytes",
@@ -25,8 +25,8 @@ pub(crate) const DERIVED: [&str; 4] = [
     "fetch.max.bytes",
 ];
 
-/// One fetch is never asked for more than librdkafka's default of 1 MiB per partition: larger
-/// fetches only move memory from the queue to the fetch without reading faster.
+/// One fetch asks for at most librdkafka's default of 1 MiB per partition; the rest of a larger
+/// share goes to the queue.
 const MAX_FETCH: u64 = 1024 * 1024;
 /// The largest `queued.max.messages.kbytes` librdkafka accepts.
 const MAX_QUEUE_KBYTES: u64 = i32::MAX as u64 / 1024;

@@ -2,7 +2,8 @@
 //! finish them, for 30 minutes (3 with `--quick`), over 64 partitions, in a karafka process with
 //! `max_memory`. Its resident memory is read every few seconds and held against the bound
 //! ARCHITECTURE.md states, and its slope over the last two thirds of the run must stay under
-//! 1 MB a minute.
+//! 1 MB a minute. The slope is only a target of the full run: the first two or three minutes
+//! are the fill (BENCHMARKS.md), all a quick run has.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -118,7 +119,8 @@ impl Drop for KilledOnDrop {
     }
 }
 
-/// Runs the soak; returns whether both targets held. Writes the chart of memory over time to
+/// Runs the soak; returns whether its targets held (the bound; and the slope, in a full run).
+/// Writes the chart of memory over time to
 /// `chart`, if given.
 pub(crate) async fn run(
     bootstrap: &str,
@@ -143,7 +145,7 @@ pub(crate) async fn run(
         )
         .await
         .context("creating the soak's topic")?;
-    let result = soak(bootstrap, &topic, length, chart).await;
+    let result = soak(bootstrap, &topic, length, !quick, chart).await;
     let _ = admin.delete_topic(&topic).await;
     result
 }
@@ -152,6 +154,7 @@ async fn soak(
     bootstrap: &str,
     topic: &str,
     length: Duration,
+    slope_counts: bool,
     chart: Option<&std::path::Path>,
 ) -> anyhow::Result<bool> {
     let group = format!("{topic}-group");
@@ -208,13 +211,18 @@ async fn soak(
         .filter(|s| s.minutes >= tail_from)
         .collect();
     let slope = slope_mb_per_minute(&tail);
-    let held = peak <= bound && slope < SLOPE_TARGET;
+    let held = peak <= bound && (!slope_counts || slope < SLOPE_TARGET);
+    let slope_target = if slope_counts {
+        format!("target < {SLOPE_TARGET}")
+    } else {
+        "reported: a quick run is mostly the fill".to_owned()
+    };
     println!(
         "\n| memory soak: {} min, {PARTITIONS} partitions, {MESSAGE} B messages, input {INPUT_RATE}/s, \
          handlers {}/s, max_memory {BUDGET_MIB} MiB | |\n|---|---|\n\
          | messages produced | {} |\n| RSS idle | {idle:.1} MiB |\n| RSS peak | {peak:.1} MiB |\n\
          | bound (idle + 3 × (budget + librdkafka's per-message overhead) + one batch per partition) | {bound:.1} MiB |\n\
-         | RSS slope over the last {:.0} min | {slope:+.3} MB/min (target < {SLOPE_TARGET}) |\n\
+         | RSS slope over the last {:.0} min | {slope:+.3} MB/min ({slope_target}) |\n\
          | targets | {} |",
         length.as_secs() / 60,
         INPUT_RATE / 10,

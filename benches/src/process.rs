@@ -9,10 +9,15 @@ pub(crate) fn peak_rss_kb() -> u64 {
 /// The peak resident memory of the process `/proc/{process}` describes (`self` or a pid), while
 /// it runs: `None` once it exited.
 pub(crate) fn peak_rss_kb_of(process: &str) -> Option<u64> {
+    status_kb(process, "VmHWM")
+}
+
+/// A `kB` field (`VmRSS`, `VmHWM`) of `/proc/{process}/status`: `None` once it exited.
+pub(crate) fn status_kb(process: &str, field: &str) -> Option<u64> {
     std::fs::read_to_string(format!("/proc/{process}/status"))
         .ok()?
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 

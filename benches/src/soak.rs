@@ -19,7 +19,7 @@ use plotters::prelude::*;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer as _, ThreadedProducer};
 use rdkafka::ClientConfig;
 
-use crate::process::now_micros;
+use crate::process::{now_micros, status_kb};
 
 const PARTITIONS: i32 = 64;
 const MESSAGE: usize = 1024;
@@ -76,18 +76,9 @@ struct Sample {
     rss_mib: f64,
 }
 
-/// The consumer's resident memory (`VmRSS`), in MiB; `None` once it exited.
+/// The consumer's resident memory, in MiB; `None` once it exited.
 fn rss_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
+    status_kb(&pid.to_string(), "VmRSS").map(|kib| kib as f64 / 1024.0)
 }
 
 /// The least-squares slope of `samples`, in MB (10⁶ bytes) a minute.

@@ -20,24 +20,21 @@ const MAX_MESSAGES: u64 = 10;
 /// as ARCHITECTURE.md states it in the bound.
 const PER_MESSAGE_OVERHEAD: u64 = 512;
 
-/// The process's resident memory (`VmRSS`) and its peak (`VmHWM`), in bytes.
-fn memory(pid: u32) -> (u64, u64) {
+/// The process's peak resident memory (`VmHWM`), in bytes.
+fn peak_rss(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .map(|kib| kib * 1024)
-            .unwrap_or_else(|| panic!("{name} in /proc/{pid}/status"))
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map(|kib| kib * 1024)
+        .unwrap_or_else(|| panic!("VmHWM in /proc/{pid}/status"))
 }
 
 /// A consumer of `topic` whose handlers take a minute per message, so it only prefetches.
@@ -104,16 +101,16 @@ async fn max_memory_bounds_the_prefetch_of_64_partitions() {
         Duration::from_secs(60),
         "the unlimited consumer's prefetch",
         || {
-            let (_, idle_peak) = memory(idle.id());
-            unlimited_peak = memory(unlimited.id()).1;
+            let idle_peak = peak_rss(idle.id());
+            unlimited_peak = peak_rss(unlimited.id());
             unlimited_peak > idle_peak + allowance + (16 << 20)
         },
     )
     .await;
     // Every partition of the limited consumer has had the time to fill its share.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let (_, idle_peak) = memory(idle.id());
-    let (_, limited_peak) = memory(limited.id());
+    let idle_peak = peak_rss(idle.id());
+    let limited_peak = peak_rss(limited.id());
     eprintln!(
         "peak RSS: idle {} MiB, limited {} MiB (allowed {} MiB above idle), unlimited {} MiB",
         idle_peak >> 20,

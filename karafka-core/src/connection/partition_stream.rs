@@ -162,6 +162,13 @@ impl PartitionSource for PartitionStream {
         (batch, gathering.elapsed())
     }
 
+    /// What librdkafka holds fetched for the partition now, up to `max_messages`.
+    fn available(&self, max_messages: usize) -> Vec<Message> {
+        let mut batch = Vec::with_capacity(max_messages.min(1024));
+        self.take_available(&mut batch, max_messages, false);
+        batch
+    }
+
     /// The partition's end as of librdkafka's last fetch, if known.
     fn high_watermark(&self) -> Option<i64> {
         cached_high_watermark(&self.consumer, &self.topic, self.origin.partition)

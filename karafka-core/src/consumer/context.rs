@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
+use super::stretch::{Streamed, Stretch};
 use super::{DispatchError, MetadataError};
 use crate::instrumentation::statistics::PartitionStatistics;
 use crate::instrumentation::{Event, Monitor};
@@ -31,6 +32,9 @@ pub struct Context {
     /// Set when a layer finished with the failing message (a dead-letter dispatch): the
     /// partition's next failure counts as a first attempt. Shared by every fork of the job.
     attempts_restarted: Arc<AtomicBool>,
+    /// Under streaming virtual partitions: the job's place among the partition's batches
+    /// running at once.
+    streamed: Option<Streamed>,
     monitor: Monitor,
 }
 
@@ -52,7 +56,27 @@ impl Context {
             marks: None,
             marked: Arc::default(),
             attempts_restarted: Arc::default(),
+            streamed: None,
             monitor,
+        }
+    }
+
+    /// This job runs beside the partition's other batches of `streamed`'s stretch.
+    pub(crate) fn streamed(mut self, streamed: Streamed) -> Self {
+        self.streamed = Some(streamed);
+        self
+    }
+
+    /// The stretch of batches this job runs in, if it runs beside others.
+    pub(crate) fn stretch(&self) -> Option<&Arc<Stretch>> {
+        self.streamed.as_ref().map(|streamed| &streamed.stretch)
+    }
+
+    /// The batch was taken in by its virtual partitions; `more` says whether the partition's
+    /// next batch may start beside it.
+    pub(crate) fn admit(&self, more: bool) {
+        if let Some(streamed) = &self.streamed {
+            streamed.admission.admit(more);
         }
     }
 
@@ -89,6 +113,7 @@ impl Context {
             marks,
             marked,
             attempts_restarted: Arc::clone(&self.attempts_restarted),
+            streamed: self.streamed.clone(),
             monitor: self.monitor.clone(),
         }
     }

@@ -6,6 +6,7 @@ mod error;
 mod noop;
 mod panicked;
 mod runtime;
+mod stretch;
 mod wrap;
 
 use std::any::Any;
@@ -19,6 +20,7 @@ pub use error::{find_cause, ConsumeError, DispatchError, MetadataError};
 pub use noop::Noop;
 pub use panicked::Panicked;
 pub(crate) use runtime::{Control, DeadLetterSink, MarkFilter, PartitionHandle};
+pub(crate) use stretch::{Admission, Streamed, Stretch};
 pub use wrap::{Action, Wrap};
 
 use crate::TopicPartition;

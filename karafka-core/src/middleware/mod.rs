@@ -20,7 +20,7 @@ pub use filter::{FilterLayer, Verdict};
 pub use layer_fn::{layer_fn, FnLayer, Next};
 pub(crate) use shared::Shared;
 pub(crate) use stack::{SharedConsumer, TopicStack};
-pub use virtual_partitions::{Distribution, Keyless, VirtualPartitions};
+pub use virtual_partitions::{Deferred, Distribution, Keyless, VirtualPartitions};
 
 use tower::util::BoxService;
 use tower::{Layer, Service, ServiceExt};

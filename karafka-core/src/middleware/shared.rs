@@ -7,8 +7,9 @@ use tower::{Service, ServiceExt};
 
 use crate::{BoxError, Context};
 
-/// The inner service of a layer that re-runs parts of a batch. Jobs of a partition run one at a
-/// time, so the lock only orders calls within a job and is never contended.
+/// The inner service of a layer that re-runs parts of a batch. The lock is held only while a call
+/// starts, so the batches of a partition that run side by side (streaming virtual partitions)
+/// overlap in the inner service as well.
 pub(crate) struct Shared<S>(Arc<Mutex<S>>);
 
 impl<S> Clone for Shared<S> {
@@ -27,7 +28,10 @@ where
 
     /// Waits for the inner service and runs `ctx` through it.
     pub(crate) async fn call(&self, ctx: Context) -> Result<(), BoxError> {
-        let mut inner = self.0.lock().await;
-        inner.ready().await?.call(ctx).await
+        let call = {
+            let mut inner = self.0.lock().await;
+            inner.ready().await?.call(ctx)
+        };
+        call.await
     }
 }

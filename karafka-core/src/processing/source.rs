@@ -35,6 +35,10 @@ pub(crate) trait PartitionSource: Send + Sync + 'static {
         report_end: bool,
     ) -> impl Future<Output = (Vec<Message>, Duration)> + Send;
 
+    /// What the partition holds ready now, up to `max_messages`, without waiting: the next batch
+    /// of a partition whose previous batches still run. Empty when nothing is ready.
+    fn available(&self, max_messages: usize) -> Vec<Message>;
+
     /// The partition's end as last seen, if known.
     fn high_watermark(&self) -> Option<i64>;
 

@@ -123,19 +123,8 @@ impl PartitionSource for MemorySource {
             tokio::pin!(notified);
             // Registered before reading, so an append in between still wakes this wait.
             notified.as_mut().enable();
-            let position = self.state().position;
-            let records = self.cluster.read(topic, partition, position, max_messages);
-            if let Some((last, _)) = records.last() {
-                let next = last + 1;
-                let batch = records
-                    .into_iter()
-                    .map(|(offset, record)| record.into_message(Arc::clone(&self.origin), offset))
-                    .collect();
-                let mut state = self.state();
-                state.position = next;
-                state.phase = Phase::Busy;
-                drop(state);
-                self.changed.notify_waiters();
+            let batch = self.available(max_messages);
+            if !batch.is_empty() {
                 return (batch, Duration::ZERO);
             }
             if report_end {
@@ -149,6 +138,26 @@ impl PartitionSource for MemorySource {
             self.set_phase(Phase::Waiting);
             notified.await;
         }
+    }
+
+    /// What the partition holds past the position, up to `max_messages`.
+    fn available(&self, max_messages: usize) -> Vec<Message> {
+        let (topic, partition) = (&self.origin.topic, self.origin.partition);
+        let position = self.state().position;
+        let records = self.cluster.read(topic, partition, position, max_messages);
+        let Some(next) = records.last().map(|(last, _)| last + 1) else {
+            return Vec::new();
+        };
+        let batch = records
+            .into_iter()
+            .map(|(offset, record)| record.into_message(Arc::clone(&self.origin), offset))
+            .collect();
+        let mut state = self.state();
+        state.position = next;
+        state.phase = Phase::Busy;
+        drop(state);
+        self.changed.notify_waiters();
+        batch
     }
 
     fn high_watermark(&self) -> Option<i64> {

@@ -31,6 +31,7 @@ pub use settings::{DeadLetterQueue, Decision};
 use dispatcher::Dispatched;
 use guard::DispatchGuard;
 
+use super::virtual_partitions::Deferred;
 use super::Shared;
 use crate::consumer::find_cause;
 pub use crate::consumer::DispatchError;
@@ -141,6 +142,10 @@ where
                 Ok(()) => {
                     self.handled(&batch);
                     return Ok(());
+                }
+                // Not run, so not a failure of its messages: the runtime runs them again.
+                Err(error) if find_cause::<Deferred>(error.as_ref()).is_some() => {
+                    return Err(error)
                 }
                 Err(error) => error,
             };

@@ -79,6 +79,16 @@ impl TopicStack {
         (stack, consumers)
     }
 
+    /// Whether a partition's batches run side by side (streaming virtual partitions). Not with
+    /// filters: they decide per batch, in order, and may pause the partition at a message.
+    pub(crate) fn streams(&self) -> bool {
+        self.filters.is_empty()
+            && self
+                .virtual_partitions
+                .as_ref()
+                .is_some_and(|(settings, _)| settings.streaming)
+    }
+
     /// Where [`Context::dispatch_to_dlq`](crate::Context::dispatch_to_dlq) sends messages.
     pub(crate) fn dead_letter_sink(&self) -> Option<Arc<dyn DeadLetterSink>> {
         self.dead_letter

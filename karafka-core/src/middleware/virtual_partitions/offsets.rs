@@ -1,71 +1,105 @@
-//! The virtual offset manager: what the virtual partitions of one batch handled, and the highest
-//! offset below which everything is handled (the only offset that may be stored).
+//! The virtual offset manager: what the virtual partitions handled, across every batch running
+//! at once, and the highest offset below which everything is handled (the only offset that may be
+//! stored).
 
-/// The marks of one batch split into virtual partitions ("groups").
-#[derive(Debug, Clone)]
+use std::collections::{HashMap, VecDeque};
+
+/// One virtual partition's share of one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ShareId {
+    /// The batch's number, as [`VirtualOffsets::extend`] gave it.
+    pub(crate) batch: u64,
+    /// The virtual partition.
+    pub(crate) group: usize,
+}
+
+/// The marks of batches split into virtual partitions ("groups"). Batches join in offset order
+/// while earlier ones still run, so one virtual partition may start its share of the next batch
+/// while another finishes the previous one; the stored offset still waits for both.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct VirtualOffsets {
-    /// The batch's offsets, ascending.
-    offsets: Vec<i64>,
-    handled: Vec<bool>,
-    /// Per group: its messages' indices into `offsets`, ascending.
-    groups: Vec<Vec<usize>>,
-    /// How many leading messages of the batch are handled.
-    prefix: usize,
+    /// The offsets past the handled prefix, ascending, and whether each is handled.
+    pending: VecDeque<(i64, bool)>,
+    /// Per share: its offsets not marked yet, ascending.
+    shares: HashMap<ShareId, VecDeque<i64>>,
+    /// How many batches joined.
+    batches: u64,
+    /// The highest offset that joined.
+    last: Option<i64>,
 }
 
 impl VirtualOffsets {
-    /// A batch of `offsets` (ascending) whose message `i` belongs to group `group_of[i]`.
-    pub(crate) fn new(offsets: Vec<i64>, group_of: &[usize]) -> Self {
-        let mut groups: Vec<Vec<usize>> = Vec::new();
-        for (index, &group) in group_of.iter().enumerate() {
-            if groups.len() <= group {
-                groups.resize_with(group + 1, Vec::new);
-            }
-            groups[group].push(index);
-        }
-        Self {
-            handled: vec![false; offsets.len()],
-            offsets,
-            groups,
-            prefix: 0,
-        }
+    /// One batch of `offsets` (ascending) whose message `i` belongs to group `group_of[i]`.
+    pub(crate) fn new(offsets: &[i64], group_of: &[usize]) -> Self {
+        let mut marks = Self::default();
+        marks.extend(offsets, group_of);
+        marks
     }
 
-    /// Group `group` handled every one of its messages up to `offset`. Returns the new highest
-    /// offset below which (inclusive) the whole batch is handled, when that moved.
-    pub(crate) fn mark(&mut self, group: usize, offset: i64) -> Option<i64> {
-        let indices = self.groups.get(group)?;
-        for &index in indices
-            .iter()
-            .take_while(|&&index| self.offsets[index] <= offset)
-        {
-            self.handled[index] = true;
+    /// Adds a batch of `offsets` (ascending) whose message `i` belongs to group `group_of[i]`;
+    /// returns the batch's number, which names its shares. An offset that joined before (not
+    /// past the highest so far) is left out: batches of one partition follow each other.
+    pub(crate) fn extend(&mut self, offsets: &[i64], group_of: &[usize]) -> u64 {
+        let batch = self.batches;
+        self.batches += 1;
+        for (&offset, &group) in offsets.iter().zip(group_of) {
+            if self.last.is_some_and(|last| offset <= last) {
+                continue;
+            }
+            self.last = Some(offset);
+            self.pending.push_back((offset, false));
+            self.shares
+                .entry(ShareId { batch, group })
+                .or_default()
+                .push_back(offset);
+        }
+        batch
+    }
+
+    /// `share` handled every one of its messages up to `offset`. Returns the new highest offset
+    /// below which (inclusive) everything that joined is handled, when that moved.
+    pub(crate) fn mark(&mut self, share: ShareId, offset: i64) -> Option<i64> {
+        let left = self.shares.get_mut(&share)?;
+        let mut newly = Vec::new();
+        while let Some(next) = left.front().copied().filter(|next| *next <= offset) {
+            left.pop_front();
+            newly.push(next);
+        }
+        if left.is_empty() {
+            self.shares.remove(&share);
+        }
+        for offset in newly {
+            self.set_handled(offset);
         }
         self.advance()
     }
 
     /// The message at `offset` was handled (in an earlier attempt).
     pub(crate) fn mark_offset(&mut self, offset: i64) -> Option<i64> {
-        let index = self.offsets.binary_search(&offset).ok()?;
-        self.handled[index] = true;
+        self.set_handled(offset);
         self.advance()
     }
 
-    fn advance(&mut self) -> Option<i64> {
-        let before = self.prefix;
-        while self.handled.get(self.prefix).copied().unwrap_or(false) {
-            self.prefix += 1;
+    fn set_handled(&mut self, offset: i64) {
+        if let Ok(index) = self.pending.binary_search_by_key(&offset, |(at, _)| *at) {
+            self.pending[index].1 = true;
         }
-        (self.prefix > before).then(|| self.offsets[self.prefix - 1])
+    }
+
+    fn advance(&mut self) -> Option<i64> {
+        let mut moved = None;
+        while let Some(&(offset, true)) = self.pending.front() {
+            self.pending.pop_front();
+            moved = Some(offset);
+        }
+        moved
     }
 
     /// The handled messages beyond the handled prefix (they must not be handed out again).
     pub(crate) fn handled_beyond_prefix(&self) -> impl Iterator<Item = i64> + '_ {
-        self.offsets
+        self.pending
             .iter()
-            .zip(&self.handled)
-            .skip(self.prefix)
-            .filter(|(_, handled)| **handled)
+            .filter(|(_, handled)| *handled)
             .map(|(offset, _)| *offset)
     }
 }
@@ -78,35 +112,69 @@ mod tests {
 
     use super::*;
 
+    /// A step of the property test: a batch joins, or a share marks up to one of its offsets.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Join { gaps: Vec<i64>, groups: Vec<usize> },
+        Mark { share: usize, offset: usize },
+    }
+
+    fn step(groups: usize) -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (1usize..20)
+                .prop_flat_map(move |len| (
+                    proptest::collection::vec(1i64..4, len),
+                    proptest::collection::vec(0..groups, len)
+                ))
+                .prop_map(|(gaps, groups)| Step::Join { gaps, groups }),
+            (any::<usize>(), any::<usize>())
+                .prop_map(|(share, offset)| Step::Mark { share, offset }),
+            (any::<usize>(), any::<usize>())
+                .prop_map(|(share, offset)| Step::Mark { share, offset }),
+        ]
+    }
+
     proptest! {
         #[test]
-        fn the_stored_offset_never_passes_an_unhandled_message(
-            gaps in proptest::collection::vec(1i64..4, 1..60),
-            groups in 1usize..8,
-            seed in proptest::collection::vec(any::<u64>(), 1..60),
-            marks in proptest::collection::vec((any::<u64>(), any::<u64>()), 0..120),
+        fn the_stored_offset_never_passes_an_unhandled_message_of_any_running_batch(
+            (groups, steps) in (1usize..6).prop_flat_map(|groups| (Just(groups), proptest::collection::vec(step(groups), 1..60))),
         ) {
-            let offsets: Vec<i64> = gaps.iter().scan(100, |at, gap| { *at += gap; Some(*at) }).collect();
-            let group_of: Vec<usize> = (0..offsets.len()).map(|i| (seed[i % seed.len()] % groups as u64) as usize).collect();
-            let mut manager = VirtualOffsets::new(offsets.clone(), &group_of);
-            let mut model: BTreeSet<i64> = BTreeSet::new();
+            let mut manager = VirtualOffsets::default();
+            // The model: every offset that joined, each share's offsets, and what is handled.
+            let mut joined: Vec<i64> = Vec::new();
+            let mut shares: Vec<(ShareId, Vec<i64>)> = Vec::new();
+            let mut handled: BTreeSet<i64> = BTreeSet::new();
             let mut stored: Option<i64> = None;
-            for (group_pick, offset_pick) in marks {
-                let group = (group_pick % groups as u64) as usize;
-                let offset = offsets[(offset_pick % offsets.len() as u64) as usize];
-                for (i, &o) in offsets.iter().enumerate() {
-                    if group_of[i] == group && o <= offset {
-                        model.insert(o);
+            let mut next = 100;
+            for step in steps {
+                match step {
+                    Step::Join { gaps, groups: group_of } => {
+                        let offsets: Vec<i64> = gaps.iter().map(|gap| { next += gap; next }).collect();
+                        let group_of: Vec<usize> = group_of.iter().map(|g| g % groups).collect();
+                        let batch = manager.extend(&offsets, &group_of);
+                        for group in 0..groups {
+                            let members: Vec<i64> = offsets.iter().zip(&group_of).filter(|(_, g)| **g == group).map(|(o, _)| *o).collect();
+                            if !members.is_empty() {
+                                shares.push((ShareId { batch, group }, members));
+                            }
+                        }
+                        joined.extend(offsets);
                     }
+                    Step::Mark { share, offset } if !shares.is_empty() => {
+                        let (id, members) = &shares[share % shares.len()];
+                        let upto = members[offset % members.len()];
+                        handled.extend(members.iter().copied().filter(|o| *o <= upto));
+                        if let Some(moved) = manager.mark(*id, upto) {
+                            prop_assert!(stored.is_none_or(|s| moved > s), "the stored offset only moves forward");
+                            stored = Some(moved);
+                        }
+                    }
+                    Step::Mark { .. } => {}
                 }
-                let expected = offsets.iter().take_while(|o| model.contains(o)).last().copied();
-                if let Some(moved) = manager.mark(group, offset) {
-                    prop_assert!(stored.is_none_or(|s| moved > s), "the stored offset only moves forward");
-                    stored = Some(moved);
-                }
+                let expected = joined.iter().take_while(|o| handled.contains(o)).last().copied();
                 prop_assert_eq!(stored, expected);
                 let beyond: BTreeSet<i64> = manager.handled_beyond_prefix().collect();
-                let model_beyond: BTreeSet<i64> = model.iter().copied().filter(|o| expected.is_none_or(|e| *o > e)).collect();
+                let model_beyond: BTreeSet<i64> = handled.iter().copied().filter(|o| expected.is_none_or(|e| *o > e)).collect();
                 prop_assert_eq!(beyond, model_beyond);
             }
         }
@@ -114,9 +182,37 @@ mod tests {
 
     #[test]
     fn earlier_handled_messages_count_towards_the_prefix() {
-        let mut manager = VirtualOffsets::new(vec![1, 2, 3], &[0, 0, 0]);
+        let share = ShareId { batch: 0, group: 0 };
+        let mut manager = VirtualOffsets::new(&[1, 2, 3], &[0, 0, 0]);
         assert_eq!(manager.mark_offset(2), None);
-        assert_eq!(manager.mark(0, 1), Some(2), "1 and the earlier handled 2");
-        assert_eq!(manager.mark(0, 3), Some(3));
+        assert_eq!(
+            manager.mark(share, 1),
+            Some(2),
+            "1 and the earlier handled 2"
+        );
+        assert_eq!(manager.mark(share, 3), Some(3));
+    }
+
+    #[test]
+    fn a_later_batch_done_first_waits_for_the_earlier_one() {
+        let mut manager = VirtualOffsets::new(&[1, 2], &[0, 1]);
+        let next = manager.extend(&[3, 4], &[1, 1]);
+        assert_eq!(
+            manager.mark(
+                ShareId {
+                    batch: next,
+                    group: 1
+                },
+                4
+            ),
+            None
+        );
+        assert_eq!(
+            manager.mark(ShareId { batch: 0, group: 1 }, 2),
+            None,
+            "1 is not handled yet"
+        );
+        assert_eq!(manager.mark(ShareId { batch: 0, group: 0 }, 1), Some(4));
+        assert_eq!(manager.handled_beyond_prefix().count(), 0);
     }
 }

@@ -1,7 +1,7 @@
 //! What a topic's virtual partitions are: how messages map to them and how many there are.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -27,10 +27,10 @@ pub enum Keyless {
 /// How keys are spread over the virtual partitions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Distribution {
-    /// Per batch, the keys with most messages first, each to the least loaded virtual partition,
-    /// so virtual partitions finish together instead of waiting for an unlucky hash (the
-    /// default). A key keeps to one virtual partition within a batch; batches run one after
-    /// another, so per-key order holds across them.
+    /// Per batch, the keys with most messages first, each to the least loaded virtual partition
+    /// (counting what each has yet to finish of earlier batches), so none waits behind an
+    /// unlucky hash (the default). A key whose earlier messages are still lined up or running
+    /// goes where they are, so per-key order holds across batches.
     #[default]
     Balanced,
     /// `hash % count` (or the reducer's choice): a key always goes to the same virtual partition,
@@ -57,6 +57,7 @@ pub struct VirtualPartitions {
     pub(crate) reducer: Option<Reducer>,
     pub(crate) keyless: Keyless,
     pub(crate) distribution: Distribution,
+    pub(crate) streaming: bool,
 }
 
 impl fmt::Debug for VirtualPartitions {
@@ -66,6 +67,7 @@ impl fmt::Debug for VirtualPartitions {
             .field("reducer", &self.reducer.is_some())
             .field("keyless", &self.keyless)
             .field("distribution", &self.distribution)
+            .field("streaming", &self.streaming)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +106,7 @@ impl VirtualPartitions {
             reducer: None,
             keyless: Keyless::default(),
             distribution: Distribution::default(),
+            streaming: true,
         }
     }
 
@@ -136,15 +139,19 @@ impl VirtualPartitions {
         self
     }
 
-    /// The virtual partition of each message of a batch, among `count`.
-    pub(crate) fn assign<'a>(
-        &self,
-        messages: impl Iterator<Item = &'a Message>,
-        count: usize,
-    ) -> Vec<usize> {
-        let count = count.max(1);
-        // The unit each message moves with: its key, the keyless group, or itself alone.
-        let units: Vec<Unit> = messages
+    /// Whether a virtual partition done with its share of a batch goes on with the partition's
+    /// next batch while the others finish (default: `true`). Per-key order and the stored
+    /// offset's guarantee hold either way; `false` waits for every virtual partition at the end
+    /// of each batch. Routes with filters always wait: filters decide per batch, in order, and
+    /// may pause the partition at a message.
+    pub fn streaming(mut self, streaming: bool) -> Self {
+        self.streaming = streaming;
+        self
+    }
+
+    /// The unit each message of a batch moves with: its key, the keyless group, or itself alone.
+    pub(crate) fn units<'a>(&self, messages: impl Iterator<Item = &'a Message>) -> Vec<Unit> {
+        messages
             .enumerate()
             .map(
                 |(index, message)| match ((self.partitioner)(message), self.keyless) {
@@ -153,7 +160,21 @@ impl VirtualPartitions {
                     (None, Keyless::Spread) => Unit::Alone(index),
                 },
             )
-            .collect();
+            .collect()
+    }
+
+    /// The virtual partition of each of a batch's `units`, among `count`. Under
+    /// [`Distribution::Balanced`], a unit `pinned` to a virtual partition (its earlier messages
+    /// still run there) stays with it, and the others go to the least loaded, counting `loads`
+    /// (the messages each virtual partition has yet to finish) and this batch.
+    pub(crate) fn assign(
+        &self,
+        units: &[Unit],
+        count: usize,
+        pinned: impl Fn(&Unit) -> Option<usize>,
+        loads: &[usize],
+    ) -> Vec<usize> {
+        let count = count.max(1);
         match self.distribution {
             Distribution::Consistent => units
                 .iter()
@@ -166,7 +187,7 @@ impl VirtualPartitions {
                     Unit::Alone(index) => index % count,
                 })
                 .collect(),
-            Distribution::Balanced => balance(&units, count),
+            Distribution::Balanced => balance(units, count, pinned, loads),
         }
     }
 }
@@ -179,31 +200,47 @@ fn hash(key: impl Hash) -> u64 {
 
 /// What a message moves with when virtual partitions are assigned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Unit {
+pub(crate) enum Unit {
+    /// Messages of one key.
     Key(u64),
+    /// Messages without a key, kept together.
     Keyless,
+    /// A message without a key, spread: the index within its batch.
     Alone(usize),
 }
 
-/// Largest units first, each to the least loaded of `count` groups (ties: the lower group).
-fn balance(units: &[Unit], count: usize) -> Vec<usize> {
+/// Pinned units to their virtual partition; then the others, largest first, each to the least
+/// loaded of `count` groups (ties: the lower group), loads starting at `loads`.
+fn balance(
+    units: &[Unit],
+    count: usize,
+    pinned: impl Fn(&Unit) -> Option<usize>,
+    loads: &[usize],
+) -> Vec<usize> {
     let mut sizes: HashMap<Unit, (usize, usize)> = HashMap::new();
     for (index, unit) in units.iter().enumerate() {
         sizes.entry(*unit).or_insert((0, index)).0 += 1;
     }
-    let mut order: Vec<(Unit, usize, usize)> = sizes
-        .into_iter()
-        .map(|(unit, (size, first))| (unit, size, first))
+    let mut loads: Vec<usize> = (0..count)
+        .map(|group| loads.get(group).copied().unwrap_or(0))
         .collect();
-    order.sort_by_key(|&(_, size, first)| (Reverse(size), first));
-    let mut loads: BinaryHeap<Reverse<(usize, usize)>> =
-        (0..count).map(|group| Reverse((0, group))).collect();
-    let mut group_of: HashMap<Unit, usize> = HashMap::with_capacity(order.len());
-    for (unit, size, _) in order {
-        if let Some(Reverse((load, group))) = loads.pop() {
-            group_of.insert(unit, group);
-            loads.push(Reverse((load + size, group)));
+    let mut group_of: HashMap<Unit, usize> = HashMap::with_capacity(sizes.len());
+    let mut free: Vec<(Unit, usize, usize)> = Vec::with_capacity(sizes.len());
+    for (unit, (size, first)) in sizes {
+        match pinned(&unit).filter(|group| *group < count) {
+            Some(group) => {
+                group_of.insert(unit, group);
+                loads[group] += size;
+            }
+            None => free.push((unit, size, first)),
         }
+    }
+    free.sort_by_key(|&(_, size, first)| (Reverse(size), first));
+    for (unit, size, _) in free {
+        // `loads` has `count` >= 1 entries, so a least loaded group exists.
+        let group = (0..count).min_by_key(|group| loads[*group]).unwrap_or(0);
+        group_of.insert(unit, group);
+        loads[group] += size;
     }
     units
         .iter()
@@ -232,16 +269,23 @@ mod tests {
         VirtualPartitions::by_key()
     }
 
+    impl VirtualPartitions {
+        /// A batch's virtual partitions with nothing running before it.
+        fn assign_batch(&self, batch: &[Message], count: usize) -> Vec<usize> {
+            self.assign(&self.units(batch.iter()), count, |_| None, &[])
+        }
+    }
+
     #[test]
     fn consistently_one_key_always_lands_in_one_virtual_partition() {
         let batch = messages(&[Some("a"), Some("b"), Some("a"), Some("c"), Some("a")]);
         let by_key = || by_key().distribution(Distribution::Consistent);
-        let groups = by_key().assign(batch.iter(), 4);
+        let groups = by_key().assign_batch(&batch, 4);
         assert_eq!(groups[0], groups[2]);
         assert_eq!(groups[0], groups[4]);
         assert!(groups.iter().all(|&g| g < 4));
         assert_eq!(
-            by_key().assign(batch.iter(), 4),
+            by_key().assign_batch(&batch, 4),
             groups,
             "the same in every batch"
         );
@@ -255,7 +299,7 @@ mod tests {
         ) {
             let names: Vec<String> = keys.iter().map(|k| format!("k{k}")).collect();
             let batch = messages(&names.iter().map(|n| Some(n.as_str())).collect::<Vec<_>>());
-            let groups = by_key().assign(batch.iter(), count);
+            let groups = by_key().assign_batch(&batch, count);
             let mut group_of_key: HashMap<&str, usize> = HashMap::new();
             for (name, group) in names.iter().zip(&groups) {
                 proptest::prop_assert!(*group < count);
@@ -271,14 +315,45 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn balanced_keeps_a_key_where_its_earlier_messages_still_run(
+            keys in proptest::collection::vec(0u8..40, 1..200),
+            running in proptest::collection::vec((0u8..40, 0usize..8), 0..20),
+            count in 1usize..8,
+            loads in proptest::collection::vec(0usize..50, 0..8),
+        ) {
+            let names: Vec<String> = keys.iter().map(|k| format!("k{k}")).collect();
+            let batch = messages(&names.iter().map(|n| Some(n.as_str())).collect::<Vec<_>>());
+            let settings = by_key();
+            let units = settings.units(batch.iter());
+            let pinned: HashMap<Unit, usize> = running
+                .iter()
+                .map(|(key, group)| {
+                    let name = format!("k{key}");
+                    (settings.units(messages(&[Some(name.as_str())]).iter())[0], group % count)
+                })
+                .collect();
+            let groups = settings.assign(&units, count, |unit| pinned.get(unit).copied(), &loads);
+            let mut group_of_unit: HashMap<Unit, usize> = HashMap::new();
+            for (unit, group) in units.iter().zip(&groups) {
+                proptest::prop_assert!(*group < count);
+                if let Some(pinned) = pinned.get(unit) {
+                    proptest::prop_assert_eq!(group, pinned, "a running key stays where it runs");
+                }
+                proptest::prop_assert_eq!(*group_of_unit.entry(*unit).or_insert(*group), *group, "a key stays together");
+            }
+        }
+    }
+
     #[test]
     fn keyless_messages_spread_or_stay_together_as_configured() {
         let batch = messages(&[None, None, None, None]);
-        let spread = by_key().assign(batch.iter(), 3);
+        let spread = by_key().assign_batch(&batch, 3);
         let mut loads = [0; 3];
         spread.iter().for_each(|g| loads[*g] += 1);
         assert_eq!(loads.iter().max(), Some(&2), "spread: {spread:?}");
-        let together = by_key().keyless(Keyless::Together).assign(batch.iter(), 3);
+        let together = by_key().keyless(Keyless::Together).assign_batch(&batch, 3);
         assert!(together.iter().all(|g| *g == together[0]));
     }
 
@@ -288,27 +363,27 @@ mod tests {
         let copied = || VirtualPartitions::new(|m: &Message| m.key().map(<[u8]>::to_vec));
         for distribution in [Distribution::Consistent, Distribution::Balanced] {
             assert_eq!(
-                by_key().distribution(distribution).assign(batch.iter(), 3),
-                copied().distribution(distribution).assign(batch.iter(), 3),
+                by_key().distribution(distribution).assign_batch(&batch, 3),
+                copied().distribution(distribution).assign_batch(&batch, 3),
                 "{distribution:?}"
             );
         }
         let groups = by_key()
             .keyless(Keyless::Together)
             .distribution(Distribution::Consistent)
-            .assign(batch.iter(), 3);
+            .assign_batch(&batch, 3);
         assert_eq!(groups[0], groups[3], "one key, one virtual partition");
         assert_eq!(groups[2], groups[4], "keyless messages together");
         let spread = by_key()
             .distribution(Distribution::Consistent)
-            .assign(batch.iter(), 3);
+            .assign_batch(&batch, 3);
         assert_ne!(spread[2], spread[4], "keyless messages spread");
     }
 
     #[test]
     fn a_reducer_picks_the_virtual_partition() {
         let batch = messages(&[Some("a"), Some("b")]);
-        let first = by_key().reducer(|_, _| 7).assign(batch.iter(), 3);
+        let first = by_key().reducer(|_, _| 7).assign_batch(&batch, 3);
         assert_eq!(first, vec![1, 1], "kept within range");
     }
 }

@@ -69,7 +69,7 @@ fn every_form(prefix: &str, pool: Pool) -> Routes {
             layer: tower::layer::util::Identity::new(),
             config: { partitions: 6, replication_factor: 1, "cleanup.policy": "compact" },
             dead_letter_queue: { topic: "orders_dlq", max_retries: 3, independent: true },
-            virtual_partitions: { partitioner: |m: &karafka::Message| m.key().map(<[u8]>::to_vec), max_partitions: 10 },
+            virtual_partitions: { partitioner: |m: &karafka::Message| m.key().map(<[u8]>::to_vec), max_partitions: 10, streaming: false },
             long_running_job: false,
         }
         topic "skipped" {

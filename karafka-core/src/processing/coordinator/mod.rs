@@ -1,7 +1,10 @@
 //! The coordinator of one partition assignment: takes batches from the partition's stream and runs
-//! them through the topic's stack one at a time, retrying failures after a backoff.
+//! them through the topic's stack one at a time (side by side in a stretch under streaming
+//! virtual partitions), retrying failures after a backoff.
 
-use std::sync::atomic::Ordering;
+mod stretch;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -14,11 +17,11 @@ use futures_util::future::BoxFuture;
 use super::scheduler::CriticalFailure;
 use super::{Assignment, Idle, PartitionSource, Retry, RunningJob, Scheduler, Ticks};
 use crate::consumer::{
-    find_cause, is_critical, Action, Control, DispatchError, Panicked, PartitionHandle,
+    find_cause, is_critical, Action, Control, DispatchError, Panicked, PartitionHandle, Streamed,
 };
 use crate::instrumentation::{Batch, ErrorKind, Event, FailedJob};
 use crate::messages::{DecodeError, Message, Messages};
-use crate::middleware::{ConsumerStack, SharedConsumer};
+use crate::middleware::{ConsumerStack, Deferred, SharedConsumer};
 use crate::offsets::SeekTarget;
 use crate::producer::Producer;
 use crate::routing::TopicRoute;
@@ -49,6 +52,21 @@ pub(crate) type Instances = Arc<Mutex<Vec<SharedConsumer>>>;
 struct Job {
     messages: Messages,
     attempt: u32,
+}
+
+/// A job handed to the stack, to be awaited.
+struct Call {
+    run: BoxFuture<'static, Result<(), BoxError>>,
+    /// Set when a layer finished with the failing message (see `Context::restart_attempts`).
+    restarted: Arc<AtomicBool>,
+}
+
+/// A failed job (or stretch of jobs): what a retry covers, and why.
+struct Failure {
+    job: Job,
+    error: BoxError,
+    /// Whether a layer restarted the attempts.
+    restarted: bool,
 }
 
 /// What the wait for the next batch brought.
@@ -205,22 +223,40 @@ impl<S: PartitionSource> Coordinator<S> {
             if !self.assignment.begin_job() {
                 break;
             }
-            let (result, restarted) = self.run_job(&mut stack, &job).await;
-            drop(running);
+            let ran = if self.route.stack.streams() {
+                self.stretch(&mut stack, job, running).await
+            } else {
+                let (result, restarted) = self.run_job(&mut stack, &job).await;
+                drop(running);
+                result.map_err(|error| Failure {
+                    job,
+                    error,
+                    restarted,
+                })
+            };
             self.assignment.end_job();
             drop(permit);
             self.assignment.store();
             actors.ticks.reset();
-            if let Err(error) = result {
-                if is_critical(error.as_ref(), &self.route.critical) {
+            if let Err(Failure {
+                job,
+                error,
+                restarted,
+            }) = ran
+            {
+                if find_cause::<Deferred>(error.as_ref()).is_some() {
+                    // Its batches did not run: they run again at once, as first attempts.
+                    retry = self.deferred(job);
+                } else if is_critical(error.as_ref(), &self.route.critical) {
                     self.stop_on_critical(&job, &error);
                     stop.cancelled().await;
                     break;
-                }
-                match self.retry_after(job, &error, restarted, &actors).await {
-                    Some(next) => retry = Some(next),
-                    None if stop.is_cancelled() => break,
-                    None => {}
+                } else {
+                    match self.retry_after(job, &error, restarted, &actors).await {
+                        Some(next) => retry = Some(next),
+                        None if stop.is_cancelled() => break,
+                        None => {}
+                    }
                 }
             }
             match self.assignment.take_control() {
@@ -476,24 +512,33 @@ impl<S: PartitionSource> Coordinator<S> {
         self.assignment.take_control()
     }
 
-    /// Runs `job` through the stack in a `karafka.consume` span; also says whether a layer
-    /// restarted the attempts.
+    /// Runs `job` through the stack; also says whether a layer restarted the attempts.
     async fn run_job(&self, stack: &mut ConsumerStack, job: &Job) -> (Result<(), BoxError>, bool) {
-        let span = tracing::debug_span!(
-            "karafka.consume",
-            otel.kind = "consumer",
-            group = %self.subscription,
-            consumer = self.route.consumer_name,
-            topic = %self.partition.topic,
-            partition = self.partition.partition,
-            first_offset = job.messages.first_offset(),
-            last_offset = job.messages.last_offset(),
-            size = job.messages.len(),
-            attempt = job.attempt,
+        let call = self.call(stack, job, None).await;
+        self.execute(job, call).await
+    }
+
+    /// Readies the stack and hands it `job` (in `streamed`'s stretch, if given). The job runs
+    /// as the returned call is awaited, apart from the stack, so the next batch can be handed in
+    /// while it runs.
+    async fn call(&self, stack: &mut ConsumerStack, job: &Job, streamed: Option<Streamed>) -> Call {
+        let mut ctx = Context::new(
+            job.messages.clone(),
+            Arc::clone(&self.assignment) as Arc<dyn PartitionHandle>,
+            job.attempt,
+            self.producer.clone(),
+            self.route.stack.dead_letter_sink(),
+            self.scheduler.monitor().clone(),
         );
-        #[cfg(feature = "opentelemetry")]
-        crate::instrumentation::opentelemetry::continue_traces(&span, job.messages.iter());
-        self.execute(stack, job).instrument(span).await
+        if let Some(streamed) = streamed {
+            ctx = ctx.streamed(streamed);
+        }
+        let restarted = ctx.attempts_restarted();
+        let run = match stack.ready().await {
+            Ok(service) => service.call(ctx),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        };
+        Call { run, restarted }
     }
 
     /// `job`, as the record of running jobs shows it, starting now.
@@ -511,28 +556,34 @@ impl<S: PartitionSource> Coordinator<S> {
         }
     }
 
-    async fn execute(&self, stack: &mut ConsumerStack, job: &Job) -> (Result<(), BoxError>, bool) {
+    /// Runs `job`'s `call` in a `karafka.consume` span, with its events; also says whether a
+    /// layer restarted the attempts.
+    async fn execute(&self, job: &Job, call: Call) -> (Result<(), BoxError>, bool) {
+        let span = tracing::debug_span!(
+            "karafka.consume",
+            otel.kind = "consumer",
+            group = %self.subscription,
+            consumer = self.route.consumer_name,
+            topic = %self.partition.topic,
+            partition = self.partition.partition,
+            first_offset = job.messages.first_offset(),
+            last_offset = job.messages.last_offset(),
+            size = job.messages.len(),
+            attempt = job.attempt,
+        );
+        #[cfg(feature = "opentelemetry")]
+        crate::instrumentation::opentelemetry::continue_traces(&span, job.messages.iter());
+        self.execute_in_span(job, call).instrument(span).await
+    }
+
+    async fn execute_in_span(&self, job: &Job, call: Call) -> (Result<(), BoxError>, bool) {
         let consumer = self.route.consumer_name;
         let monitor = self.scheduler.monitor();
         monitor.emit(|| Event::ConsumeStarted {
             batch: self.batch(job),
         });
         let started = Instant::now();
-        let ctx = Context::new(
-            job.messages.clone(),
-            Arc::clone(&self.assignment) as Arc<dyn PartitionHandle>,
-            job.attempt,
-            self.producer.clone(),
-            self.route.stack.dead_letter_sink(),
-            monitor.clone(),
-        );
-        let restarted = ctx.attempts_restarted();
-        let run: BoxFuture<'_, Result<(), BoxError>> = Box::pin(async move {
-            match stack.ready().await {
-                Ok(service) => service.call(ctx).await,
-                Err(error) => Err(error),
-            }
-        });
+        let Call { run, restarted } = call;
         let result = self.wrapped(Action::Consume, run).await;
         let duration = started.elapsed();
         if self.assignment.is_abandoned() {
@@ -548,10 +599,17 @@ impl<S: PartitionSource> Coordinator<S> {
                 duration.as_millis()
             );
         }
-        self.scheduler
-            .tally()
-            .batch(job.messages.len(), result.is_ok());
+        let deferred = result
+            .as_ref()
+            .is_err_and(|error| find_cause::<Deferred>(error.as_ref()).is_some());
+        if !deferred {
+            self.scheduler
+                .tally()
+                .batch(job.messages.len(), result.is_ok());
+        }
         match &result {
+            // Not run: nothing of it failed, and it runs again after the failed batch's retry.
+            Err(_) if deferred => {}
             Ok(()) => {
                 monitor.emit(|| Event::Consumed {
                     batch: self.batch(job),
@@ -596,6 +654,19 @@ impl<S: PartitionSource> Coordinator<S> {
                 .next_unmarked()
                 .map_or(first, |next| next.max(first)),
         )
+    }
+
+    /// After a stretch whose later batches did not run (an earlier one failed, and a layer
+    /// finished with its failure): the part not marked, to run again at once.
+    fn deferred(&self, job: Job) -> Option<Job> {
+        if self.assignment.is_revoked() {
+            return None;
+        }
+        let rest = job.messages.from_offset(self.resume_at(&job)?);
+        (!rest.is_empty()).then_some(Job {
+            messages: rest,
+            attempt: 1,
+        })
     }
 
     /// After a failed job: the part of the batch not marked, to run again once the backoff

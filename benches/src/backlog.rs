@@ -1,11 +1,15 @@
 //! Backlogs: topics filled once with a known number of messages and reused by later runs.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::Context as _;
 use karafka::admin::Admin;
 use karafka::producer::DeliveryHandle;
 use karafka::{Config, Producer, Record};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+use rand_distr::Zipf;
 
 use crate::spec::{Item, Order};
 
@@ -36,9 +40,23 @@ pub(crate) struct Backlog {
     pub(crate) partitions: i32,
     pub(crate) messages: u64,
     pub(crate) payload: Payload,
-    /// Keys `k0`..`k999`, for virtual partitions.
-    pub(crate) keyed: bool,
+    /// The messages' keys, for virtual partitions.
+    pub(crate) keys: Keys,
 }
+
+/// How a backlog's messages are keyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keys {
+    /// No keys.
+    None,
+    /// `k0`..`k999` in turn: every key equally often.
+    Uniform,
+    /// `k0`..`k999` drawn from Zipf(1.0) with a fixed seed: `k0` about 13 % of the messages.
+    Zipf,
+}
+
+/// How many keys keyed backlogs spread over.
+const KEY_COUNT: u64 = 1_000;
 
 impl Backlog {
     pub(crate) fn topic(&self) -> String {
@@ -73,10 +91,11 @@ impl Backlog {
                 .kafka("batch.size", 1_000_000),
         )?;
         let mut pending: Vec<DeliveryHandle> = Vec::new();
+        let mut keys = self.keys()?;
         for index in 0..self.messages {
             let mut record = Record::new(&topic, self.payload(index));
-            if self.keyed {
-                record = record.key(format!("k{}", index % 1000));
+            if let Some(key) = keys.next() {
+                record = record.key(format!("k{key}"));
             }
             pending.push(producer.produce_async(record).await?);
             if pending.len() >= 50_000 {
@@ -94,6 +113,33 @@ impl Backlog {
             producing.elapsed().as_secs_f64()
         );
         Ok(())
+    }
+
+    /// The key of each message in turn (none when unkeyed); the same in every run.
+    fn keys(&self) -> anyhow::Result<Box<dyn Iterator<Item = u64>>> {
+        Ok(match self.keys {
+            Keys::None => Box::new(std::iter::empty()),
+            Keys::Uniform => Box::new((0..self.messages).map(|index| index % KEY_COUNT)),
+            Keys::Zipf => {
+                let zipf = Zipf::new(KEY_COUNT as f64, 1.0)?;
+                let draws = StdRng::seed_from_u64(KEY_COUNT).sample_iter(zipf);
+                // Ranks are 1..=KEY_COUNT.
+                Box::new(
+                    draws
+                        .take(self.messages as usize)
+                        .map(|rank| rank as u64 - 1),
+                )
+            }
+        })
+    }
+
+    /// How many messages the most frequent key has (0 when unkeyed).
+    pub(crate) fn largest_key(&self) -> anyhow::Result<u64> {
+        let mut counts: HashMap<u64, u64> = HashMap::new();
+        for key in self.keys()? {
+            *counts.entry(key).or_default() += 1;
+        }
+        Ok(counts.into_values().max().unwrap_or(0))
     }
 
     fn payload(&self, index: u64) -> Vec<u8> {

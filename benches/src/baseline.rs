@@ -75,7 +75,11 @@ pub(crate) fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
             Workload::DecodeJson => {
                 let _: Order = serde_json::from_slice(payload)?;
             }
-            Workload::Io { micros, .. } => runtime.block_on(io(Duration::from_micros(micros))),
+            Workload::Io { .. } => {
+                if let Some(time) = run.workload.io_time(message.offset()) {
+                    runtime.block_on(io(time));
+                }
+            }
             Workload::Latency { .. } => latencies.record_sent_at(payload),
         }
         consumer.store_offset_from_message(&message)?;

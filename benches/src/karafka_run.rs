@@ -48,7 +48,11 @@ impl Consumer for Counting {
                 Workload::DecodeJson => {
                     let _: Order = message.payload()?;
                 }
-                Workload::Io { micros, .. } => io(Duration::from_micros(micros)).await,
+                Workload::Io { .. } => {
+                    if let Some(time) = self.workload.io_time(message.offset()) {
+                        io(time).await;
+                    }
+                }
                 Workload::Latency { .. } => self
                     .tally
                     .latencies
@@ -160,11 +164,14 @@ pub(crate) async fn run(run: &Run, group: &str) -> anyhow::Result<Outcome> {
     });
     if let Workload::Io {
         virtual_partitions: Some(count),
+        streaming,
         ..
     } = run.workload
     {
         topic = topic.virtual_partitions(
-            VirtualPartitions::new(|m| m.key().map(<[u8]>::to_vec)).max_partitions(count),
+            VirtualPartitions::by_key()
+                .max_partitions(count)
+                .streaming(streaming),
         );
     }
     let mut builder = App::builder();

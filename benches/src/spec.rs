@@ -1,8 +1,11 @@
 //! What one measured run does, and what it reports. Runs happen in child processes, so each
 //! one's peak memory is its own; specs and outcomes travel as JSON.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+use rand_distr::Exp1;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use crate::process::{now_micros, peak_rss_kb};
@@ -32,14 +35,20 @@ pub(crate) enum Workload {
     DecodeJson,
     /// Await this many microseconds of simulated I/O.
     Io {
-        /// The I/O's duration.
+        /// The I/O's duration (its mean when `varied`).
         micros: u64,
+        /// Each message's I/O drawn from an exponential distribution with mean `micros`, fixed
+        /// by its offset, so every consumer of a backlog waits as long in all.
+        varied: bool,
         /// karafka's `concurrency`.
         concurrency: usize,
         /// karafka's `max_messages`.
         max_messages: usize,
         /// Virtual partitions (by key), if any.
         virtual_partitions: Option<usize>,
+        /// Whether the virtual partitions stream (go on with the next batch while the slowest
+        /// finishes) or wait at the end of each batch.
+        streaming: bool,
     },
     /// Produce at `rate` per second for the run's message count and measure latency.
     Latency {
@@ -50,6 +59,21 @@ pub(crate) enum Workload {
         /// Disable Nagle's algorithm on every socket (producer and consumers).
         no_delay: bool,
     },
+}
+
+impl Workload {
+    /// How long the simulated I/O of the message at `offset` takes, for [`Workload::Io`].
+    pub(crate) fn io_time(&self, offset: i64) -> Option<Duration> {
+        let Self::Io { micros, varied, .. } = *self else {
+            return None;
+        };
+        let scale = if varied {
+            StdRng::seed_from_u64(offset as u64).sample(Exp1)
+        } else {
+            1.0
+        };
+        Some(Duration::from_secs_f64(micros as f64 * scale / 1e6))
+    }
 }
 
 /// One measured run.

@@ -6,7 +6,7 @@
 mod java;
 pub(crate) mod raw_librdkafka;
 
-use crate::backlog::{Backlog, Payload};
+use crate::backlog::{Backlog, Keys, Payload};
 use crate::report::{Anchored, Table};
 use crate::spec::{Implementation, Workload};
 use crate::{median, median_by, Measure};
@@ -33,7 +33,7 @@ pub(crate) fn backlogs(quick: bool) -> Vec<Backlog> {
                 partitions,
                 messages: if quick { small } else { full },
                 payload: Payload::Filler(bytes),
-                keyed: false,
+                keys: Keys::None,
             })
         })
         .collect()

@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::history::{CommitSample, EventKind, Expectations, Handled, History};
+use crate::history::{CommitSample, Event, EventKind, Expectations, Handled, History};
 
 /// How long before a read an acknowledgement must have been logged for the read to have to
 /// show it: an answer may be computed a little before it arrives and is stamped.
@@ -263,7 +263,22 @@ fn check_assignment(
         return;
     };
     let start = committed.unwrap_or(0);
-    if lowest != start && !(lowest > start && dead_lettered(history, partition, start, lowest)) {
+    // Under virtual partitions the first messages may have failed while the others went on;
+    // the partition moved before their retry, and a later handling (its next owner's) took them.
+    let began = handled.iter().map(|h| h.at).min().unwrap_or(0);
+    let failed_at_start = || {
+        expect.per_key_order
+            && (start..lowest).all(|offset| {
+                history
+                    .handled
+                    .iter()
+                    .any(|h| h.partition == partition && h.offset == offset && h.at > began)
+            })
+    };
+    if lowest != start
+        && !(lowest > start
+            && (dead_lettered(history, partition, start, lowest) || failed_at_start()))
+    {
         report.violations.push(format!(
             "4 wrong start: subject {pid} began partition {partition} at offset {lowest}, the committed offset was {start}"
         ));
@@ -345,7 +360,8 @@ fn duplicates(history: &History, expect: &Expectations, report: &mut Report) {
             Some(first) => {
                 report.duplicates += 1;
                 let retried = handled.pid == first.pid && handled.attempt > 1;
-                if !retried && !excused.contains(&first.pid) && !zombie(handled) {
+                let uncommittable = expect.per_key_order && left_a_gap_below(history, first);
+                if !retried && !uncommittable && !excused.contains(&first.pid) && !zombie(handled) {
                     report.violations.push(format!(
                         "6 duplicate: partition {} offset {} handled by subject {} and again by subject {} (attempt {})",
                         handled.partition, handled.offset, first.pid, handled.pid, handled.attempt
@@ -354,6 +370,46 @@ fn duplicates(history: &History, expect: &Expectations, report: &mut Report) {
             }
         }
     }
+}
+
+/// Whether the subject that handled `first` left a message of its partition below it unhandled
+/// (and not dead-lettered) in that assignment. Under virtual partitions a failed message does
+/// that: the others go on, and what they handle past it cannot be committed (rule 2), so when
+/// the partition moves before the retry, the next owner handles it again.
+fn left_a_gap_below(history: &History, first: &Handled) -> bool {
+    let ours = |event: &&Event| event.pid == first.pid && event.partition == first.partition;
+    let Some((assigned_at, start)) = history
+        .events
+        .iter()
+        .filter(ours)
+        .filter(|event| event.at <= first.at)
+        .filter_map(|event| match event.kind {
+            EventKind::Assigned { committed, .. } => Some((event.at, committed.unwrap_or(0))),
+            _ => None,
+        })
+        .max_by_key(|(at, _)| *at)
+    else {
+        return false;
+    };
+    let left_at = history
+        .events
+        .iter()
+        .filter(ours)
+        .filter(|event| event.at > assigned_at)
+        .filter(|event| !matches!(event.kind, EventKind::Assigned { .. }))
+        .map(|event| event.at)
+        .min()
+        .unwrap_or(u64::MAX);
+    let handled: HashSet<i64> = history
+        .handled
+        .iter()
+        .filter(|h| h.pid == first.pid && h.partition == first.partition)
+        .filter(|h| (assigned_at..=left_at).contains(&h.at))
+        .map(|h| h.offset)
+        .collect();
+    (start..first.offset).any(|offset| {
+        !handled.contains(&offset) && !history.dead_letters.contains(&(first.partition, offset))
+    })
 }
 
 fn liveness(history: &History, report: &mut Report) {
@@ -370,7 +426,7 @@ fn liveness(history: &History, report: &mut Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::{Acknowledged, CommitSample, Event, Produced};
+    use crate::history::{Acknowledged, CommitSample, Produced};
 
     fn produced(partition: i32, count: i64) -> Vec<Produced> {
         (0..count)
@@ -534,6 +590,75 @@ mod tests {
         // An acknowledgement logged just before the read arrived may not be in its answer yet.
         history.acknowledged = vec![ack(599, 10)];
         assert_eq!(audit(&history, &Expectations::default()).notes.len(), 1);
+    }
+
+    #[test]
+    fn under_virtual_partitions_what_was_handled_past_a_failed_message_may_repeat() {
+        // Subject 1 failed at 3 (key 0) and handled the other keys' 4, 5, 7, 8 in its other
+        // virtual partitions; the partition moved before the retry, committed at 3, and
+        // subject 2 handled 3..10.
+        let history = History {
+            produced: produced(0, 10),
+            handled: [
+                handled(1, 0, [0, 1, 2, 4, 5, 7, 8], 100),
+                handled(2, 0, 3..10, 2_100),
+            ]
+            .concat(),
+            events: vec![
+                assigned(1, 0, None, 50),
+                left(1, 0, 1_000),
+                assigned(2, 0, Some(3), 2_000),
+            ],
+            final_commits: vec![Some(10)],
+            ends: vec![10],
+            ..History::default()
+        };
+        let virtual_partitions = Expectations {
+            per_key_order: true,
+            ..Expectations::default()
+        };
+        assert_eq!(
+            violations(&history, &virtual_partitions),
+            Vec::<String>::new()
+        );
+        assert_eq!(audit(&history, &virtual_partitions).duplicates, 4);
+
+        // The first message (key 0) failed, the other keys ran: the next owner starts at the
+        // committed 0.
+        let failed_first = History {
+            produced: produced(0, 10),
+            handled: [
+                handled(1, 0, [1, 2, 4, 5, 7, 8], 100),
+                handled(2, 0, 0..10, 2_100),
+            ]
+            .concat(),
+            events: vec![
+                assigned(1, 0, None, 50),
+                left(1, 0, 1_000),
+                assigned(2, 0, Some(0), 2_000),
+            ],
+            final_commits: vec![Some(10)],
+            ends: vec![10],
+            ..History::default()
+        };
+        assert_eq!(
+            violations(&failed_first, &virtual_partitions),
+            Vec::<String>::new()
+        );
+        let found = violations(&failed_first, &Expectations::default());
+        assert!(
+            found.iter().any(|v| v.starts_with("4 wrong start")),
+            "{found:?}"
+        );
+
+        // Without a gap below them, repeats after a clean handover stay violations.
+        let mut whole = history.clone();
+        whole.handled = [handled(1, 0, 0..10, 100), handled(2, 0, 3..10, 2_100)].concat();
+        let found = violations(&whole, &virtual_partitions);
+        assert!(
+            found.iter().any(|v| v.starts_with("6 duplicate")),
+            "{found:?}"
+        );
     }
 
     #[test]

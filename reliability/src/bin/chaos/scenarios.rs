@@ -249,6 +249,16 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         virtual_partitions: false,
     },
     Scenario {
+        name: "errors-virtual",
+        fault: Fault::Errors,
+        env: &[
+            ("RELIABILITY_VIRTUAL", "8"),
+            ("RELIABILITY_ERROR_RATE", "0.05"),
+            ("RELIABILITY_PANIC_RATE", "0.01"),
+        ],
+        virtual_partitions: true,
+    },
+    Scenario {
         name: "bad-input",
         fault: Fault::BadInput,
         env: &[],

@@ -80,6 +80,23 @@ impl Context {
         }
     }
 
+    /// Marks of this job made outside its virtual partitions go through `marks` from now on
+    /// (the first call sets it). Only in a stretch: otherwise nothing runs beside the job.
+    pub(crate) fn route_marks(&self, marks: impl FnOnce() -> Arc<dyn MarkFilter>) {
+        if let Some(streamed) = &self.streamed {
+            streamed.marks.get_or_init(marks);
+        }
+    }
+
+    /// What this context's marks go through before they reach the partition, if anything.
+    fn mark_filter(&self) -> Option<&Arc<dyn MarkFilter>> {
+        self.marks.as_ref().or_else(|| {
+            self.streamed
+                .as_ref()
+                .and_then(|streamed| streamed.marks.get())
+        })
+    }
+
     /// A context for `messages` (part of this job's batch) of the same partition.
     pub(crate) fn fork(&self, messages: Messages, attempt: u32) -> Self {
         self.derive(messages, attempt, self.marks.clone(), Arc::default())
@@ -241,7 +258,7 @@ impl Context {
     }
 
     fn mark(&self, message: &Message) -> bool {
-        match &self.marks {
+        match self.mark_filter() {
             // Under virtual partitions only what every virtual partition handled is stored.
             Some(marks) => match marks.mark(message.offset()) {
                 Some(stored) => self.partition.mark(stored),
@@ -316,7 +333,7 @@ impl Context {
             topic: self.topic().to_owned(),
             partition: self.partition(),
             group: self.partition.group_metadata().map(Arc::new),
-            virtual_partitions: self.marks.is_some(),
+            virtual_partitions: self.in_virtual_partition(),
             revoked: Box::new(move || partition.is_revoked()),
         };
         match self.producer.run_transaction(Some(bound), body).await {
@@ -527,9 +544,11 @@ impl Context {
         }
     }
 
-    /// Whether this context is one virtual partition's share of a job.
+    /// Whether this context is one virtual partition's share of a job, or a job that runs
+    /// beside others under streaming virtual partitions.
     pub(crate) fn in_virtual_partition(&self) -> bool {
-        self.marks.is_some()
+        // A job beside others in a stretch counts too: its marks wait for theirs.
+        self.marks.is_some() || self.streamed.is_some()
     }
 
     /// Whether this job asked for a pause or seek, which replaces automatic marking.

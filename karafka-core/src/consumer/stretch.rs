@@ -3,9 +3,11 @@
 //! with its share goes on with the next batch instead of waiting for the slowest one. This is
 //! what the coordinator and the virtual partitions share about it.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tokio::sync::oneshot;
+
+use super::runtime::MarkFilter;
 
 /// The batches a coordinator started one after another without waiting for each to end.
 #[derive(Debug, Default)]
@@ -68,10 +70,25 @@ impl Admission {
 }
 
 /// A job's place in its stretch.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Streamed {
     pub(crate) stretch: Arc<Stretch>,
     pub(crate) admission: Arc<Admission>,
+    /// Where marks made outside the virtual partitions go (a dead letter's, a layer's): set by
+    /// the virtual partitions once they took the batch in, so those marks also wait for the
+    /// batches running beside it instead of reaching the partition directly.
+    pub(crate) marks: Arc<OnceLock<Arc<dyn MarkFilter>>>,
+}
+
+impl Streamed {
+    /// The job's place in `stretch`, reported through `admission`.
+    pub(crate) fn new(stretch: Arc<Stretch>, admission: Arc<Admission>) -> Self {
+        Self {
+            stretch,
+            admission,
+            marks: Arc::default(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -235,7 +235,15 @@ impl Job {
             &loads,
         );
         let offsets: Vec<i64> = batch.iter().map(Message::offset).collect();
-        let number = lock(&state.marks).extend(&offsets, &groups);
+        let (number, whole) = {
+            let mut marks = lock(&state.marks);
+            let number = marks.extend(&offsets, &groups);
+            (number, marks.share(&offsets))
+        };
+        // A dead letter's mark (or a layer's) covers only this batch's messages, and reaches
+        // the partition only once the batches before it are handled too.
+        let window = Arc::clone(&state.marks);
+        ctx.route_marks(|| Arc::new(VirtualGroup::new(window, whole, false)));
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
         for (index, group) in groups.iter().enumerate() {
             members[*group].push(index);
@@ -341,19 +349,37 @@ impl Job {
         result
     }
 
-    /// One consumer, partition order, skipping what earlier attempts handled.
+    /// One consumer, partition order, skipping what earlier attempts handled. Its marks go
+    /// through the marks of the batches it retries, so they never pass a message of a batch
+    /// still running beside it.
     async fn collapsed(&self, ctx: &Context, batch: &Messages) -> Result<(), BoxError> {
         let offsets: Vec<i64> = batch.iter().map(Message::offset).collect();
-        let handled: BTreeSet<i64> = {
+        let (marks, share, handled, frontier) = {
             let state = self.state();
-            let beyond: Vec<i64> = lock(&state.marks).handled_beyond_prefix().collect();
-            state.handled.iter().copied().chain(beyond).collect()
+            let mut marks = lock(&state.marks);
+            // What the partition marked (the prefix of the batches before, a dead letter) is
+            // handled too.
+            let marked = ctx.next_unmarked();
+            let handled: BTreeSet<i64> = state
+                .handled
+                .iter()
+                .copied()
+                .chain(marks.handled_beyond_prefix())
+                .chain(
+                    offsets
+                        .iter()
+                        .copied()
+                        .filter(|offset| marked.is_some_and(|next| *offset < next)),
+                )
+                .collect();
+            let share = marks.share(&offsets);
+            let mut frontier = None;
+            for &offset in offsets.iter().filter(|o| handled.contains(o)) {
+                frontier = marks.mark_offset(offset).or(frontier);
+            }
+            drop(marks);
+            (Arc::clone(&state.marks), share, handled, frontier)
         };
-        let mut marks = VirtualOffsets::new(&offsets, &vec![0; offsets.len()]);
-        let mut frontier = None;
-        for &offset in offsets.iter().filter(|o| handled.contains(o)) {
-            frontier = marks.mark_offset(offset).or(frontier);
-        }
         if let Some(frontier) = frontier {
             ctx.mark_offset(frontier);
         }
@@ -361,15 +387,10 @@ impl Job {
         if to_run.is_empty() {
             return Ok(());
         }
-        let marks = Arc::new(Mutex::new(marks));
         let span = share_span(0, &to_run, true);
         let virtual_ctx = ctx.virtual_fork(
             to_run,
-            Arc::new(VirtualGroup::new(
-                Arc::clone(&marks),
-                ShareId { batch: 0, group: 0 },
-                true,
-            )),
+            Arc::new(VirtualGroup::new(Arc::clone(&marks), share, true)),
         );
         let result = self.stacks[0].call(virtual_ctx).instrument(span).await;
         let beyond: Vec<i64> = lock(&marks).handled_beyond_prefix().collect();

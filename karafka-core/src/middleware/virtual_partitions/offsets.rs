@@ -29,13 +29,6 @@ pub(crate) struct VirtualOffsets {
 }
 
 impl VirtualOffsets {
-    /// One batch of `offsets` (ascending) whose message `i` belongs to group `group_of[i]`.
-    pub(crate) fn new(offsets: &[i64], group_of: &[usize]) -> Self {
-        let mut marks = Self::default();
-        marks.extend(offsets, group_of);
-        marks
-    }
-
     /// Adds a batch of `offsets` (ascending) whose message `i` belongs to group `group_of[i]`;
     /// returns the batch's number, which names its shares. An offset that joined before (not
     /// past the highest so far) is left out: batches of one partition follow each other.
@@ -54,6 +47,36 @@ impl VirtualOffsets {
                 .push_back(offset);
         }
         batch
+    }
+
+    /// A share of `offsets` (ascending) across the batches joined: those past the highest so far
+    /// join now, those still pending belong to it, those already in the handled prefix are left
+    /// out. For a retry's messages, and for a whole batch's marks made outside its virtual
+    /// partitions.
+    pub(crate) fn share(&mut self, offsets: &[i64]) -> ShareId {
+        let share = ShareId {
+            batch: self.batches,
+            group: 0,
+        };
+        self.batches += 1;
+        let mut members = VecDeque::new();
+        for &offset in offsets {
+            if self.last.is_none_or(|last| offset > last) {
+                self.last = Some(offset);
+                self.pending.push_back((offset, false));
+                members.push_back(offset);
+            } else if self
+                .pending
+                .binary_search_by_key(&offset, |(at, _)| *at)
+                .is_ok()
+            {
+                members.push_back(offset);
+            }
+        }
+        if !members.is_empty() {
+            self.shares.insert(share, members);
+        }
+        share
     }
 
     /// `share` handled every one of its messages up to `offset`. Returns the new highest offset
@@ -112,11 +135,29 @@ mod tests {
 
     use super::*;
 
+    /// One batch of `offsets` whose message `i` belongs to group `group_of[i]`.
+    fn joined(offsets: &[i64], group_of: &[usize]) -> VirtualOffsets {
+        let mut marks = VirtualOffsets::default();
+        marks.extend(offsets, group_of);
+        marks
+    }
+
     /// A step of the property test: a batch joins, or a share marks up to one of its offsets.
     #[derive(Debug, Clone)]
     enum Step {
-        Join { gaps: Vec<i64>, groups: Vec<usize> },
-        Mark { share: usize, offset: usize },
+        Join {
+            gaps: Vec<i64>,
+            groups: Vec<usize>,
+        },
+        Mark {
+            share: usize,
+            offset: usize,
+        },
+        /// A share of some offsets that joined (a pick of each), and maybe new ones.
+        Share {
+            picks: Vec<usize>,
+            more: Vec<i64>,
+        },
     }
 
     fn step(groups: usize) -> impl Strategy<Value = Step> {
@@ -131,6 +172,11 @@ mod tests {
                 .prop_map(|(share, offset)| Step::Mark { share, offset }),
             (any::<usize>(), any::<usize>())
                 .prop_map(|(share, offset)| Step::Mark { share, offset }),
+            (
+                proptest::collection::vec(any::<usize>(), 0..6),
+                proptest::collection::vec(1i64..4, 0..4)
+            )
+                .prop_map(|(picks, more)| Step::Share { picks, more }),
         ]
     }
 
@@ -170,6 +216,20 @@ mod tests {
                         }
                     }
                     Step::Mark { .. } => {}
+                    Step::Share { picks, more } => {
+                        let mut offsets: Vec<i64> = picks.iter().filter(|_| !joined.is_empty()).map(|pick| joined[pick % joined.len()]).collect();
+                        let new: Vec<i64> = more.iter().map(|gap| { next += gap; next }).collect();
+                        offsets.extend(&new);
+                        offsets.sort_unstable();
+                        offsets.dedup();
+                        let id = manager.share(&offsets);
+                        // Offsets already in the handled prefix are left out of the share.
+                        let members: Vec<i64> = offsets.iter().copied().filter(|o| stored.is_none_or(|s| *o > s)).collect();
+                        if !members.is_empty() {
+                            shares.push((id, members));
+                        }
+                        joined.extend(new);
+                    }
                 }
                 let expected = joined.iter().take_while(|o| handled.contains(o)).last().copied();
                 prop_assert_eq!(stored, expected);
@@ -183,7 +243,7 @@ mod tests {
     #[test]
     fn earlier_handled_messages_count_towards_the_prefix() {
         let share = ShareId { batch: 0, group: 0 };
-        let mut manager = VirtualOffsets::new(&[1, 2, 3], &[0, 0, 0]);
+        let mut manager = joined(&[1, 2, 3], &[0, 0, 0]);
         assert_eq!(manager.mark_offset(2), None);
         assert_eq!(
             manager.mark(share, 1),
@@ -195,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_later_batch_done_first_waits_for_the_earlier_one() {
-        let mut manager = VirtualOffsets::new(&[1, 2], &[0, 1]);
+        let mut manager = joined(&[1, 2], &[0, 1]);
         let next = manager.extend(&[3, 4], &[1, 1]);
         assert_eq!(
             manager.mark(

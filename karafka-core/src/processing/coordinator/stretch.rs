@@ -52,10 +52,7 @@ impl<S: PartitionSource> Coordinator<S> {
         for index in 0.. {
             if let Some((job, tracked)) = next.take() {
                 let (slot, admitted) = Admission::new();
-                let streamed = Streamed {
-                    stretch: Arc::clone(&stretch),
-                    admission: slot,
-                };
+                let streamed = Streamed::new(Arc::clone(&stretch), slot);
                 let call = self.call(stack, &job, Some(streamed)).await;
                 admission = Some(admitted);
                 running.push(async move {
@@ -92,8 +89,9 @@ impl<S: PartitionSource> Coordinator<S> {
                     else => break,
                 }
                 if admission.is_none() && running.len() < BATCHES_IN_FLIGHT && taking {
-                    next = self.take_next(&stretch);
-                    taking = next.is_some();
+                    taking = self.takes_more(&stretch);
+                    // Nothing ready now: looked at again when a batch ends.
+                    next = if taking { self.take_next() } else { None };
                     if next.is_none() && running.is_empty() {
                         break;
                     }
@@ -106,12 +104,8 @@ impl<S: PartitionSource> Coordinator<S> {
         outcome(ended)
     }
 
-    /// The partition's next batch, if one is ready and the stretch takes it, recorded as
-    /// running.
-    fn take_next(&self, stretch: &Stretch) -> Option<(Job, JobGuard)> {
-        if !self.takes_more(stretch) {
-            return None;
-        }
+    /// The partition's next batch, if one is ready, recorded as running.
+    fn take_next(&self) -> Option<(Job, JobGuard)> {
         let messages = self.assignment.source().available(self.route.max_messages);
         let job = Job {
             messages: Messages::new(messages),
@@ -124,7 +118,8 @@ impl<S: PartitionSource> Coordinator<S> {
         {
             Some(tracked) => Some((job, tracked)),
             None => {
-                // Quiet came meanwhile: the batch is read again once it is lifted.
+                // Quiet came meanwhile: the batch is read again once it is lifted, and the
+                // stretch takes nothing more (`takes_more` sees the quiet).
                 if let Err(error) = self.assignment.source().seek(first) {
                     tracing::error!(partition = %self.partition, offset = first, %error, "seek failed");
                 }

@@ -74,6 +74,8 @@ struct Handling {
     started: Duration,
     ended: Duration,
     failed: bool,
+    /// The partition's stored offset (the next to consume) as the handling ended.
+    stored: Option<i64>,
 }
 
 /// Handles each message in 10 ms (`slow` keys in 100 ms), failing `fails` (offset) on the first
@@ -103,6 +105,7 @@ impl Consumer for Timed {
                     started,
                     ended: self.began.elapsed(),
                     failed,
+                    stored: ctx.insights().and_then(|insights| insights.stored_offset),
                 });
             if failed {
                 anyhow::bail!("offset {} failed", message.offset());
@@ -303,4 +306,39 @@ async fn a_dead_letter_dispatch_under_streaming_sends_only_the_failed_message() 
         "every other message handled: {handled:?}"
     );
     assert_eq!(runtime.committed("lettered", 0), Some(6));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dead_letter_beside_a_running_batch_stores_nothing_past_that_batch() {
+    // Batches of three: [slow-x, a, a], [a (fails)]. The second lines up behind a's first two
+    // and fails at once, dispatched while the slow message of the first still runs: the
+    // dispatch's mark must wait for it.
+    let keys = ["slow-x", "a", "a", "a"];
+    let (runtime, log) = timed_with("beside", &keys, Some(3), true, |route| {
+        route
+            .max_messages(3)
+            .dead_letter_queue(DeadLetterQueue::new("beside_dlq").max_retries(0))
+    });
+    runtime
+        .consume("beside")
+        .await
+        .expect("dispatched, then all handled");
+    let handled = handlings(&log);
+    let slow = handling(&handled, 0);
+    let failed = handling(&handled, 3);
+    assert!(
+        failed.failed && failed.ended < slow.ended,
+        "the second batch failed while the first ran: {handled:?}"
+    );
+    assert!(
+        slow.stored.is_none_or(|stored| stored <= 0),
+        "nothing stored past the running offset 0 when it ended: {handled:?}"
+    );
+    let dispatched: Vec<i64> = runtime
+        .produced("beside_dlq")
+        .iter()
+        .filter_map(|message| message.headers().get_str(headers::OFFSET)?.parse().ok())
+        .collect();
+    assert_eq!(dispatched, vec![3]);
+    assert_eq!(runtime.committed("beside", 0), Some(4));
 }

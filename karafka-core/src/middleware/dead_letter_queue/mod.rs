@@ -144,9 +144,7 @@ where
                     return Ok(());
                 }
                 // Not run, so not a failure of its messages: the runtime runs them again.
-                Err(error) if find_cause::<Deferred>(error.as_ref()).is_some() => {
-                    return Err(error)
-                }
+                Err(error) if Deferred::caused(&error) => return Err(error),
                 Err(error) => error,
             };
             let rest = match ctx.next_unmarked() {

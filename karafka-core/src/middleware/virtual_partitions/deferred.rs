@@ -1,5 +1,8 @@
 //! The error of a batch that waited behind a failed one and did not run.
 
+use crate::consumer::find_cause;
+use crate::BoxError;
+
 /// A batch of a partition with streaming virtual partitions did not run: an earlier batch of the
 /// partition, running at the same time, failed first. Its messages must not overtake the failed
 /// ones, so the runtime runs them again once the failed batch's retry starts, without a backoff
@@ -17,4 +20,11 @@ pub struct Deferred {
     pub partition: i32,
     /// The first offset of the batch that did not run.
     pub first: i64,
+}
+
+impl Deferred {
+    /// Whether `error` is (or wraps) a [`Deferred`]: the batch did not run, nothing of it failed.
+    pub(crate) fn caused(error: &BoxError) -> bool {
+        find_cause::<Self>(error.as_ref()).is_some()
+    }
 }

@@ -38,7 +38,7 @@ use offsets::{ShareId, VirtualOffsets};
 use settings::Unit;
 
 use super::{ConsumerStack, Shared};
-use crate::consumer::{find_cause, Stretch};
+use crate::consumer::Stretch;
 use crate::{BoxError, Context, Message, Messages};
 
 /// What a partition's virtual partitions remember between jobs.
@@ -294,7 +294,7 @@ impl Job {
         for result in join_all(runs).await {
             match result {
                 Ok(()) => {}
-                Err(error) if find_cause::<Deferred>(error.as_ref()).is_some() => {
+                Err(error) if Deferred::caused(&error) => {
                     deferral = deferral.or(Some(error));
                 }
                 Err(error) => return Err(error),

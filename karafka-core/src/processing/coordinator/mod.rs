@@ -244,7 +244,7 @@ impl<S: PartitionSource> Coordinator<S> {
                 restarted,
             }) = ran
             {
-                if find_cause::<Deferred>(error.as_ref()).is_some() {
+                if Deferred::caused(&error) {
                     // Its batches did not run: they run again at once, as first attempts.
                     retry = self.deferred(job);
                 } else if is_critical(error.as_ref(), &self.route.critical) {
@@ -599,9 +599,7 @@ impl<S: PartitionSource> Coordinator<S> {
                 duration.as_millis()
             );
         }
-        let deferred = result
-            .as_ref()
-            .is_err_and(|error| find_cause::<Deferred>(error.as_ref()).is_some());
+        let deferred = result.as_ref().is_err_and(Deferred::caused);
         if !deferred {
             self.scheduler
                 .tally()

@@ -11,7 +11,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt as _};
 use tokio::sync::oneshot;
 
 use super::{Coordinator, Failure, Job};
-use crate::consumer::{find_cause, Admission, PartitionHandle as _, Streamed, Stretch};
+use crate::consumer::{Admission, PartitionHandle as _, Streamed, Stretch};
 use crate::messages::Messages;
 use crate::middleware::{ConsumerStack, Deferred};
 use crate::processing::scheduler::JobGuard;
@@ -155,7 +155,7 @@ fn outcome(mut ended: Vec<Ended>) -> Result<(), Failure> {
         batch
             .result
             .as_ref()
-            .is_err_and(|error| find_cause::<Deferred>(error.as_ref()).is_none())
+            .is_err_and(|error| !Deferred::caused(error))
     });
     // `failed` points at a batch whose result is an error, so `rest` is not empty.
     let Ended {

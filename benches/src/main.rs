@@ -60,7 +60,7 @@ struct Cli {
     #[arg(long = "librdkafka", value_name = "NAME=VALUE", value_parser = setting)]
     librdkafka: Vec<(String, String)>,
     /// Runs only the memory soak: input ten times faster than the handlers for 30 minutes
-    /// (3 with --quick), RSS held against its bound; `--chart` draws RSS over time.
+    /// (2½ with --quick), RSS held against its bound; `--chart` draws RSS over time.
     #[arg(long)]
     soak: bool,
     /// The broker.
